@@ -1,0 +1,106 @@
+# taxid: one non-recursive GNU Makefile.
+#   make                 build lib/libtaxid.a and bin/taxid-*
+#   make check           run the bats suite against the built binaries
+#   make demo            the main job on a local database (./demo.db)
+#   make lint            mandoc -Tlint -W warning, shellcheck
+#   make SANITIZE=address,undefined check
+#   make install DESTDIR=... PREFIX=/usr ; make uninstall
+#   make deps            install the Debian packages the build and tests need
+#   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
+#   make bench           run the benchmarks (see bench/)
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
+DESTDIR  ?=
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS     := sqlite3 libcrypto libargon2 jansson
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION)
+
+CFLAGS   ?= -O2 -g
+# Forced so a packager's CFLAGS cannot drop them.
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wformat-security -Wvla \
+            -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wpointer-arith \
+            -Wcast-qual -Wwrite-strings -Wundef -Wno-unused-parameter
+ifneq ($(DEVELOPER),0)
+WARN     += -Werror
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS  = $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -Ibuild -DTAXID_VERSION='"$(VERSION)"'
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lm
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(patsubst lib/%.c,build/lib/%.o,$(LIB_SRC))
+CMD_SRC  := $(wildcard cmd/taxid-*.c)
+BINS     := $(patsubst cmd/%.c,bin/%,$(CMD_SRC))
+MANPAGES := $(wildcard man/*.[157])
+
+all: lib/libtaxid.a $(BINS)
+
+build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
+	@mkdir -p build
+	awk -f scripts/gen-regions.awk data/gb2260-history.tsv > $@.tmp && mv $@.tmp $@
+
+build/lib/ids.o: build/regions.inc
+
+build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def
+	@mkdir -p build/lib
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+lib/libtaxid.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+bin/%: cmd/%.c lib/libtaxid.a $(wildcard lib/*.h)
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libtaxid.a $(ALL_LDFLAGS) $(LIBS)
+
+check: all
+	tests/run
+
+demo: all
+	scripts/demo.sh
+
+deps:
+	scripts/deps.sh
+
+lint:
+	mandoc -Tlint -W warning $(MANPAGES)
+	shellcheck -s bash scripts/*.sh tests/run .ci/run completions/taxid.bash
+
+FUZZ_SECONDS ?= 20
+fuzz: build/regions.inc
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: all
+	bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for t in $(notdir $(BINS)); do install -m 0644 completions/taxid.bash $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	install -m 0644 completions/_taxid $(DESTDIR)$(ZSHCOMPDIR)/_taxid
+
+uninstall:
+	for b in $(notdir $(BINS)); do rm -f $(DESTDIR)$(BINDIR)/$$b $(DESTDIR)$(BASHCOMPDIR)/$$b; done
+	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_taxid
+
+clean:
+	rm -rf build bin lib/libtaxid.a
+
+.PHONY: all check demo deps lint fuzz bench install uninstall clean

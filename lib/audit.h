@@ -1,0 +1,17 @@
+/* audit.c: the append-only audit table chained by SHA-256. */
+#ifndef TAXID_AUDIT_H
+#define TAXID_AUDIT_H
+
+#include <jansson.h>
+#include "errors.h"
+
+struct taxid_ctx;
+
+/* Append one row inside the caller's transaction: what happened (action), to whom (subject: an id or a
+ * masked value, never personal data in clear), by whom (actor, may be NULL) and details (borrowed, may be NULL). */
+enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,
+			    json_t *detail);
+/* Verify the whole chain; fills out with rows checked and, when broken, the first broken row id. */
+enum taxid_code taxid_audit_verify(struct taxid_ctx *ctx, json_t *out);
+
+#endif

@@ -1,0 +1,254 @@
+/* The SQLite file: created 0600, WAL, busy timeout, foreign keys, migrations, one statement cache. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "keys.h"
+#include "record.h"
+#include "sql.h"
+
+static sqlite3_stmt *cache[TAXID_SQL_COUNT];
+
+static void say(const struct taxid_ctx *ctx, const char *what, const char *why)
+{
+	fprintf(stderr, "%s: %s '%s': %s\n", ctx->tool->name, what, ctx->db_path, why);
+}
+
+enum taxid_code taxid_db_fail(struct taxid_ctx *ctx, int rc)
+{
+	int prim = rc & 0xff;
+	const char *msg = ctx->db ? sqlite3_errmsg(ctx->db) : sqlite3_errstr(rc);
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+		say(ctx, "database busy", msg);
+		return TAXID_E_DB_BUSY;
+	}
+	if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN ||
+	    prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_PERM) {
+		say(ctx, "cannot write", msg);
+		return TAXID_E_IO_ERROR;
+	}
+	say(ctx, "database error", msg);
+	return TAXID_E_INTERNAL;
+}
+
+static enum taxid_code exec_sql(struct taxid_ctx *ctx, const char *sql)
+{
+	int rc = sqlite3_exec(ctx->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
+static int user_version(struct taxid_ctx *ctx, int *v)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(ctx->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Each step in its own BEGIN IMMEDIATE, re-reading the version inside it so two processes cannot both migrate. */
+static enum taxid_code migrate(struct taxid_ctx *ctx)
+{
+	for (;;) {
+		int v = 0, rc;
+		enum taxid_code c = exec_sql(ctx, "BEGIN IMMEDIATE");
+		if (c)
+			return c;
+		if ((rc = user_version(ctx, &v)) != SQLITE_OK) {
+			taxid_db_rollback(ctx);
+			return taxid_db_fail(ctx, rc);
+		}
+		if (v > taxid_db_schema_version()) {
+			taxid_db_rollback(ctx);
+			fprintf(stderr, "%s: '%s' has schema version %d, newer than this program's %d\n", ctx->tool->name,
+				ctx->db_path, v, taxid_db_schema_version());
+			return TAXID_E_SCHEMA_NEWER;
+		}
+		if (v == taxid_db_schema_version()) {
+			taxid_db_rollback(ctx);
+			return TAXID_OK;
+		}
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		if ((c = exec_sql(ctx, taxid_sql_migration(v + 1))) || (c = exec_sql(ctx, pragma)) ||
+		    (c = exec_sql(ctx, "COMMIT"))) {
+			taxid_db_rollback(ctx);
+			return c;
+		}
+	}
+}
+
+static enum taxid_code check_mode(struct taxid_ctx *ctx, const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "%s: refusing '%s': writable by group or others (chmod 600 it)\n", ctx->tool->name, path);
+		return TAXID_E_INSECURE_FILE;
+	}
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
+{
+	int is_new = access(ctx->db_path, F_OK) != 0;
+	enum taxid_code c;
+	if (is_new && !create) {
+		say(ctx, "cannot open", "no such file (it is created by the actions that write)");
+		return TAXID_E_DB_MISSING;
+	}
+	if (is_new) {
+		/* Create it ourselves so the mode is 0600 whatever the umask. */
+		int fd = open(ctx->db_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			say(ctx, "cannot create", strerror(errno));
+			return errno == ENOENT ? TAXID_E_DB_MISSING : TAXID_E_IO_ERROR;
+		}
+		if (fd >= 0)
+			close(fd);
+	} else if ((c = check_mode(ctx, ctx->db_path))) {
+		return c;
+	}
+	mode_t old = umask(077); /* the -wal and -shm files too */
+	int rc = sqlite3_open_v2(ctx->db_path, &ctx->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		say(ctx, "cannot open", ctx->db ? sqlite3_errmsg(ctx->db) : sqlite3_errstr(rc));
+		sqlite3_close(ctx->db);
+		ctx->db = NULL;
+		return TAXID_E_IO_ERROR;
+	}
+	const char *env = getenv("TAXID_BUSY_TIMEOUT_MS");
+	sqlite3_busy_timeout(ctx->db, env && atoi(env) > 0 ? atoi(env) : 10000);
+	sqlite3_extended_result_codes(ctx->db, 1);
+	int v = 0;
+	if ((rc = user_version(ctx, &v)) != SQLITE_OK) {
+		c = rc == SQLITE_NOTADB ? TAXID_E_IO_ERROR : taxid_db_fail(ctx, rc);
+		if (rc == SQLITE_NOTADB)
+			say(ctx, "cannot open", "not a database");
+		goto fail;
+	}
+	if (v > taxid_db_schema_version()) {
+		fprintf(stderr, "%s: '%s' has schema version %d, newer than this program's %d\n", ctx->tool->name,
+			ctx->db_path, v, taxid_db_schema_version());
+		c = TAXID_E_SCHEMA_NEWER;
+		goto fail;
+	}
+	if ((c = exec_sql(ctx, "PRAGMA journal_mode = WAL")) || (c = exec_sql(ctx, "PRAGMA foreign_keys = ON")) ||
+	    (c = exec_sql(ctx, "PRAGMA synchronous = NORMAL")) || (c = migrate(ctx)))
+		goto fail;
+	if ((c = taxid_keys_load(ctx, v == 0)))
+		goto fail;
+	return TAXID_OK;
+fail:
+	taxid_db_close(ctx);
+	return c;
+}
+
+void taxid_db_close(struct taxid_ctx *ctx)
+{
+	for (int i = 0; i < TAXID_SQL_COUNT; i++) {
+		sqlite3_finalize(cache[i]);
+		cache[i] = NULL;
+	}
+	if (ctx->db)
+		sqlite3_close(ctx->db);
+	ctx->db = NULL;
+	taxid_keys_free(ctx);
+}
+
+sqlite3_stmt *taxid_sql(struct taxid_ctx *ctx, enum taxid_stmt id)
+{
+	if (!cache[id]) {
+		int rc = sqlite3_prepare_v3(ctx->db, taxid_sql_text(id), -1, SQLITE_PREPARE_PERSISTENT, &cache[id], NULL);
+		if (rc != SQLITE_OK) {
+			fprintf(stderr, "%s: cannot prepare statement %d: %s\n", ctx->tool->name, (int)id,
+				sqlite3_errmsg(ctx->db));
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(cache[id]);
+		sqlite3_clear_bindings(cache[id]);
+	}
+	return cache[id];
+}
+
+enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st)
+{
+	if (!st)
+		return TAXID_E_INTERNAL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
+enum taxid_code taxid_db_begin(struct taxid_ctx *ctx)
+{
+	return exec_sql(ctx, "BEGIN IMMEDIATE");
+}
+
+enum taxid_code taxid_db_commit(struct taxid_ctx *ctx)
+{
+	return exec_sql(ctx, "COMMIT");
+}
+
+void taxid_db_rollback(struct taxid_ctx *ctx)
+{
+	if (ctx->db && !sqlite3_get_autocommit(ctx->db))
+		sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum taxid_code taxid_db_savepoint(struct taxid_ctx *ctx)
+{
+	return exec_sql(ctx, "SAVEPOINT request");
+}
+
+enum taxid_code taxid_db_release(struct taxid_ctx *ctx)
+{
+	return exec_sql(ctx, "RELEASE request");
+}
+
+void taxid_db_rollback_savepoint(struct taxid_ctx *ctx)
+{
+	sqlite3_exec(ctx->db, "ROLLBACK TO request; RELEASE request", NULL, NULL, NULL);
+}
+
+long long taxid_setting_int(struct taxid_ctx *ctx, const char *key, long long def)
+{
+	sqlite3_stmt *st = ctx->db ? taxid_sql(ctx, TAXID_SQL_SETTING_GET) : NULL;
+	if (!st)
+		return def;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	long long v = def;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		char *end;
+		long long x = s ? strtoll(s, &end, 10) : 0;
+		if (s && *s && !*end)
+			v = x;
+	}
+	sqlite3_reset(st);
+	return v;
+}
+
+enum taxid_code taxid_setting_set(struct taxid_ctx *ctx, const char *key, const char *value)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SETTING_PUT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return taxid_db_exec(ctx, st);
+}

@@ -1,0 +1,818 @@
+/* The one read-handle-write loop: options, operands, a stream of JSON objects in, one result line out each. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "record.h"
+
+#define MAX_REQUEST (1 << 20) /* a request larger than 1 MiB is refused, not buffered */
+#define MAX_DEPTH 256
+#define MAX_TEXT 4096
+
+/* ---- results ---- */
+
+enum taxid_code taxid_fail(struct taxid_ctx *ctx, enum taxid_code code, const char *field)
+{
+	ctx->err_field = field;
+	return code;
+}
+
+enum taxid_code taxid_fail_detail(struct taxid_ctx *ctx, enum taxid_code code, const char *field, json_t *detail)
+{
+	ctx->err_field = field;
+	json_decref(ctx->err_detail);
+	ctx->err_detail = detail;
+	return code;
+}
+
+void taxid_keep_changes(struct taxid_ctx *ctx)
+{
+	ctx->keep_on_error = 1;
+}
+
+static int write_json(struct taxid_ctx *ctx, json_t *o)
+{
+	if (json_dumpf(o, ctx->out, JSON_COMPACT) != 0 || putc('\n', ctx->out) == EOF)
+		return -1;
+	return 0;
+}
+
+enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row)
+{
+	json_t *o = json_pack("{s:b}", "ok", 1);
+	json_object_update(o, row);
+	json_decref(row);
+	int rc = write_json(ctx, o);
+	json_decref(o);
+	return rc ? TAXID_E_IO_ERROR : TAXID_OK;
+}
+
+static json_t *result(struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref, long line)
+{
+	json_t *r = json_pack("{s:b}", "ok", code == TAXID_OK);
+	if (code != TAXID_OK) {
+		json_t *e = json_pack("{s:s,s:s}", "code", taxid_error_code(code), "message",
+				      taxid_error_message(code, ctx->zh));
+		if (ctx->err_field)
+			json_object_set_new(e, "field", json_string(ctx->err_field));
+		if (ctx->err_detail)
+			json_object_update(e, ctx->err_detail);
+		json_object_set_new(r, "error", e);
+	}
+	if (out)
+		json_object_update(r, out);
+	if (ref)
+		json_object_set(r, "ref", ref);
+	if (line > 0)
+		json_object_set_new(r, "line", json_integer(line));
+	return r;
+}
+
+/* ---- request fields ---- */
+
+static int text_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		/* C2 controls, and the bidi embeddings/overrides/isolates that make text display as something else */
+		if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return 0;
+		if (p[i] == 0xe2 && i + 2 < n &&
+		    ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+		     (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+			return 0;
+	}
+	return 1;
+}
+
+const char *taxid_req_str(struct taxid_ctx *ctx, json_t *req, const char *key, int required, enum taxid_code *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			*err = taxid_fail(ctx, TAXID_E_MISSING_FIELD, key);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		*err = taxid_fail(ctx, TAXID_E_BAD_TYPE, key);
+		return NULL;
+	}
+	size_t n = json_string_length(v);
+	if (n > MAX_TEXT) {
+		*err = taxid_fail(ctx, TAXID_E_BAD_VALUE, key);
+		return NULL;
+	}
+	if (!text_ok(json_string_value(v), n)) {
+		*err = taxid_fail(ctx, TAXID_E_BAD_UTF8, key);
+		return NULL;
+	}
+	if (required && n == 0) {
+		*err = taxid_fail(ctx, TAXID_E_MISSING_FIELD, key);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, long long def, enum taxid_code *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (!v || json_is_null(v))
+		return def;
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_string(v)) {
+		char *end;
+		errno = 0;
+		long long x = strtoll(json_string_value(v), &end, 10);
+		if (!errno && *json_string_value(v) && !*end)
+			return x;
+	}
+	*err = taxid_fail(ctx, TAXID_E_BAD_TYPE, key);
+	return def;
+}
+
+int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (!v || json_is_null(v))
+		return def;
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (json_is_string(v)) {
+		if (!strcmp(json_string_value(v), "true") || !strcmp(json_string_value(v), "1"))
+			return 1;
+		if (!strcmp(json_string_value(v), "false") || !strcmp(json_string_value(v), "0"))
+			return 0;
+	}
+	*err = taxid_fail(ctx, TAXID_E_BAD_TYPE, key);
+	return def;
+}
+
+/* ---- progress ---- */
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double progress_start, progress_last;
+
+void taxid_progress(struct taxid_ctx *ctx, long done)
+{
+	if (!ctx->progress || (done & 255))
+		return;
+	double t = mono();
+	if (t - progress_last < 0.5)
+		return;
+	progress_last = t;
+	double el = t - progress_start;
+	fprintf(stderr, "\r%s: %ld records, %.0f/s, %.1fs elapsed ", ctx->tool->name, done, el > 0 ? done / el : 0.0,
+		el);
+}
+
+static void progress_end(struct taxid_ctx *ctx)
+{
+	if (ctx->progress && progress_last > 0) {
+		double el = mono() - progress_start;
+		fprintf(stderr, "\r%s: %ld records, %.0f/s, %.1fs elapsed, done\n", ctx->tool->name, ctx->done,
+			el > 0 ? ctx->done / el : 0.0, el);
+	}
+}
+
+/* ---- help ---- */
+
+static const struct {
+	const char *opt, *help;
+} common_opts[] = {
+	{"-d, --db FILE", "database (default $TAXID_DB, else ./taxid.db)"},
+	{"    --now TIME", "pin the clock to an RFC 3339 instant (default $TAXID_NOW, else the clock)"},
+	{"    --tz ZONE", "calendar zone: Asia/Shanghai (default, $TAXID_TZ) or +HH:MM"},
+	{"    --reveal", "print personal data unmasked (audited)"},
+	{"    --progress", "progress on stderr even when it is not a terminal"},
+	{"    --no-progress", "no progress even on a terminal"},
+	{"-h, --help", "this help; after an action, that action's help"},
+	{"-V, --version", "print the version"},
+};
+
+static void opt_name(char *buf, size_t n, const struct taxid_opt *o)
+{
+	snprintf(buf, n, "--%s%s%s", o->name, o->type == TAXID_OPT_BOOL ? "" : " ", o->type == TAXID_OPT_BOOL ? "" : o->arg);
+}
+
+static void usage(const struct taxid_tool *tool, const struct taxid_action *only, FILE *f)
+{
+	char buf[64];
+	if (only) {
+		fprintf(f, "usage: %s [options] %s [--option ...] [KEY=VALUE | KEY:=JSON ...]\n%s\n", tool->name, only->name,
+			only->help);
+		if (only->fields && *only->fields)
+			fprintf(f, "request: %s\n", only->fields);
+		for (const struct taxid_opt *o = only->opts; o && o->name; o++) {
+			opt_name(buf, sizeof buf, o);
+			fprintf(f, "  %-22s %s\n", buf, o->help);
+		}
+		fprintf(f, "See %s(1).\n", tool->name);
+		return;
+	}
+	fprintf(f, "usage: %s [options] [action] [--option ...] [KEY=VALUE | KEY:=JSON ...] < requests\n%s\n\nactions:\n",
+		tool->name, tool->purpose);
+	for (const struct taxid_action *a = tool->actions; a->name; a++)
+		fprintf(f, "  %-16s %s%s\n", a->name, a->help, a == tool->actions ? " (default)" : "");
+	fprintf(f, "\noptions:\n");
+	for (size_t i = 0; i < sizeof common_opts / sizeof *common_opts; i++)
+		fprintf(f, "  %-18s %s\n", common_opts[i].opt, common_opts[i].help);
+	fprintf(f, "\n'%s ACTION --help' describes an action. See %s(1).\n", tool->name, tool->name);
+}
+
+__attribute__((format(printf, 2, 3))) static int usage_error(const struct taxid_tool *tool, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", tool->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", tool->name);
+	return TAXID_EXIT_USAGE;
+}
+
+/* ---- arguments ---- */
+
+static const struct taxid_action *find_action(const struct taxid_tool *tool, char **argv, int argc, int i, int *used)
+{
+	for (const struct taxid_action *a = tool->actions; a->name; a++) {
+		const char *sp = strchr(a->name, ' ');
+		if (sp && i + 1 < argc && strncmp(a->name, argv[i], (size_t)(sp - a->name)) == 0 &&
+		    argv[i][sp - a->name] == 0 && strcmp(sp + 1, argv[i + 1]) == 0) {
+			*used = 2;
+			return a;
+		}
+		if (!sp && strcmp(a->name, argv[i]) == 0) {
+			*used = 1;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static int is_group(const struct taxid_tool *tool, const char *w)
+{
+	size_t n = strlen(w);
+	for (const struct taxid_action *a = tool->actions; a->name; a++)
+		if (strncmp(a->name, w, n) == 0 && a->name[n] == ' ')
+			return 1;
+	return 0;
+}
+
+static char *member_name(const char *opt)
+{
+	char *m = strdup(opt);
+	for (char *p = m; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return m;
+}
+
+static int add_operand(const struct taxid_tool *tool, json_t *req, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return usage_error(tool, "bad operand '%s' (expected KEY=VALUE or KEY:=JSON)", arg);
+	int raw = eq > arg && eq[-1] == ':';
+	size_t klen = (size_t)(eq - arg) - (size_t)raw;
+	if (klen == 0)
+		return usage_error(tool, "bad operand '%s'", arg);
+	char *key = strndup(arg, klen);
+	json_t *v;
+	if (raw) {
+		json_error_t je;
+		v = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+		if (!v) {
+			free(key);
+			return usage_error(tool, "operand '%s' is not valid JSON", arg);
+		}
+	} else {
+		v = json_string(eq + 1);
+		if (!v) {
+			free(key);
+			return usage_error(tool, "operand '%s' is not valid UTF-8", arg);
+		}
+	}
+	json_object_set_new(req, key, v);
+	free(key);
+	return 0;
+}
+
+static int set_option(const struct taxid_tool *tool, json_t *req, const struct taxid_opt *o, const char *val)
+{
+	char *m = member_name(o->name);
+	json_t *v = NULL;
+	if (o->type == TAXID_OPT_BOOL) {
+		v = json_true();
+	} else if (o->type == TAXID_OPT_INT) {
+		char *end;
+		errno = 0;
+		long long x = strtoll(val, &end, 10);
+		if (errno || !*val || *end) {
+			free(m);
+			return usage_error(tool, "option needs an integer: '%s'", val);
+		}
+		v = json_integer(x);
+	} else {
+		v = json_string(val);
+	}
+	json_object_set_new(req, m, v);
+	free(m);
+	return 0;
+}
+
+/* ---- the stream reader ---- */
+
+struct reader {
+	int fd;
+	char *buf;
+	size_t cap, start, end; /* unread bytes are buf[start..end) */
+	int eof;
+	long line;              /* line number at buf[start] */
+};
+
+static int fill(struct taxid_ctx *ctx, struct reader *r, int (*before_block)(struct taxid_ctx *))
+{
+	if (r->eof)
+		return 0;
+	if (r->start > 0 && r->start == r->end)
+		r->start = r->end = 0;
+	if (r->end == r->cap) {
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		} else {
+			size_t ncap = r->cap * 2;
+			char *nb = realloc(r->buf, ncap);
+			if (!nb)
+				return -1;
+			r->buf = nb;
+			r->cap = ncap;
+		}
+	}
+	/* Before a read that may block, hand over what is done: pipelines stream, batches commit. */
+	if (before_block && before_block(ctx))
+		return -1;
+	ssize_t n;
+	do
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		fprintf(stderr, "%s: cannot read standard input: %s\n", ctx->tool->name, strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		r->eof = 1;
+	r->end += (size_t)n;
+	return (int)n;
+}
+
+enum scan { SCAN_OK, SCAN_EOF, SCAN_ERROR };
+
+/* Find the next value: [*vs, *ve) within r->buf, its starting line, and whether it overflowed the limit
+ * (then its bytes are gone, but its extent was still found so the stream resynchronises). */
+static enum scan next_value(struct taxid_ctx *ctx, struct reader *r, int (*bb)(struct taxid_ctx *), size_t *vs,
+			    size_t *ve, long *line, int *too_large, int *cut)
+{
+	char stack[MAX_DEPTH];
+	int depth = 0, in_str = 0, esc = 0, bol = 0;
+	*too_large = *cut = 0;
+	/* skip whitespace */
+	for (;;) {
+		while (r->start < r->end) {
+			char c = r->buf[r->start];
+			if (c == '\n')
+				r->line++;
+			else if (c != ' ' && c != '\t' && c != '\r')
+				goto found;
+			r->start++;
+		}
+		int n = fill(ctx, r, bb);
+		if (n < 0)
+			return SCAN_ERROR;
+		if (n == 0)
+			return SCAN_EOF;
+	}
+found:
+	*line = r->line;
+	size_t i = r->start;
+	/* Only an object can be a request: anything else, arrays included, is taken to the end of its line. */
+	int scalar = r->buf[i] != '{';
+	long nl = 0;
+	for (;;) {
+		for (; i < r->end; i++) {
+			char c = r->buf[i];
+			if (scalar) {
+				if (c == '\n')
+					goto done;
+				continue;
+			}
+			if (in_str) {
+				if (esc)
+					esc = 0;
+				else if (c == '\\')
+					esc = 1;
+				else if (c == '"')
+					in_str = 0;
+				else if (c == '\n') { /* a raw newline cannot be inside a JSON string: the record was cut */
+					*cut = 1;
+					goto done;
+				}
+				continue;
+			}
+			if (c == '\n') {
+				nl++;
+				bol = 1;
+				continue;
+			}
+			if (c == ' ' || c == '\t' || c == '\r')
+				continue;
+			if (bol && c == '{' && depth > 0 && stack[depth - 1] == '{') {
+				/* '{' opening a line inside an object cannot continue it: the previous record was cut short */
+				*cut = 1;
+				goto done;
+			}
+			bol = 0;
+			if (c == '"') {
+				in_str = 1;
+			} else if (c == '{' || c == '[') {
+				if (depth == MAX_DEPTH) { /* too deep to be a request: refuse the rest of the line */
+					*cut = 1;
+					scalar = 1;
+					continue;
+				}
+				stack[depth++] = c;
+			} else if (c == '}' || c == ']') {
+				depth--;
+				if (depth == 0) {
+					i++;
+					goto done;
+				}
+			}
+		}
+		if (i - r->start > MAX_REQUEST) {
+			/* Keep scanning to find the end, but let the bytes go. */
+			*too_large = 1;
+			r->start = i;
+		}
+		size_t off = i - r->start;
+		int n = fill(ctx, r, bb);
+		if (n < 0)
+			return SCAN_ERROR;
+		i = r->start + off;
+		if (n == 0) {
+			*cut = !scalar; /* end of input inside a value */
+			goto done;
+		}
+	}
+done:
+	*vs = r->start;
+	*ve = i;
+	if (i - r->start > MAX_REQUEST)
+		*too_large = 1;
+	/* lines inside the value are counted by the caller when it consumes it */
+	r->line += nl;
+	r->start = i;
+	return SCAN_OK;
+}
+
+/* ---- the loop ---- */
+
+struct loop {
+	json_t *pending;  /* batch results waiting for their commit */
+	int in_tx;
+	long in_batch;
+};
+
+static struct loop L;
+
+static int flush_batch(struct taxid_ctx *ctx)
+{
+	if (L.in_tx) {
+		enum taxid_code c = taxid_db_commit(ctx);
+		if (c)
+			return -1;
+		L.in_tx = 0;
+		L.in_batch = 0;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(L.pending, i, v) if (write_json(ctx, v)) return -1;
+	json_array_clear(L.pending);
+	return 0;
+}
+
+static int before_block(struct taxid_ctx *ctx)
+{
+	if (ctx->action->flags & TAXID_ACT_BATCH && flush_batch(ctx))
+		return -1;
+	return fflush(ctx->out) == EOF ? -1 : 0;
+}
+
+static enum taxid_exit worst = TAXID_EXIT_OK;
+
+static void note_exit(enum taxid_exit e)
+{
+	if (e > worst)
+		worst = e;
+}
+
+/* Run one request through the action's handler inside the transaction it needs; returns 0 to go on. */
+static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
+{
+	const struct taxid_action *a = ctx->action;
+	json_t *out = json_object(), *ref = json_object_get(req, "ref");
+	enum taxid_code c = TAXID_OK;
+	int writes = ctx->db && ((a->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH)) || ctx->reveal);
+	int batch = (a->flags & TAXID_ACT_BATCH) != 0;
+	ctx->err_field = NULL;
+	json_decref(ctx->err_detail);
+	ctx->err_detail = NULL;
+	ctx->keep_on_error = 0;
+	ctx->line = line;
+	json_incref(ref);
+
+	if (writes) {
+		if (batch) {
+			if (!L.in_tx && !(c = taxid_db_begin(ctx)))
+				L.in_tx = 1;
+			if (!c)
+				c = taxid_db_savepoint(ctx);
+		} else {
+			c = taxid_db_begin(ctx);
+		}
+	}
+	int began = writes && !c;
+	if (!c)
+		c = a->fn(ctx, req, out);
+	if (!c && ctx->reveal && ctx->db && began)
+		c = taxid_audit(ctx, "reveal", NULL, NULL,
+				json_pack("{s:s,s:I}", "action", a->name, "line", (json_int_t)line));
+	if (began) {
+		int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
+		if (batch) {
+			if (keep) {
+				enum taxid_code k = taxid_db_release(ctx);
+				if (k)
+					c = k;
+			} else {
+				taxid_db_rollback_savepoint(ctx);
+			}
+			L.in_batch++;
+		} else if (keep) {
+			enum taxid_code k = taxid_db_commit(ctx);
+			if (k) {
+				taxid_db_rollback(ctx);
+				c = k;
+			}
+		} else {
+			taxid_db_rollback(ctx);
+		}
+	}
+	ctx->done++;
+	if (c)
+		ctx->refused++;
+	enum taxid_exit e = taxid_error_exit(c);
+	note_exit(e);
+	int rc = 0;
+	if (!(c == TAXID_OK && (a->flags & TAXID_ACT_ROWS))) {
+		json_t *res = result(ctx, c, out, ref, line);
+		if (batch)
+			json_array_append_new(L.pending, res);
+		else {
+			if (write_json(ctx, res))
+				rc = -1;
+			json_decref(res);
+		}
+	}
+	json_decref(out);
+	json_decref(ref);
+	if (batch && L.in_batch >= ctx->batch_size && flush_batch(ctx))
+		rc = -1;
+	if (rc) {
+		fprintf(stderr, "%s: cannot write results: %s\n", ctx->tool->name, strerror(errno));
+		note_exit(TAXID_EXIT_IOERR);
+		return -1;
+	}
+	taxid_progress(ctx, ctx->done);
+	return e > TAXID_EXIT_REFUSED ? -1 : 0;
+}
+
+static void refuse_record(struct taxid_ctx *ctx, enum taxid_code c, long line)
+{
+	json_t *res = result(ctx, c, NULL, NULL, line);
+	if (ctx->action->flags & TAXID_ACT_BATCH)
+		json_array_append_new(L.pending, res);
+	else {
+		write_json(ctx, res);
+		json_decref(res);
+	}
+	ctx->done++;
+	ctx->refused++;
+	note_exit(TAXID_EXIT_REFUSED);
+}
+
+static void stream(struct taxid_ctx *ctx, json_t *base)
+{
+	struct reader r = {.fd = 0, .cap = 1 << 16, .line = 1};
+	r.buf = malloc(r.cap);
+	if (!r.buf) {
+		note_exit(TAXID_EXIT_SOFTWARE);
+		return;
+	}
+	for (;;) {
+		size_t vs, ve;
+		long line;
+		int too_large, cut;
+		enum scan s = next_value(ctx, &r, before_block, &vs, &ve, &line, &too_large, &cut);
+		if (s == SCAN_EOF)
+			break;
+		if (s == SCAN_ERROR) {
+			note_exit(TAXID_EXIT_IOERR);
+			break;
+		}
+		ctx->err_field = NULL;
+		json_decref(ctx->err_detail);
+		ctx->err_detail = NULL;
+		if (too_large) {
+			refuse_record(ctx, TAXID_E_REQUEST_TOO_LARGE, line);
+			continue;
+		}
+		json_error_t je;
+		json_t *req = cut ? NULL
+				  : json_loadb(r.buf + vs, ve - vs, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+		if (!req) {
+			refuse_record(ctx, TAXID_E_BAD_JSON, line);
+			continue;
+		}
+		if (!json_is_object(req)) {
+			json_decref(req);
+			refuse_record(ctx, TAXID_E_BAD_REQUEST, line);
+			continue;
+		}
+		if (base)
+			json_object_update_missing(req, base);
+		int stop = run_one(ctx, req, line);
+		json_decref(req);
+		if (stop)
+			break;
+	}
+	free(r.buf);
+}
+
+int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
+{
+	static struct taxid_ctx C;
+	struct taxid_ctx *ctx = &C;
+	const char *now = getenv("TAXID_NOW"), *tz = getenv("TAXID_TZ");
+	ctx->tool = tool;
+	ctx->out = stdout;
+	ctx->db_path = getenv("TAXID_DB");
+	if (!ctx->db_path || !*ctx->db_path)
+		ctx->db_path = "taxid.db";
+	ctx->zh = taxid_locale_is_zh();
+	ctx->progress = isatty(2);
+	ctx->batch_size = 1000;
+	L.pending = json_array();
+
+	json_t *req = json_object();
+	int operands = 0, want_help = 0, rc;
+	const struct taxid_action *act = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+#define NEED_ARG()                                                                       \
+	do {                                                                                 \
+		const char *eq_ = strchr(a, '=');                                                \
+		if (a[1] == '-' && eq_)                                                          \
+			val = eq_ + 1;                                                               \
+		else if (i + 1 < argc)                                                           \
+			val = argv[++i];                                                             \
+		else                                                                             \
+			return usage_error(tool, "option '%s' needs an argument", a);                \
+	} while (0)
+#define IS(longname) (strcmp(a, longname) == 0 || (strncmp(a, longname "=", strlen(longname) + 1) == 0))
+		if (strcmp(a, "--") == 0) {
+			continue;
+		} else if (IS("--db") || strcmp(a, "-d") == 0) {
+			NEED_ARG();
+			ctx->db_path = val;
+		} else if (IS("--now")) {
+			NEED_ARG();
+			now = val;
+		} else if (IS("--tz")) {
+			NEED_ARG();
+			tz = val;
+		} else if (strcmp(a, "--reveal") == 0) {
+			ctx->reveal = 1;
+		} else if (strcmp(a, "--progress") == 0) {
+			ctx->progress = 1;
+		} else if (strcmp(a, "--no-progress") == 0) {
+			ctx->progress = 0;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			want_help = 1;
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("%s %s\n", tool->name, TAXID_VERSION);
+			return 0;
+		} else if (a[0] == '-' && a[1] == '-' && act) {
+			const struct taxid_opt *o = act->opts;
+			char name[64];
+			const char *eq = strchr(a + 2, '=');
+			snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a - 2) : (int)strlen(a + 2), a + 2);
+			while (o && o->name && strcmp(o->name, name) != 0)
+				o++;
+			if (!o || !o->name)
+				return usage_error(tool, "unknown option '%s'", a);
+			if (o->type != TAXID_OPT_BOOL)
+				NEED_ARG();
+			if ((rc = set_option(tool, req, o, val)))
+				return rc;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error(tool, "unknown option '%s'", a);
+		} else if (!act && !operands && json_object_size(req) == 0 && !strchr(a, '=')) {
+			int used = 0;
+			act = find_action(tool, argv, argc, i, &used);
+			if (!act)
+				return is_group(tool, a) ? usage_error(tool, "'%s' needs a sub-action (see --help)", a)
+						 : usage_error(tool, "unknown action '%s'", a);
+			i += used - 1;
+		} else if ((rc = add_operand(tool, req, a))) {
+			return rc;
+		} else {
+			operands++;
+		}
+#undef NEED_ARG
+#undef IS
+	}
+	if (want_help) {
+		usage(tool, act, stdout);
+		return 0;
+	}
+	if (!act)
+		act = tool->actions;
+	ctx->action = act;
+	if (now) {
+		if (taxid_time_parse(now, &ctx->now))
+			return usage_error(tool, "bad time '%s' (expected RFC 3339, e.g. 2026-11-25T08:00:00Z)", now);
+		ctx->now_pinned = 1;
+	} else {
+		ctx->now = (int64_t)time(NULL);
+	}
+	ctx->tz_offset = 8 * 3600;
+	if (tz && *tz && taxid_tz_parse(tz, &ctx->tz_offset))
+		return usage_error(tool, "unknown time zone '%s' (use Asia/Shanghai, UTC or +HH:MM)", tz);
+
+	enum taxid_code c = TAXID_OK;
+	if (act->flags & TAXID_ACT_DB_READ)
+		c = taxid_db_open(ctx, 0);
+	else if (act->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH))
+		c = taxid_db_open(ctx, 1);
+	else if (act->flags & TAXID_ACT_DB_OPTIONAL && access(ctx->db_path, F_OK) == 0)
+		c = taxid_db_open(ctx, 0);
+	if (c) {
+		json_decref(req);
+		return taxid_error_exit(c);
+	}
+
+	progress_start = mono();
+	if (operands || (act->flags & TAXID_ACT_NO_INPUT))
+		run_one(ctx, req, 0);
+	else
+		stream(ctx, json_object_size(req) ? req : NULL);
+	json_decref(req);
+	if (L.in_tx || json_array_size(L.pending)) {
+		if (worst > TAXID_EXIT_REFUSED && L.in_tx) {
+			/* A stopping error: what was not committed is not reported as done. */
+			taxid_db_rollback(ctx);
+			L.in_tx = 0;
+			json_array_clear(L.pending);
+		} else if (flush_batch(ctx)) {
+			note_exit(TAXID_EXIT_IOERR);
+		}
+	}
+	progress_end(ctx);
+	if (fflush(ctx->out) == EOF || ferror(ctx->out)) {
+		fprintf(stderr, "%s: cannot write results: %s\n", tool->name, strerror(errno));
+		note_exit(TAXID_EXIT_IOERR);
+	}
+	json_decref(L.pending);
+	json_decref(ctx->err_detail);
+	taxid_db_close(ctx);
+	return worst;
+}

@@ -1,0 +1,103 @@
+/* record.c: the one read-handle-write loop every tool runs (CONTRACT.md "Records in, records out"). */
+#ifndef TAXID_RECORD_H
+#define TAXID_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "errors.h"
+
+struct taxid_ctx;
+struct taxid_keys;
+
+/* A handler answers one request: fill out with result members, return TAXID_OK or a refusal. */
+typedef enum taxid_code (*taxid_handler)(struct taxid_ctx *ctx, json_t *req, json_t *out);
+
+/* Action flags. */
+enum {
+	TAXID_ACT_DB_OPTIONAL = 1 << 0, /* use the database when it exists; never create it */
+	TAXID_ACT_DB_READ = 1 << 1,     /* the database must exist (exit 66 otherwise) */
+	TAXID_ACT_DB_WRITE = 1 << 2,    /* create the database on first use; each request in BEGIN IMMEDIATE */
+	TAXID_ACT_BATCH = 1 << 3,       /* commit every N requests (savepoint per request); output after commit */
+	TAXID_ACT_NO_INPUT = 1 << 4,    /* one request from operands/options only; stdin is not read */
+	TAXID_ACT_ROWS = 1 << 5,        /* the handler prints rows with taxid_emit; no result line on success */
+};
+
+/* Types of action options (they become request members: --as-of X is as_of="X"). */
+enum taxid_opt_type { TAXID_OPT_STRING, TAXID_OPT_INT, TAXID_OPT_BOOL };
+
+/* An option of one action; the same table drives parsing, --help and completion. */
+struct taxid_opt {
+	const char *name;      /* long name without dashes, e.g. "as-of"; the member is "as_of" */
+	enum taxid_opt_type type;
+	const char *arg;       /* placeholder in help, e.g. "DATE" */
+	const char *help;
+};
+
+/* One action of a tool. */
+struct taxid_action {
+	const char *name;      /* "identity"; the first action is the default */
+	taxid_handler fn;
+	unsigned flags;
+	const char *fields;    /* request members in help, e.g. "doc_type doc_no [name] [nationality]" */
+	const char *help;      /* one line */
+	const struct taxid_opt *opts; /* NULL-terminated by name == NULL, or NULL */
+};
+
+/* A tool: its name, one-line purpose and actions (NULL-terminated). */
+struct taxid_tool {
+	const char *name;
+	const char *purpose;
+	const struct taxid_action *actions;
+};
+
+/* Everything a handler may need; one per process. */
+struct taxid_ctx {
+	const struct taxid_tool *tool;
+	const struct taxid_action *action;
+	const char *db_path;
+	const char *key_path;        /* NULL: <db>.key or $TAXID_KEYFILE */
+	sqlite3 *db;                 /* opened before the first request per the action's flags (NULL if absent and optional) */
+	struct taxid_keys *keys;     /* loaded with the database */
+	int64_t now;                 /* seconds since the epoch, UTC (from --now / TAXID_NOW or the clock) */
+	int now_pinned;              /* 1 when --now or TAXID_NOW set it */
+	int tz_offset;               /* seconds east of UTC for calendar dates */
+	int reveal;                  /* --reveal: print personal data unmasked (audited) */
+	int progress;                /* print progress on stderr */
+	int zh;                      /* Chinese messages */
+	long line;                   /* input line of the current request */
+	int batch_size;
+	/* set by handlers on refusal */
+	const char *err_field;
+	json_t *err_detail;
+	int keep_on_error;           /* commit the transaction although the request was refused */
+	FILE *out;
+	long done, refused;
+};
+
+/* Run a tool: parse argv (common options, action, action options, KEY=VALUE operands), open what the
+ * action needs, run the record loop, return the exit status. A tool's main is only this call. */
+int taxid_main(const struct taxid_tool *tool, int argc, char **argv);
+
+/* Refuse the current request naming the input field at fault (may be NULL); returns code. */
+enum taxid_code taxid_fail(struct taxid_ctx *ctx, enum taxid_code code, const char *field);
+/* Refuse with extra members in the error object (detail is stolen). */
+enum taxid_code taxid_fail_detail(struct taxid_ctx *ctx, enum taxid_code code, const char *field, json_t *detail);
+/* Keep the changes of a refused request (a counted failure): commit instead of rolling back. */
+void taxid_keep_changes(struct taxid_ctx *ctx);
+/* Print one row (ROWS actions); row is stolen. Returns TAXID_OK or TAXID_E_IO_ERROR. */
+enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row);
+/* Report progress of a long action (records done); prints on stderr at most twice a second when enabled. */
+void taxid_progress(struct taxid_ctx *ctx, long done);
+
+/* Request field helpers: a required/optional string member, checked for type and UTF-8 and length.
+ * On failure they record the refusal on ctx and return NULL with *err set. */
+const char *taxid_req_str(struct taxid_ctx *ctx, json_t *req, const char *key, int required, enum taxid_code *err);
+/* An optional integer member (def when absent); *err set on a wrong type. */
+long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, long long def, enum taxid_code *err);
+/* An optional boolean member. */
+int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err);
+
+#endif

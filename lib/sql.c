@@ -1,0 +1,70 @@
+/* The schema, as an ordered list of migrations ({version, sql}); statements are in sql.def. */
+#include <stddef.h>
+
+#include "db.h"
+#include "sql.h"
+
+static const char *const migrations[] = {
+	/* 1: the foundation — meta, settings, audit, persons and documents, accounts, trust, challenges, outbox */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+	"CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, at TEXT NOT NULL, tool TEXT NOT NULL, action TEXT NOT NULL,"
+	"  actor TEXT, subject TEXT, detail TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL) STRICT;"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TABLE person ("
+	"  id INTEGER PRIMARY KEY, name_enc BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'normal' CHECK (state IN ('normal', 'abnormal')),"
+	"  abnormal_reason TEXT, level INTEGER NOT NULL DEFAULT 0 CHECK (level BETWEEN 0 AND 5),"
+	"  nationality TEXT, birth_date TEXT, sex TEXT, region TEXT, photo_ref TEXT,"
+	"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT;"
+	"CREATE TABLE document ("
+	"  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  doc_type INTEGER NOT NULL, no_index BLOB NOT NULL UNIQUE, no_enc BLOB NOT NULL,"
+	"  expires_on TEXT, paired_with INTEGER REFERENCES document(id), created_at TEXT NOT NULL) STRICT;"
+	"CREATE INDEX document_person ON document(person_id);"
+	"CREATE TABLE account ("
+	"  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL UNIQUE REFERENCES person(id),"
+	"  login_name TEXT NOT NULL UNIQUE, phone_index BLOB UNIQUE, phone_enc BLOB,"
+	"  password_hash TEXT NOT NULL, must_change INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL, renamed_at TEXT) STRICT;"
+	"CREATE TABLE issuer ("
+	"  name TEXT PRIMARY KEY, kinds TEXT NOT NULL, public_key TEXT NOT NULL, added_at TEXT NOT NULL) STRICT;"
+	"CREATE TABLE used_nonce ("
+	"  issuer TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (issuer, nonce)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE challenge ("
+	"  id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject BLOB NOT NULL, secret_hash BLOB,"
+	"  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'used', 'dead', 'superseded')),"
+	"  data TEXT) STRICT;"
+	"CREATE INDEX challenge_subject ON challenge(subject, purpose, created_at);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY, channel TEXT NOT NULL, to_enc BLOB NOT NULL, body_enc BLOB,"
+	"  created_at INTEGER NOT NULL, delivered_at INTEGER) STRICT;",
+};
+
+int taxid_db_schema_version(void)
+{
+	return (int)(sizeof migrations / sizeof *migrations);
+}
+
+const char *taxid_sql_migration(int version)
+{
+	if (version < 1 || version > taxid_db_schema_version())
+		return NULL;
+	return migrations[version - 1];
+}
+
+static const char *const statements[] = {
+#define S(name, sql) sql,
+#include "sql.def"
+#undef S
+};
+
+const char *taxid_sql_text(int id)
+{
+	return statements[id];
+}

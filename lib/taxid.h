@@ -1,0 +1,18 @@
+/* The taxid library: one header that includes every module's. */
+#ifndef TAXID_H
+#define TAXID_H
+
+#include "errors.h"
+#include "record.h"
+#include "clock.h"
+#include "crypto.h"
+#include "db.h"
+#include "keys.h"
+#include "audit.h"
+#include "verdict.h"
+#include "challenge.h"
+#include "ids.h"
+#include "person.h"
+#include "verify.h"
+
+#endif

@@ -1,0 +1,274 @@
+/* One verifier for every signed verdict kind, and the trust store of issuers' Ed25519 keys. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "crypto.h"
+#include "db.h"
+#include "record.h"
+#include "verdict.h"
+
+static const char *const kinds[] = {"face", "captcha", "bank", "registry", "survival", NULL};
+
+static int kind_known(const char *k)
+{
+	for (int i = 0; kinds[i]; i++)
+		if (strcmp(kinds[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+static int kinds_contains(const char *kinds_json, const char *kind)
+{
+	json_t *a = json_loads(kinds_json, 0, NULL);
+	int found = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v) if (json_is_string(v) && strcmp(json_string_value(v), kind) == 0) found = 1;
+	json_decref(a);
+	return found;
+}
+
+static enum taxid_code copy_str(struct taxid_ctx *ctx, json_t *o, const char *key, char *dst, size_t n,
+				const char *field)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= n)
+		return taxid_fail_detail(ctx, TAXID_E_VERDICT_MALFORMED, field, json_pack("{s:s}", "member", key));
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const char *kind, const char *subject,
+				    int consume, const char *field, struct taxid_verdict *v)
+{
+	enum taxid_code c;
+	memset(v, 0, sizeof *v);
+	v->score = -1;
+	v->liveness = -1;
+	if (!json_is_object(wire))
+		return taxid_fail(ctx, wire ? TAXID_E_VERDICT_MALFORMED : TAXID_E_MISSING_FIELD, field);
+	json_t *jp = json_object_get(wire, "payload"), *js = json_object_get(wire, "sig");
+	if ((c = copy_str(ctx, wire, "issuer", v->issuer, sizeof v->issuer, field)))
+		return c;
+	if (!json_is_string(jp) || !json_is_string(js))
+		return taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_GET);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, v->issuer, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_VERDICT_UNTRUSTED, field) : taxid_db_fail(ctx, rc);
+	}
+	int trusted = kinds_contains((const char *)sqlite3_column_text(st, 0), kind);
+	char *pem = strdup((const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	if (!pem)
+		return TAXID_E_INTERNAL;
+	if (!trusted) {
+		free(pem);
+		return taxid_fail(ctx, TAXID_E_VERDICT_UNTRUSTED, field);
+	}
+
+	size_t plen = 0, slen = 0;
+	unsigned char *payload = taxid_base64_decode(json_string_value(jp), json_string_length(jp), &plen);
+	unsigned char *sig = taxid_base64_decode(json_string_value(js), json_string_length(js), &slen);
+	int ok = payload && sig && slen == 64 && taxid_ed25519_verify(pem, payload, plen, sig, slen) == 1;
+	free(pem);
+	free(sig);
+	if (!payload || !ok) {
+		free(payload);
+		return taxid_fail(ctx, payload ? TAXID_E_VERDICT_BAD_SIGNATURE : TAXID_E_VERDICT_MALFORMED, field);
+	}
+	/* Only now, with the issuer's signature checked, is the payload parsed. */
+	json_t *p = json_loadb((const char *)payload, plen, JSON_REJECT_DUPLICATES, NULL);
+	free(payload);
+	if (!json_is_object(p)) {
+		json_decref(p);
+		return taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+	}
+	const char *issued;
+	json_t *score = json_object_get(p, "score"), *live = json_object_get(p, "liveness");
+	if ((c = copy_str(ctx, p, "kind", v->kind, sizeof v->kind, field)) ||
+	    (c = copy_str(ctx, p, "subject", v->subject, sizeof v->subject, field)) ||
+	    (c = copy_str(ctx, p, "result", v->result, sizeof v->result, field)) ||
+	    (c = copy_str(ctx, p, "nonce", v->nonce, sizeof v->nonce, field)))
+		goto out;
+	issued = json_string_value(json_object_get(p, "issued_at"));
+	if (!issued || taxid_time_parse(issued, &v->issued_at) ||
+	    (strcmp(v->result, "pass") != 0 && strcmp(v->result, "fail") != 0) ||
+	    (score && !json_is_number(score)) || (live && !json_is_boolean(live))) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+		goto out;
+	}
+	json_t *fac = json_object_get(p, "factors"), *mm = json_object_get(p, "mismatch");
+	if ((fac && !json_is_integer(fac)) || (mm && (!json_is_string(mm) || json_string_length(mm) >= sizeof v->mismatch))) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+		goto out;
+	}
+	if (fac)
+		v->factors = (int)json_integer_value(fac);
+	if (mm)
+		memcpy(v->mismatch, json_string_value(mm), json_string_length(mm) + 1);
+	if (score)
+		v->score = json_number_value(score);
+	if (live)
+		v->liveness = json_is_true(live);
+	if (strcmp(v->kind, kind) != 0) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_WRONG_KIND, field);
+		goto out;
+	}
+	long long max_age = taxid_setting_int(ctx, "verdict.max_age", 600);
+	long long skew = taxid_setting_int(ctx, "verdict.clock_skew", 60);
+	if (v->issued_at > ctx->now + skew || v->issued_at < ctx->now - max_age) {
+		c = taxid_fail_detail(ctx, TAXID_E_VERDICT_STALE, field, json_pack("{s:s}", "issued_at", issued));
+		goto out;
+	}
+	if (subject && strcmp(subject, v->subject) != 0) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_SUBJECT_MISMATCH, field);
+		goto out;
+	}
+	st = taxid_sql(ctx, TAXID_SQL_NONCE_SEEN);
+	if (!st) {
+		c = TAXID_E_INTERNAL;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, v->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v->nonce, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_REPLAYED, field);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		c = taxid_db_fail(ctx, rc);
+		goto out;
+	}
+	if (consume) {
+		/* Kept past the freshness window, after which the verdict is refused as stale anyway. */
+		st = taxid_sql(ctx, TAXID_SQL_NONCE_PURGE);
+		sqlite3_bind_int64(st, 1, ctx->now);
+		if ((c = taxid_db_exec(ctx, st)))
+			goto out;
+		st = taxid_sql(ctx, TAXID_SQL_NONCE_USE);
+		sqlite3_bind_text(st, 1, v->issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v->nonce, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, v->issued_at + max_age + skew);
+		c = taxid_db_exec(ctx, st);
+	}
+out:
+	json_decref(p);
+	return c;
+}
+
+int taxid_verdict_passed(struct taxid_ctx *ctx, const struct taxid_verdict *v)
+{
+	char key[48];
+	snprintf(key, sizeof key, "verdict.%s.min_score_permille", v->kind);
+	long long threshold = taxid_setting_int(ctx, key, strcmp(v->kind, "face") == 0 ? 800 : 0);
+	if (strcmp(v->result, "pass") != 0 || v->liveness == 0)
+		return 0;
+	if (v->score >= 0 && v->score * 1000 < (double)threshold)
+		return 0;
+	if (v->score < 0 && strcmp(v->kind, "face") == 0)
+		return 0; /* a face verdict without a score cannot be held to the threshold */
+	return 1;
+}
+
+json_t *taxid_verdict_json(const struct taxid_verdict *v)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(v->issued_at, at);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "issuer", v->issuer, "kind", v->kind, "result", v->result,
+			      "issued_at", at);
+	if (v->score >= 0)
+		json_object_set_new(o, "score", json_real(v->score));
+	if (v->liveness >= 0)
+		json_object_set_new(o, "liveness", json_boolean(v->liveness));
+	return o;
+}
+
+enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *issuer = taxid_req_str(ctx, req, "issuer", 1, &c);
+	const char *pem = issuer ? taxid_req_str(ctx, req, "public_key", 1, &c) : NULL;
+	if (c)
+		return c;
+	json_t *k = json_object_get(req, "kinds");
+	size_t i;
+	json_t *e;
+	if (!json_is_array(k) || json_array_size(k) == 0)
+		return taxid_fail(ctx, k ? TAXID_E_BAD_TYPE : TAXID_E_MISSING_FIELD, "kinds");
+	json_array_foreach(k, i, e) if (!json_is_string(e) || !kind_known(json_string_value(e)))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "kinds",
+					 json_pack("{s:[s,s,s,s,s]}", "allowed", "face", "captcha", "bank", "registry",
+						   "survival"));
+	if (strlen(issuer) > 63)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "issuer");
+	if (taxid_ed25519_check_key(pem) != 0)
+		return taxid_fail(ctx, TAXID_E_BAD_PUBLIC_KEY, "public_key");
+	char *kj = json_dumps(k, JSON_COMPACT);
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_PUT);
+	if (!st || !kj) {
+		free(kj);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+	c = taxid_db_exec(ctx, st);
+	free(kj);
+	if (!c)
+		c = taxid_audit(ctx, "trust_add", issuer, NULL, json_pack("{s:O}", "kinds", k));
+	if (!c) {
+		json_object_set_new(out, "issuer", json_string(issuer));
+		json_object_set(out, "kinds", k);
+	}
+	return c;
+}
+
+enum taxid_code taxid_trust_remove(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *issuer = taxid_req_str(ctx, req, "issuer", 1, &c);
+	if (c)
+		return c;
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_DELETE);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	if ((c = taxid_db_exec(ctx, st)))
+		return c;
+	if (sqlite3_changes(ctx->db) == 0)
+		return taxid_fail(ctx, TAXID_E_ISSUER_UNKNOWN, "issuer");
+	json_object_set_new(out, "issuer", json_string(issuer));
+	return taxid_audit(ctx, "trust_remove", issuer, NULL, NULL);
+}
+
+enum taxid_code taxid_trust_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_LIST);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	int rc;
+	enum taxid_code c = TAXID_OK;
+	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:s,s:o,s:s,s:s}", "issuer", sqlite3_column_text(st, 0), "kinds",
+					json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL), "public_key",
+					sqlite3_column_text(st, 2), "added_at", sqlite3_column_text(st, 3));
+		c = taxid_emit(ctx, row);
+	}
+	sqlite3_reset(st);
+	return c;
+}

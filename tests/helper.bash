@@ -1,0 +1,64 @@
+# Common set-up for every test: the built binaries first on PATH, a fresh database and key file under
+# $BATS_TEST_TMPDIR, the clock pinned, English messages. Load with: load helper
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TAXID_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+export TAXID_BIN="$TAXID_ROOT/bin"
+export PATH="$TAXID_BIN:$PATH"
+
+setup() {
+	export TAXID_DB="$BATS_TEST_TMPDIR/t.db"
+	export TAXID_NOW=2026-11-25T08:00:00Z
+	unset TAXID_KEYFILE TAXID_TZ
+	export LANG=C LC_ALL=C
+	cd "$BATS_TEST_TMPDIR" || return 1
+	if declare -F local_setup >/dev/null; then local_setup; fi
+}
+
+# json_eq EXPECTED ACTUAL: equal as JSON (keys sorted).
+json_eq() {
+	local a b
+	a=$(jq -cS . <<<"$1") && b=$(jq -cS . <<<"$2") || return 1
+	if [ "$a" != "$b" ]; then
+		printf 'expected: %s\nactual:   %s\n' "$a" "$b" >&2
+		return 1
+	fi
+}
+
+# jfield FILTER: apply a jq filter to $output (one JSON line) and print the result raw.
+jfield() { jq -r "$1" <<<"$output"; }
+
+# Make an Ed25519 issuer key pair in the test directory: keygen NAME -> NAME.pem, NAME.pub
+keygen() {
+	openssl genpkey -algorithm ed25519 -out "$BATS_TEST_TMPDIR/$1.pem" 2>/dev/null &&
+		openssl pkey -in "$BATS_TEST_TMPDIR/$1.pem" -pubout -out "$BATS_TEST_TMPDIR/$1.pub" 2>/dev/null
+}
+
+# trust NAME KIND...: register NAME's public key as trusted for the kinds.
+trust() {
+	local name=$1; shift
+	local kinds
+	kinds=$(printf '%s\n' "$@" | jq -R . | jq -cs .)
+	jq -nc --arg i "$name" --argjson k "$kinds" --rawfile p "$BATS_TEST_TMPDIR/$name.pub" \
+		'{issuer:$i, kinds:$k, public_key:$p}' | taxid-verify trust add >/dev/null
+}
+
+# verdict NAME KIND SUBJECT [RESULT [SCORE [EXTRA-JSON]]]: print a signed wire verdict on stdout.
+# The nonce is fresh every call; issued_at is $TAXID_NOW unless EXTRA sets it.
+verdict() {
+	local name=$1 kind=$2 subject=$3 result=${4:-pass} score=${5:-0.97} extra=${6:-'{}'}
+	local p="$BATS_TEST_TMPDIR/payload.$$.$RANDOM.json"
+	jq -nc --arg k "$kind" --arg s "$subject" --arg r "$result" --argjson sc "$score" \
+		--arg at "$TAXID_NOW" --arg n "n-$RANDOM$RANDOM$RANDOM" --argjson x "$extra" \
+		'{kind:$k, subject:$s, result:$r, score:$sc, liveness:true, issued_at:$at, nonce:$n} + $x' | tr -d '\n' >"$p"
+	local sig
+	sig=$(openssl pkeyutl -sign -rawin -inkey "$BATS_TEST_TMPDIR/$name.pem" -in "$p" | base64 -w0)
+	jq -nc --arg i "$name" --arg p "$(base64 -w0 <"$p")" --arg s "$sig" '{issuer:$i, payload:$p, sig:$s}'
+}
+
+# sms_code PHONE-DIGITS: drain the outbox and print the newest code sent to that phone.
+sms_code() {
+	taxid-verify sms outbox | jq -r --arg p "$1" 'select(.to == $p) | .body' | grep -o '[0-9]\{6\}' | tail -n 1
+}
