@@ -114,6 +114,23 @@ enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int db_is_new)
 	char *path = key_path(ctx);
 	if (!path)
 		return TAXID_E_INTERNAL;
+	/* A database never bound to a key (no key check value yet) may get a new one, even when an earlier first
+	 * run migrated it but failed to create the key file; a bound one never does. */
+	if (!db_is_new) {
+		sqlite3_stmt *q = taxid_sql(ctx, TAXID_SQL_META_GET);
+		if (!q) {
+			free(path);
+			return TAXID_E_INTERNAL;
+		}
+		sqlite3_bind_text(q, 1, "key_check", -1, SQLITE_STATIC);
+		int qrc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (qrc != SQLITE_ROW && qrc != SQLITE_DONE) {
+			free(path);
+			return taxid_db_fail(ctx, qrc);
+		}
+		db_is_new = qrc == SQLITE_DONE;
+	}
 	if (access(path, F_OK) != 0 && db_is_new)
 		c = create_key(ctx, path, master);
 	else

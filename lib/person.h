@@ -21,6 +21,20 @@ struct taxid_person {
 /* Find the person holding document (type, normalised number): TAXID_OK, TAXID_E_NOT_FOUND, or a database error. */
 enum taxid_code taxid_person_find_doc(struct taxid_ctx *ctx, enum taxid_doc_type t, const char *normalized,
 				      struct taxid_person *p);
+/* A new person with one document. */
+struct taxid_person_new {
+	enum taxid_doc_type doc_type;
+	const struct taxid_id_info *info; /* validated document: normalized number, birth date, sex, region, nationality */
+	const char *name;
+	int level;
+	const char *expires_on;           /* document expiry YYYY-MM-DD, or NULL */
+};
+/* Find the person holding the document, or create them (inside the caller's transaction): *created says which.
+ * An existing person is returned unchanged: compare names with taxid_person_find_doc first where it matters. */
+enum taxid_code taxid_person_ensure(struct taxid_ctx *ctx, const struct taxid_person_new *n, long long *person_id,
+				    int *created);
+/* The decrypted, normalised number of a document by id (malloc'd), or NULL. */
+char *taxid_person_doc_number(struct taxid_ctx *ctx, long long doc_id, int *doc_type);
 /* Free what a find filled in. */
 void taxid_person_clear(struct taxid_person *p);
 /* Blind index of a document (type class + normalised number). */

@@ -676,8 +676,52 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 	free(r.buf);
 }
 
+/* "TOOL __complete WORD...": the candidates for the next word, from the same tables that parse the command
+ * line, so completion cannot drift from the tools. */
+static int complete(const struct taxid_tool *tool, int argc, char **argv)
+{
+	static const char *const common[] = {"--db", "--now", "--tz", "--reveal", "--progress", "--no-progress", "--help",
+					     "--version", NULL};
+	const struct taxid_action *act = NULL;
+	const char *group = NULL;
+	for (int i = 0; i < argc && !act; i++) {
+		int used = 0;
+		if (argv[i][0] == '-')
+			continue;
+		if ((act = find_action(tool, argv, argc, i, &used)) == NULL && is_group(tool, argv[i]))
+			group = argv[i];
+	}
+	if (act) {
+		for (const struct taxid_opt *o = act->opts; o && o->name; o++)
+			printf("--%s\n", o->name);
+		const char *f = act->fields ? act->fields : "";
+		while (*f) {
+			size_t n = strcspn(f, " ");
+			const char *w = f[0] == '[' ? f + 1 : f;
+			size_t wn = n - (size_t)(w - f) - (f[n - 1] == ']');
+			if (n)
+				printf("%.*s=\n", (int)wn, w);
+			f += n + (f[n] == ' ');
+		}
+	} else {
+		for (const struct taxid_action *a = tool->actions; a->name; a++) {
+			const char *sp = strchr(a->name, ' ');
+			if (group && sp && strncmp(a->name, group, (size_t)(sp - a->name)) == 0 && group[sp - a->name] == 0)
+				printf("%s\n", sp + 1);
+			else if (!group && (!sp || a == tool->actions || strncmp(a->name, a[-1].name, (size_t)(sp - a->name + 1)) != 0))
+				printf("%.*s\n", sp ? (int)(sp - a->name) : (int)strlen(a->name), a->name);
+		}
+	}
+	if (!group)
+		for (int i = 0; common[i]; i++)
+			printf("%s\n", common[i]);
+	return 0;
+}
+
 int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
+		return complete(tool, argc - 2, argv + 2);
 	static struct taxid_ctx C;
 	struct taxid_ctx *ctx = &C;
 	const char *now = getenv("TAXID_NOW"), *tz = getenv("TAXID_TZ");

@@ -14,5 +14,7 @@
 #include "ids.h"
 #include "person.h"
 #include "verify.h"
+#include "lockout.h"
+#include "account.h"
 
 #endif

@@ -195,11 +195,37 @@ json_t *taxid_verdict_json(const struct taxid_verdict *v)
 	return o;
 }
 
+/* A PEM text: lines, so unlike other text members it may hold line breaks (and nothing else below 0x20). */
+static const char *pem_member(struct taxid_ctx *ctx, json_t *req, const char *key, enum taxid_code *err)
+{
+	json_t *v = json_object_get(req, key);
+	if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
+		*err = taxid_fail(ctx, TAXID_E_MISSING_FIELD, key);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		*err = taxid_fail(ctx, TAXID_E_BAD_TYPE, key);
+		return NULL;
+	}
+	const unsigned char *s = (const unsigned char *)json_string_value(v);
+	size_t n = json_string_length(v);
+	if (n > 4096) {
+		*err = taxid_fail(ctx, TAXID_E_BAD_VALUE, key);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] < 0x20 && s[i] != '\n' && s[i] != '\r') || s[i] == 0x7f) {
+			*err = taxid_fail(ctx, TAXID_E_BAD_UTF8, key);
+			return NULL;
+		}
+	return (const char *)s;
+}
+
 enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
 	const char *issuer = taxid_req_str(ctx, req, "issuer", 1, &c);
-	const char *pem = issuer ? taxid_req_str(ctx, req, "public_key", 1, &c) : NULL;
+	const char *pem = issuer ? pem_member(ctx, req, "public_key", &c) : NULL;
 	if (c)
 		return c;
 	json_t *k = json_object_get(req, "kinds");

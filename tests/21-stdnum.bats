@@ -11,8 +11,9 @@ SEED=20261125
 
 # Debian's stdnum imports only with the system python (pyenv's python3 on PATH lacks it, IDS.md §3.1).
 need_stdnum() {
-	[ -x "$PY" ] && "$PY" -c 'import stdnum.cn.ric, stdnum.cn.uscc' 2>/dev/null ||
+	if ! [ -x "$PY" ] || ! "$PY" -c 'import stdnum.cn.ric, stdnum.cn.uscc' 2>/dev/null; then
 		skip "python3-stdnum is not importable by $PY"
+	fi
 }
 
 # judge ACTION IN OUT: run taxid-verify over a file of requests; 0 (all valid) and 1 (some refused) are fine.

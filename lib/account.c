@@ -1,0 +1,468 @@
+/* Accounts: resolution of login strings, login-name and password rules, peppered argon2id, sessions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "ids.h"
+#include "keys.h"
+#include "person.h"
+#include "record.h"
+
+void taxid_account_clear(struct taxid_account *a)
+{
+	free(a->login_name);
+	if (a->password_hash)
+		taxid_wipe(a->password_hash, strlen(a->password_hash));
+	free(a->password_hash);
+	free(a->phone);
+	memset(a, 0, sizeof *a);
+}
+
+static enum taxid_code load_row(struct taxid_ctx *ctx, sqlite3_stmt *st, struct taxid_account *a)
+{
+	memset(a, 0, sizeof *a);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	}
+	a->id = sqlite3_column_int64(st, 0);
+	a->person_id = sqlite3_column_int64(st, 1);
+	a->login_name = strdup((const char *)sqlite3_column_text(st, 2));
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		a->phone = taxid_pii_open(ctx->keys, "account.phone", sqlite3_column_blob(st, 3),
+					  (size_t)sqlite3_column_bytes(st, 3));
+	a->password_hash = strdup((const char *)sqlite3_column_text(st, 4));
+	a->peppered = sqlite3_column_int(st, 5);
+	a->must_change = sqlite3_column_int(st, 6);
+	a->initial_expires_at = sqlite3_column_int64(st, 7);
+	a->renamed_at = sqlite3_column_int64(st, 8);
+	a->level = sqlite3_column_int(st, 9);
+	a->abnormal = strcmp((const char *)sqlite3_column_text(st, 10), "abnormal") == 0;
+	sqlite3_reset(st);
+	return a->login_name && a->password_hash ? TAXID_OK : TAXID_E_INTERNAL;
+}
+
+enum taxid_code taxid_account_load(struct taxid_ctx *ctx, long long id, struct taxid_account *a)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_ID);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	return load_row(ctx, st, a);
+}
+
+enum taxid_code taxid_account_by_person(struct taxid_ctx *ctx, long long person_id, struct taxid_account *a)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_PERSON);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, person_id);
+	return load_row(ctx, st, a);
+}
+
+enum taxid_code taxid_account_resolve(struct taxid_ctx *ctx, const char *account, struct taxid_account *a,
+				      char normalized[80])
+{
+	struct taxid_id_info info;
+	struct taxid_ids_opts o = {.today = taxid_local_ymd(ctx->now, ctx->tz_offset)};
+	memset(a, 0, sizeof *a);
+	memset(&info, 0, sizeof info);
+	if (taxid_ids_check_mobile(account, strlen(account), &o, &info) == TAXID_OK) {
+		unsigned char idx[32];
+		snprintf(normalized, 80, "phone:%s", info.normalized);
+		taxid_pii_index(ctx->keys, "phone", info.normalized, idx);
+		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_PHONE);
+		if (!st)
+			return TAXID_E_INTERNAL;
+		sqlite3_bind_blob(st, 1, idx, 32, SQLITE_TRANSIENT);
+		return load_row(ctx, st, a);
+	}
+	memset(&info, 0, sizeof info);
+	if (taxid_ids_check_document(TAXID_DOC_RESIDENT_ID, account, strlen(account), &o, &info) == TAXID_OK) {
+		/* Only a resident-ID number logs in as a document number (DOMAIN §4). */
+		struct taxid_person p;
+		snprintf(normalized, 80, "doc:%s", info.normalized);
+		enum taxid_code c = taxid_person_find_doc(ctx, TAXID_DOC_RESIDENT_ID, info.normalized, &p);
+		if (c)
+			return c;
+		long long pid = p.id;
+		taxid_person_clear(&p);
+		return taxid_account_by_person(ctx, pid, a);
+	}
+	snprintf(normalized, 80, "login:%.70s", account);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_LOGIN);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	return load_row(ctx, st, a);
+}
+
+void taxid_password_params(struct taxid_ctx *ctx, struct taxid_argon2_params *p)
+{
+	long long m = taxid_setting_int(ctx, "password.m_kib", 19456), t = taxid_setting_int(ctx, "password.t_cost", 2),
+		  par = taxid_setting_int(ctx, "password.parallelism", 1);
+	/* Policy may raise the cost, never lower it below the OWASP floor (SECURITY rule 1). */
+	p->m_kib = (uint32_t)(m < 19456 ? 19456 : m > 1048576 ? 1048576 : m);
+	p->t_cost = (uint32_t)(t < 2 ? 2 : t > 16 ? 16 : t);
+	p->parallelism = (uint32_t)(par < 1 ? 1 : par > 16 ? 16 : par);
+}
+
+/* Decode one UTF-8 character (input already valid: it came through jansson). */
+static unsigned next_cp(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	unsigned cp;
+	if (p[0] < 0x80) {
+		cp = p[0];
+		*s += 1;
+	} else if (p[0] < 0xe0) {
+		cp = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		*s += 2;
+	} else if (p[0] < 0xf0) {
+		cp = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		*s += 3;
+	} else {
+		cp = (unsigned)(p[0] & 0x07) << 18 | (unsigned)(p[1] & 0x3f) << 12 | (unsigned)(p[2] & 0x3f) << 6 |
+		     (p[3] & 0x3f);
+		*s += 4;
+	}
+	return cp;
+}
+
+static int is_cjk(unsigned cp)
+{
+	return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x323af) ||
+	       (cp >= 0xf900 && cp <= 0xfaff);
+}
+
+enum taxid_code taxid_login_name_check(struct taxid_ctx *ctx, const char *name, const char *field)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	int n = 0, digits = 0, bad = 0;
+	while (*s) {
+		unsigned cp = next_cp(&s);
+		n++;
+		if (cp >= '0' && cp <= '9')
+			digits++;
+		else if (!((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_' || is_cjk(cp)))
+			bad = 1;
+	}
+	const char *rule = bad ? "characters" : (n < 2 || n > 16) ? "length" : digits == n ? "digits_only" : NULL;
+	if (rule)
+		return taxid_fail_detail(ctx, TAXID_E_LOGIN_NAME_INVALID, field, json_pack("{s:s}", "rule", rule));
+	return TAXID_OK;
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0)
+		return 0;
+	for (const char *p = hay; *p; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+enum taxid_code taxid_password_check(struct taxid_ctx *ctx, const char *pw, const char *doc_no, const char *phone,
+				     const char *login_name, const char *field)
+{
+	long long min = taxid_setting_int(ctx, "password.min_length", 8), max = taxid_setting_int(ctx, "password.max_length", 15),
+		  classes_needed = taxid_setting_int(ctx, "password.min_classes", 3);
+	int up = 0, low = 0, dig = 0, spec = 0, space = 0, other = 0;
+	long long n = 0;
+	for (const unsigned char *s = (const unsigned char *)pw; *s; s++, n++) {
+		if (*s >= 'A' && *s <= 'Z')
+			up = 1;
+		else if (*s >= 'a' && *s <= 'z')
+			low = 1;
+		else if (*s >= '0' && *s <= '9')
+			dig = 1;
+		else if (*s == ' ' || *s == '\t')
+			space = 1;
+		else if (*s > 0x20 && *s < 0x7f)
+			spec = 1;
+		else
+			other = 1;
+	}
+	const char *rule = NULL;
+	if (space)
+		rule = "no_spaces";
+	else if (other)
+		rule = "characters";
+	else if (n < min || n > max)
+		rule = "length";
+	else if (up + low + dig + spec < classes_needed)
+		rule = "classes";
+	else if (doc_no && contains_ci(pw, doc_no))
+		rule = "contains_document_number";
+	else if (phone && contains_ci(pw, phone))
+		rule = "contains_phone";
+	else if (login_name && strlen(login_name) >= 3 && contains_ci(pw, login_name))
+		rule = "contains_login_name";
+	if (rule)
+		return taxid_fail_detail(ctx, TAXID_E_PASSWORD_POLICY, field, json_pack("{s:s}", "rule", rule));
+	return TAXID_OK;
+}
+
+/* The pepper (SECURITY rule 5): HMAC under a key from the key file before argon2, as hex. */
+static void pepper(struct taxid_ctx *ctx, const char *pw, char out[65])
+{
+	unsigned char h[32];
+	taxid_hmac_sha256(ctx->keys->pepper, sizeof ctx->keys->pepper, pw, strlen(pw), h);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+	taxid_wipe(h, sizeof h);
+}
+
+char *taxid_password_hash(struct taxid_ctx *ctx, const char *pw)
+{
+	struct taxid_argon2_params p;
+	char pep[65];
+	taxid_password_params(ctx, &p);
+	pepper(ctx, pw, pep);
+	char *h = taxid_argon2_hash(pep, 64, &p);
+	taxid_wipe(pep, sizeof pep);
+	return h;
+}
+
+int taxid_password_verify(struct taxid_ctx *ctx, const char *phc, int peppered, const char *pw)
+{
+	if (!peppered)
+		return taxid_argon2_verify(phc, pw, strlen(pw));
+	char pep[65];
+	pepper(ctx, pw, pep);
+	int r = taxid_argon2_verify(phc, pep, 64);
+	taxid_wipe(pep, sizeof pep);
+	return r;
+}
+
+void taxid_password_dummy(struct taxid_ctx *ctx, const char *pw)
+{
+	struct taxid_argon2_params p;
+	char pep[65];
+	taxid_password_params(ctx, &p);
+	pepper(ctx, pw ? pw : "", pep);
+	taxid_argon2_dummy(pep, 64, &p);
+	taxid_wipe(pep, sizeof pep);
+}
+
+static int exists(struct taxid_ctx *ctx, enum taxid_stmt id, const void *key, int keylen, long long except)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, id);
+	if (!st)
+		return -1;
+	if (keylen < 0)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 1, key, keylen, SQLITE_STATIC);
+	if (except)
+		sqlite3_bind_int64(st, 2, except);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id, const char *login_name,
+				     const char *phone, const char *password_hash, int peppered, int must_change,
+				     int64_t initial_expires_at, const char *region, json_t *consent, long long *account_id)
+{
+	struct taxid_account a;
+	enum taxid_code c = taxid_account_by_person(ctx, person_id, &a);
+	if (c == TAXID_OK) {
+		taxid_account_clear(&a);
+		return taxid_fail(ctx, TAXID_E_IDENTITY_OCCUPIED, "doc_no");
+	}
+	if (c != TAXID_E_NOT_FOUND)
+		return c;
+	int e = exists(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN, login_name, -1, 0);
+	if (e)
+		return e < 0 ? TAXID_E_INTERNAL : taxid_fail(ctx, TAXID_E_LOGIN_NAME_TAKEN, "login_name");
+	unsigned char idx[32];
+	unsigned char *enc = NULL;
+	size_t el = 0;
+	if (phone) {
+		taxid_pii_index(ctx->keys, "phone", phone, idx);
+		if ((e = exists(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN, idx, 32, 0)))
+			return e < 0 ? TAXID_E_INTERNAL : taxid_fail(ctx, TAXID_E_PHONE_TAKEN, "phone");
+		if (!(enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el)))
+			return TAXID_E_INTERNAL;
+	}
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	char *cj = consent ? json_dumps(consent, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_INSERT);
+	if (!st) {
+		free(enc);
+		free(cj);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_text(st, 2, login_name, -1, SQLITE_STATIC);
+	if (phone) {
+		sqlite3_bind_blob(st, 3, idx, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 4, enc, (int)el, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 5, password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, peppered);
+	sqlite3_bind_int(st, 7, must_change);
+	if (initial_expires_at)
+		sqlite3_bind_int64(st, 8, initial_expires_at);
+	if (region)
+		sqlite3_bind_text(st, 9, region, -1, SQLITE_STATIC);
+	if (cj)
+		sqlite3_bind_text(st, 10, cj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, at, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*account_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	free(enc);
+	free(cj);
+	return rc == SQLITE_ROW ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
+enum taxid_code taxid_account_set_password(struct taxid_ctx *ctx, long long account_id, const char *password_hash,
+					   int peppered, int must_change)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_PASSWORD);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, peppered);
+	sqlite3_bind_int(st, 4, must_change);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_account_set_phone(struct taxid_ctx *ctx, long long account_id, const char *phone)
+{
+	unsigned char idx[32];
+	size_t el;
+	taxid_pii_index(ctx->keys, "phone", phone, idx);
+	int e = exists(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN, idx, 32, account_id);
+	if (e)
+		return e < 0 ? TAXID_E_INTERNAL : taxid_fail(ctx, TAXID_E_PHONE_TAKEN, "phone");
+	unsigned char *enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_PHONE);
+	if (!enc || !st) {
+		free(enc);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_blob(st, 2, idx, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, enc, (int)el, SQLITE_STATIC);
+	enum taxid_code c = taxid_db_exec(ctx, st);
+	free(enc);
+	return c;
+}
+
+enum taxid_code taxid_person_raise_level(struct taxid_ctx *ctx, long long person_id, int level)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_PERSON_RAISE_LEVEL);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_int(st, 2, level);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id, const char *kind, const char *scope,
+				    char token[TAXID_TOKEN_LEN], int64_t *expires_at)
+{
+	unsigned char raw[32], h[32];
+	if (taxid_random_bytes(raw, sizeof raw))
+		return TAXID_E_INTERNAL;
+	char *t = taxid_base64url_encode(raw, sizeof raw);
+	taxid_wipe(raw, sizeof raw);
+	if (!t)
+		return TAXID_E_INTERNAL;
+	snprintf(token, TAXID_TOKEN_LEN, "%s", t);
+	taxid_wipe(t, strlen(t));
+	free(t);
+	taxid_sha256(token, strlen(token), h);
+	*expires_at = ctx->now + taxid_setting_int(ctx, "session.absolute_seconds", 12 * 3600);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_INSERT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_blob(st, 2, h, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, ctx->now);
+	sqlite3_bind_int64(st, 5, *expires_at);
+	if (scope)
+		sqlite3_bind_text(st, 6, scope, -1, SQLITE_STATIC);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const char *field, long long *account_id,
+				    long long *session_id)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *token = taxid_req_str(ctx, req, field, 1, &c);
+	if (c)
+		return c;
+	unsigned char h[32];
+	taxid_sha256(token, strlen(token), h);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_GET);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_blob(st, 1, h, 32, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_SESSION_INVALID, field) : taxid_db_fail(ctx, rc);
+	}
+	long long sid = sqlite3_column_int64(st, 0), aid = sqlite3_column_int64(st, 1);
+	int64_t last = sqlite3_column_int64(st, 2), expires = sqlite3_column_int64(st, 3);
+	int revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	sqlite3_reset(st);
+	long long idle = taxid_setting_int(ctx, "session.idle_seconds", 1800);
+	if (revoked || ctx->now >= expires || ctx->now - last >= idle)
+		return taxid_fail(ctx, TAXID_E_SESSION_INVALID, field);
+	st = taxid_sql(ctx, TAXID_SQL_SESSION_TOUCH);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 2, ctx->now);
+	if ((c = taxid_db_exec(ctx, st)))
+		return c;
+	*account_id = aid;
+	if (session_id)
+		*session_id = sid;
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_session_revoke(struct taxid_ctx *ctx, long long session_id)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_REVOKE);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, session_id);
+	sqlite3_bind_int64(st, 2, ctx->now);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_session_revoke_all(struct taxid_ctx *ctx, long long account_id, long long keep_session_id,
+					 int *count)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_REVOKE_ALL);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, account_id);
+	if (keep_session_id)
+		sqlite3_bind_int64(st, 2, keep_session_id);
+	sqlite3_bind_int64(st, 3, ctx->now);
+	enum taxid_code c = taxid_db_exec(ctx, st);
+	if (count)
+		*count = c ? 0 : sqlite3_changes(ctx->db);
+	return c;
+}

@@ -1,0 +1,276 @@
+/* The one lock mechanism: a counter per (scope, subject), policy rows per scope, one place that decides. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "crypto.h"
+#include "db.h"
+#include "keys.h"
+#include "lockout.h"
+#include "record.h"
+
+struct policy {
+	int threshold;
+	char window[8];
+	long long window_seconds;
+	char duration[12];
+	long long duration_seconds;
+};
+
+struct counter {
+	int exists, failures, captcha;
+	int64_t first, last, locked_until, locked_at; /* locked_until 0: not locked */
+	char source[24];
+};
+
+void taxid_lock_subject_account(long long account_id, char out[40])
+{
+	snprintf(out, 40, "account:%lld", account_id);
+}
+
+void taxid_lock_subject_shadow(struct taxid_ctx *ctx, const char *account_string, char out[80])
+{
+	unsigned char h[32];
+	taxid_secret_hash(ctx->keys, "lock/shadow", account_string, strlen(account_string), h);
+	char *hex = taxid_hex_encode(h, 16);
+	snprintf(out, 80, "shadow:%s", hex ? hex : "");
+	free(hex);
+}
+
+/* "declaration:<tin>" takes the "declaration" policy. */
+static enum taxid_code load_policy(struct taxid_ctx *ctx, const char *scope, struct policy *p)
+{
+	char base[32];
+	size_t n = strcspn(scope, ":");
+	snprintf(base, sizeof base, "%.*s", (int)n, scope);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_POLICY_GET);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->threshold = sqlite3_column_int(st, 0);
+		snprintf(p->window, sizeof p->window, "%s", sqlite3_column_text(st, 1));
+		p->window_seconds = sqlite3_column_int64(st, 2);
+		snprintf(p->duration, sizeof p->duration, "%s", sqlite3_column_text(st, 3));
+		p->duration_seconds = sqlite3_column_int64(st, 4);
+	} else { /* a scope without a row gets the national rule */
+		p->threshold = 5;
+		strcpy(p->window, "none");
+		p->window_seconds = 0;
+		strcpy(p->duration, "seconds");
+		p->duration_seconds = 7200;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
+static enum taxid_code load_counter(struct taxid_ctx *ctx, const char *scope, const char *subject, struct counter *k)
+{
+	memset(k, 0, sizeof *k);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_GET);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k->exists = 1;
+		k->failures = sqlite3_column_int(st, 0);
+		k->first = sqlite3_column_int64(st, 1);
+		k->last = sqlite3_column_int64(st, 2);
+		k->locked_until = sqlite3_column_int64(st, 3);
+		k->captcha = sqlite3_column_int(st, 4);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			snprintf(k->source, sizeof k->source, "%s", sqlite3_column_text(st, 5));
+		k->locked_at = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
+static enum taxid_code store_counter(struct taxid_ctx *ctx, const char *scope, const char *subject,
+				     const struct counter *k)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_PUT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, k->failures);
+	if (k->first)
+		sqlite3_bind_int64(st, 4, k->first);
+	if (k->last)
+		sqlite3_bind_int64(st, 5, k->last);
+	if (k->locked_until)
+		sqlite3_bind_int64(st, 6, k->locked_until);
+	sqlite3_bind_int(st, 7, k->captcha);
+	if (k->source[0])
+		sqlite3_bind_text(st, 8, k->source, -1, SQLITE_STATIC);
+	if (k->locked_at)
+		sqlite3_bind_int64(st, 9, k->locked_at);
+	return taxid_db_exec(ctx, st);
+}
+
+static enum taxid_code delete_counter(struct taxid_ctx *ctx, const char *scope, const char *subject)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_DELETE);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	return taxid_db_exec(ctx, st);
+}
+
+static void fill_state(const struct counter *k, const struct policy *p, struct taxid_lock_state *s)
+{
+	if (!s)
+		return;
+	s->failures = k->failures;
+	s->locked = k->locked_until != 0;
+	s->locked_until = k->locked_until;
+	s->captcha = k->captcha;
+	s->threshold = p->threshold;
+}
+
+static json_t *until_json(int64_t t)
+{
+	char at[TAXID_TIME_LEN];
+	if (t >= TAXID_LOCK_PERMANENT)
+		return json_string("permanent");
+	taxid_time_format(t, at);
+	return json_string(at);
+}
+
+/* Has the window that the counted failures belong to passed? Then they no longer count. */
+static int window_over(struct taxid_ctx *ctx, const struct policy *p, const struct counter *k)
+{
+	if (!k->failures)
+		return 0;
+	if (strcmp(p->window, "sliding") == 0)
+		return ctx->now - k->first >= p->window_seconds;
+	if (strcmp(p->window, "day") == 0)
+		return taxid_local_ymd(k->first, ctx->tz_offset) != taxid_local_ymd(ctx->now, ctx->tz_offset);
+	return 0;
+}
+
+enum taxid_code taxid_lock_check(struct taxid_ctx *ctx, const char *scope, const char *subject,
+				 struct taxid_lock_state *s)
+{
+	struct policy p;
+	struct counter k;
+	enum taxid_code c;
+	if ((c = load_policy(ctx, scope, &p)) || (c = load_counter(ctx, scope, subject, &k)))
+		return c;
+	if (k.locked_until && ctx->now >= k.locked_until) {
+		/* The first read after a timed expiry lifts the lock, once, and says so in the audit. */
+		char until[TAXID_TIME_LEN];
+		taxid_time_format(k.locked_until, until);
+		memset(&k, 0, sizeof k);
+		if ((c = delete_counter(ctx, scope, subject)) ||
+		    (c = taxid_audit(ctx, "unlock_time", subject, NULL, json_pack("{s:s,s:s}", "scope", scope, "locked_until", until))))
+			return c;
+		taxid_keep_changes(ctx);
+	} else if (!k.locked_until && window_over(ctx, &p, &k)) {
+		k.failures = 0;
+		k.first = 0;
+	}
+	fill_state(&k, &p, s);
+	if (k.locked_until)
+		return taxid_fail_detail(ctx, TAXID_E_LOCKED, NULL,
+					 json_pack("{s:s,s:o}", "scope", scope, "locked_until", until_json(k.locked_until)));
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_lock_fail(struct taxid_ctx *ctx, const char *scope, const char *subject, const char *source,
+				struct taxid_lock_state *s)
+{
+	struct policy p;
+	struct counter k;
+	enum taxid_code c;
+	if ((c = load_policy(ctx, scope, &p)) || (c = load_counter(ctx, scope, subject, &k)))
+		return c;
+	if (k.locked_until && ctx->now < k.locked_until) { /* locked: not counted, not extended */
+		fill_state(&k, &p, s);
+		return TAXID_OK;
+	}
+	if (k.locked_until || window_over(ctx, &p, &k)) {
+		k.failures = 0;
+		k.locked_until = 0;
+	}
+	if (k.failures == 0)
+		k.first = ctx->now;
+	k.failures++;
+	k.last = ctx->now;
+	k.captcha = strncmp(scope, "password", 8) == 0;
+	snprintf(k.source, sizeof k.source, "%s", source ? source : scope);
+	int locks = k.failures >= p.threshold;
+	if (locks) {
+		if (strcmp(p.duration, "midnight") == 0)
+			k.locked_until = taxid_next_local_midnight(ctx->now, ctx->tz_offset);
+		else if (strcmp(p.duration, "permanent") == 0)
+			k.locked_until = TAXID_LOCK_PERMANENT;
+		else
+			k.locked_until = ctx->now + p.duration_seconds;
+		k.locked_at = ctx->now;
+	}
+	if ((c = store_counter(ctx, scope, subject, &k)))
+		return c;
+	c = taxid_audit(ctx, locks ? "lock" : "failure", subject, NULL,
+			json_pack("{s:s,s:i,s:s}", "scope", scope, "failures", k.failures, "source", k.source));
+	taxid_keep_changes(ctx);
+	fill_state(&k, &p, s);
+	return c;
+}
+
+enum taxid_code taxid_lock_success(struct taxid_ctx *ctx, const char *scope, const char *subject)
+{
+	struct counter k;
+	enum taxid_code c = load_counter(ctx, scope, subject, &k);
+	if (c || !k.exists)
+		return c;
+	return delete_counter(ctx, scope, subject);
+}
+
+enum taxid_code taxid_lock_clear(struct taxid_ctx *ctx, const char *scope, const char *subject, const char *reason,
+				 const char *actor, int *was_locked)
+{
+	struct counter k;
+	enum taxid_code c = load_counter(ctx, scope, subject, &k);
+	if (c)
+		return c;
+	*was_locked = k.locked_until != 0 && ctx->now < k.locked_until;
+	if (!k.exists)
+		return TAXID_OK; /* nothing to clear: idempotent, and no audit row for nothing */
+	if ((c = delete_counter(ctx, scope, subject)))
+		return c;
+	return taxid_audit(ctx, "unlock", subject, actor,
+			   json_pack("{s:s,s:s,s:b,s:i}", "scope", scope, "reason", reason ? reason : "", "was_locked",
+				     *was_locked, "failures", k.failures));
+}
+
+json_t *taxid_lock_json(struct taxid_ctx *ctx, const char *scope, const char *subject)
+{
+	struct policy p;
+	struct counter k;
+	if (load_policy(ctx, scope, &p) || load_counter(ctx, scope, subject, &k))
+		return NULL;
+	int locked = k.locked_until && ctx->now < k.locked_until;
+	int failures = k.failures;
+	if (!locked && (k.locked_until || window_over(ctx, &p, &k)))
+		failures = 0;
+	json_t *o = json_pack("{s:s,s:i,s:i,s:b,s:b}", "scope", scope, "failures", failures, "threshold", p.threshold,
+			      "locked", locked, "captcha_required", k.captcha && !locked && failures > 0);
+	if (locked)
+		json_object_set_new(o, "locked_until", until_json(k.locked_until));
+	if (k.source[0])
+		json_object_set_new(o, "last_source", json_string(k.source));
+	if (k.last) {
+		char at[TAXID_TIME_LEN];
+		taxid_time_format(k.last, at);
+		json_object_set_new(o, "last_failure_at", json_string(at));
+	}
+	return o;
+}
