@@ -55,17 +55,25 @@ build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
 
 build/lib/ids.o: build/regions.inc
 
-build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def lib/sql.def
 	@mkdir -p build/lib
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 lib/libtaxid.a: $(LIB_OBJ)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 bin/%: cmd/%.c lib/libtaxid.a $(wildcard lib/*.h)
 	@mkdir -p bin
-	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libtaxid.a $(ALL_LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< lib/libtaxid.a $(ALL_LDFLAGS) $(LIBS)
 
 check: all
 	tests/run

@@ -16,5 +16,7 @@
 #include "verify.h"
 #include "lockout.h"
 #include "account.h"
+#include "login.h"
+#include "lockctl.h"
 
 #endif

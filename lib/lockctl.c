@@ -1,0 +1,302 @@
+/* Lock administration: policy rows, who is locked now (computed, unlike faillock), history from the audit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "lockctl.h"
+#include "lockout.h"
+#include "record.h"
+
+static const char *const base_scopes[] = {"password", "declaration", "sms", "face", NULL};
+
+static int scope_ok(const char *s)
+{
+	for (int i = 0; base_scopes[i]; i++)
+		if (strcmp(s, base_scopes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static json_t *policy_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:I}", "scope", sqlite3_column_text(st, 0), "threshold",
+			 sqlite3_column_int(st, 1), "window", sqlite3_column_text(st, 2), "window_seconds",
+			 (json_int_t)sqlite3_column_int64(st, 3), "duration", sqlite3_column_text(st, 4), "duration_seconds",
+			 (json_int_t)sqlite3_column_int64(st, 5));
+}
+
+enum taxid_code taxid_lockctl_policy_show(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_POLICY_ALL);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	enum taxid_code c = TAXID_OK;
+	while (!c && sqlite3_step(st) == SQLITE_ROW)
+		c = taxid_emit(ctx, policy_row(st));
+	sqlite3_reset(st);
+	return c;
+}
+
+static enum taxid_code put_policy(struct taxid_ctx *ctx, const char *scope, long long threshold, const char *window,
+				  long long window_seconds, const char *duration, long long duration_seconds)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_POLICY_PUT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, threshold);
+	sqlite3_bind_text(st, 3, window, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, window_seconds);
+	sqlite3_bind_text(st, 5, duration, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, duration_seconds);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_lockctl_policy_set(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *scope = taxid_req_str(ctx, req, "scope", 1, &c);
+	const char *window = c ? NULL : taxid_req_str(ctx, req, "window", 0, &c);
+	const char *duration = c ? NULL : taxid_req_str(ctx, req, "duration", 0, &c);
+	long long threshold = c ? 0 : taxid_req_int(ctx, req, "threshold", 5, &c);
+	long long ws = c ? 0 : taxid_req_int(ctx, req, "window_seconds", 0, &c);
+	long long ds = c ? 0 : taxid_req_int(ctx, req, "duration_seconds", 7200, &c);
+	if (c)
+		return c;
+	if (!window)
+		window = "none";
+	if (!duration)
+		duration = "seconds";
+	if (!scope_ok(scope))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "scope",
+					 json_pack("{s:[s,s,s,s]}", "allowed", "password", "declaration", "sms", "face"));
+	if (threshold < 1 || threshold > 1000)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "threshold");
+	if (strcmp(window, "none") && strcmp(window, "sliding") && strcmp(window, "day"))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "window");
+	if (strcmp(window, "sliding") == 0 && (ws < 1 || ws > 366LL * 86400))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "window_seconds");
+	if (strcmp(duration, "seconds") && strcmp(duration, "midnight") && strcmp(duration, "permanent"))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "duration");
+	if (strcmp(duration, "seconds") == 0 && (ds < 1 || ds > 366LL * 86400))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "duration_seconds");
+	if ((c = put_policy(ctx, scope, threshold, window, ws, duration, ds)))
+		return c;
+	json_t *row = json_pack("{s:s,s:I,s:s,s:I,s:s,s:I}", "scope", scope, "threshold", (json_int_t)threshold, "window",
+				window, "window_seconds", (json_int_t)ws, "duration", duration, "duration_seconds",
+				(json_int_t)ds);
+	c = taxid_audit(ctx, "lock_policy", scope, NULL, row);
+	json_object_update(out, row);
+	json_decref(row);
+	return c;
+}
+
+/* The two shipped profiles (SECURITY rule 6): national — 5 consecutive failures lock 120 minutes; municipal —
+ * 5 failures of one method within one local day lock it until local midnight. */
+enum taxid_code taxid_lockctl_policy_profile(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *name = taxid_req_str(ctx, req, "name", 1, &c);
+	if (c)
+		return c;
+	int national = strcmp(name, "national") == 0;
+	if (!national && strcmp(name, "municipal") != 0)
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "name", json_pack("{s:[s,s]}", "allowed", "national", "municipal"));
+	for (int i = 0; base_scopes[i] && !c; i++)
+		c = national ? put_policy(ctx, base_scopes[i], 5, "none", 0, "seconds", 7200)
+			     : put_policy(ctx, base_scopes[i], 5, "day", 0, "midnight", 0);
+	if (!c)
+		c = taxid_audit(ctx, "lock_profile", name, NULL, NULL);
+	json_object_set_new(out, "profile", json_string(name));
+	return c;
+}
+
+/* The lock subject of an account string: the account id when known, the shadow key otherwise. */
+static enum taxid_code subject_of(struct taxid_ctx *ctx, json_t *req, char subject[80], char **login)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
+	if (c)
+		return c;
+	struct taxid_account a;
+	char norm[80];
+	c = taxid_account_resolve(ctx, account, &a, norm);
+	if (c == TAXID_OK) {
+		taxid_lock_subject_account(a.id, subject);
+		*login = strdup(a.login_name);
+		taxid_account_clear(&a);
+	} else if (c == TAXID_E_NOT_FOUND) {
+		taxid_lock_subject_shadow(ctx, norm, subject);
+		*login = NULL;
+		c = TAXID_OK;
+	}
+	return c;
+}
+
+static json_t *scopes_of(struct taxid_ctx *ctx, const char *subject)
+{
+	json_t *scopes = json_array();
+	for (int i = 0; base_scopes[i]; i++)
+		if (strcmp(base_scopes[i], "declaration") != 0)
+			json_array_append_new(scopes, json_string(base_scopes[i]));
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_OF_SUBJECT);
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strncmp((const char *)sqlite3_column_text(st, 0), "declaration:", 12) == 0)
+			json_array_append_new(scopes, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_reset(st);
+	return scopes;
+}
+
+enum taxid_code taxid_lockctl_status(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	char subject[80], *login = NULL;
+	enum taxid_code c = subject_of(ctx, req, subject, &login);
+	if (c)
+		return c;
+	json_t *scopes = scopes_of(ctx, subject), *list = json_array(), *s;
+	size_t i;
+	json_array_foreach(scopes, i, s) {
+		json_t *one = taxid_lock_json(ctx, json_string_value(s), subject);
+		if (one)
+			json_array_append_new(list, one);
+	}
+	json_decref(scopes);
+	json_object_set_new(out, "known", json_boolean(login != NULL));
+	if (login)
+		json_object_set_new(out, "login_name", json_string(login));
+	json_object_set_new(out, "scopes", list);
+	free(login);
+	return TAXID_OK;
+}
+
+static json_t *who(struct taxid_ctx *ctx, const char *subject)
+{
+	long long id;
+	if (sscanf(subject, "account:%lld", &id) == 1) {
+		struct taxid_account a;
+		if (taxid_account_load(ctx, id, &a) == TAXID_OK) {
+			json_t *s = json_string(a.login_name);
+			taxid_account_clear(&a);
+			return s;
+		}
+	}
+	return json_null(); /* a shadow counter: nobody's account */
+}
+
+enum taxid_code taxid_lockctl_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_LOCKED);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, ctx->now);
+	json_t *rows = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char until[TAXID_TIME_LEN], at[TAXID_TIME_LEN];
+		int64_t u = sqlite3_column_int64(st, 3);
+		taxid_time_format(u, until);
+		taxid_time_format(sqlite3_column_int64(st, 5), at);
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s?}", "scope", sqlite3_column_text(st, 0),
+						      "subject", sqlite3_column_text(st, 1), "failures",
+						      sqlite3_column_int(st, 2), "locked_at", at, "locked_until",
+						      u >= TAXID_LOCK_PERMANENT ? "permanent" : until, "last_source",
+						      sqlite3_column_text(st, 4)));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(rows);
+		return taxid_db_fail(ctx, rc);
+	}
+	size_t i;
+	json_t *r;
+	enum taxid_code c = TAXID_OK;
+	json_array_foreach(rows, i, r) {
+		if (c)
+			break;
+		json_object_set_new(r, "login_name", who(ctx, json_string_value(json_object_get(r, "subject"))));
+		c = taxid_emit(ctx, json_incref(r));
+	}
+	json_decref(rows);
+	return c;
+}
+
+enum taxid_code taxid_lockctl_history(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	char subject[80], *login = NULL;
+	enum taxid_code c = subject_of(ctx, req, subject, &login);
+	if (c)
+		return c;
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_AUDIT_OF_SUBJECT);
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	while (!c && sqlite3_step(st) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0), "at",
+					sqlite3_column_text(st, 1), "tool", sqlite3_column_text(st, 2), "event",
+					sqlite3_column_text(st, 3), "actor", sqlite3_column_text(st, 4), "detail",
+					json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL));
+		c = taxid_emit(ctx, row);
+	}
+	sqlite3_reset(st);
+	free(login);
+	return c;
+}
+
+enum taxid_code taxid_lockctl_clear(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *reason = taxid_req_str(ctx, req, "reason", 1, &c);
+	const char *operator = c ? NULL : taxid_req_str(ctx, req, "operator", 0, &c);
+	const char *scope = c ? NULL : taxid_req_str(ctx, req, "scope", 0, &c);
+	int all = c ? 0 : taxid_req_bool(ctx, req, "all", 0, &c);
+	if (c)
+		return c;
+	if (all) {
+		/* A bulk unlock needs the operator to say how many they expect to unlock. */
+		long long confirm = taxid_req_int(ctx, req, "confirm", -1, &c);
+		if (c)
+			return c;
+		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_LOCKED);
+		sqlite3_bind_int64(st, 1, ctx->now);
+		json_t *locked = json_array();
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(locked, json_pack("[s,s]", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1)));
+		sqlite3_reset(st);
+		if (confirm != (long long)json_array_size(locked)) {
+			json_t *d = json_pack("{s:I}", "locked_now", (json_int_t)json_array_size(locked));
+			json_decref(locked);
+			return taxid_fail_detail(ctx, TAXID_E_CONFIRMATION_MISMATCH, "confirm", d);
+		}
+		size_t i;
+		json_t *e;
+		int was;
+		json_array_foreach(locked, i, e) if (!c) c = taxid_lock_clear(ctx, json_string_value(json_array_get(e, 0)),
+								json_string_value(json_array_get(e, 1)), reason, operator, &was);
+		json_object_set_new(out, "unlocked", json_integer((json_int_t)json_array_size(locked)));
+		json_decref(locked);
+		return c;
+	}
+	char subject[80], *login = NULL;
+	if ((c = subject_of(ctx, req, subject, &login)))
+		return c;
+	json_t *scopes = scope ? json_pack("[s]", scope) : scopes_of(ctx, subject), *s;
+	json_t *cleared = json_array();
+	size_t i;
+	json_array_foreach(scopes, i, s) {
+		int was = 0;
+		if (c)
+			break;
+		c = taxid_lock_clear(ctx, json_string_value(s), subject, reason, operator, &was);
+		if (!c && was)
+			json_array_append(cleared, s);
+	}
+	json_decref(scopes);
+	if (login)
+		json_object_set_new(out, "login_name", json_string(login));
+	json_object_set_new(out, "unlocked", cleared);
+	free(login);
+	return c;
+}

@@ -1,0 +1,704 @@
+/* Login: the password step, the second factor, sessions, password change/reset, rename, QR login.
+ * Enumeration safety (SECURITY rule 11): unknown accounts take the same path — a shadow lock counter keyed by
+ * the normalised account string, the same captcha rule, the same refusal, and one argon2 computation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "audit.h"
+#include "challenge.h"
+#include "clock.h"
+#include "crypto.h"
+#include "db.h"
+#include "ids.h"
+#include "keys.h"
+#include "lockout.h"
+#include "login.h"
+#include "person.h"
+#include "record.h"
+#include "verdict.h"
+
+#define SCOPE_PASSWORD "password"
+
+/* A challenge subject for an account: 32 bytes that only this account maps to. */
+static void account_subject(long long id, unsigned char out[32])
+{
+	char s[40];
+	taxid_lock_subject_account(id, s);
+	taxid_sha256(s, strlen(s), out);
+}
+
+static void set_time(json_t *o, const char *key, int64_t t)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(t, at);
+	json_object_set_new(o, key, json_string(at));
+}
+
+/* The resident-ID number of a person (the face subject), decrypted; NULL when they have none. */
+static char *resident_number(struct taxid_ctx *ctx, long long person_id)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_DOC_OF_PERSON);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_int(st, 2, TAXID_DOC_RESIDENT_ID);
+	long long doc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		doc = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	int type;
+	return doc ? taxid_person_doc_number(ctx, doc, &type) : NULL;
+}
+
+/* Rehash on success when the stored hash predates the pepper or the policy (SECURITY rule 2). */
+static enum taxid_code maybe_rehash(struct taxid_ctx *ctx, const struct taxid_account *a, const char *pw)
+{
+	struct taxid_argon2_params p;
+	taxid_password_params(ctx, &p);
+	if (a->peppered && !taxid_argon2_needs_rehash(a->password_hash, &p))
+		return TAXID_OK;
+	char *h = taxid_password_hash(ctx, pw);
+	if (!h)
+		return TAXID_E_INTERNAL;
+	enum taxid_code c = taxid_account_set_password(ctx, a->id, h, 1, a->must_change);
+	free(h);
+	if (!c)
+		c = taxid_audit(ctx, "rehash", a->login_name, NULL, NULL);
+	return c;
+}
+
+static enum taxid_code send_sms(struct taxid_ctx *ctx, const char *phone, const char *purpose, json_t *out)
+{
+	json_t *sms = json_object();
+	enum taxid_code c = taxid_sms_send(ctx, phone, purpose, sms);
+	if (!c)
+		json_object_set_new(out, "sms", sms);
+	else
+		json_decref(sms);
+	return c;
+}
+
+static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_account *a, const char *kind, json_t *out)
+{
+	char token[TAXID_TOKEN_LEN];
+	int64_t expires;
+	enum taxid_code c = taxid_session_issue(ctx, a->id, kind, NULL, token, &expires);
+	if (c)
+		return c;
+	json_t *s = json_pack("{s:s}", "token", token);
+	set_time(s, "expires_at", expires);
+	set_time(s, "idle_expires_at", ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800));
+	json_object_set_new(out, "session", s);
+	json_object_set_new(out, "must_change_password", json_false());
+	json_object_set_new(out, "login_name", json_string(a->login_name));
+	taxid_wipe(token, sizeof token);
+	return taxid_audit(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", kind));
+}
+
+/* The password step (SECURITY rules 2, 7-11, 15, 18). */
+enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
+	const char *pw = c ? NULL : taxid_req_str(ctx, req, "password", 1, &c);
+	const char *factor = c ? NULL : taxid_req_str(ctx, req, "second_factor", 0, &c);
+	if (c)
+		return c;
+	if (factor && strcmp(factor, "sms") != 0 && strcmp(factor, "face") != 0)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "second_factor");
+	struct taxid_account a;
+	char norm[80], subject[80];
+	c = taxid_account_resolve(ctx, account, &a, norm);
+	int known = c == TAXID_OK;
+	if (c && c != TAXID_E_NOT_FOUND)
+		return c;
+	if (known)
+		taxid_lock_subject_account(a.id, subject);
+	else
+		taxid_lock_subject_shadow(ctx, norm, subject);
+
+	struct taxid_lock_state ls;
+	c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls);
+	if (!c && ls.captcha) {
+		json_t *cap = json_object_get(req, "captcha");
+		if (!cap) {
+			c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
+		} else {
+			struct taxid_verdict v;
+			c = taxid_verdict_check(ctx, cap, "captcha", account, 1, "captcha", &v);
+			if (!c && !taxid_verdict_passed(ctx, &v))
+				c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
+			if (!c || c == TAXID_E_CAPTCHA_REQUIRED)
+				taxid_keep_changes(ctx); /* the captcha's nonce is spent either way */
+		}
+	}
+	if (c) { /* locked or captcha missing: not evaluated, not counted — but the same work is done */
+		taxid_password_dummy(ctx, pw);
+		if (known)
+			taxid_account_clear(&a);
+		return c;
+	}
+	int ok = known ? taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1 : (taxid_password_dummy(ctx, pw), 0);
+	if (!ok) {
+		if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "password", &ls)))
+			goto out;
+		if (ls.locked && known) { /* a lock kills the login transactions in flight (rule 15) */
+			unsigned char sub[32];
+			account_subject(a.id, sub);
+			if ((c = taxid_challenge_kill(ctx, "login_tx", sub)))
+				goto out;
+		}
+		if (ls.locked) {
+			json_t *d = json_object();
+			set_time(d, "locked_until", ls.locked_until);
+			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, "password", d);
+		} else {
+			c = taxid_fail_detail(ctx, TAXID_E_BAD_CREDENTIALS, "password",
+					      json_pack("{s:b}", "captcha_required", 1));
+		}
+		goto out;
+	}
+	if (a.abnormal) {
+		c = taxid_fail(ctx, TAXID_E_IDENTITY_ABNORMAL, "account");
+		goto out;
+	}
+	if ((c = taxid_lock_success(ctx, SCOPE_PASSWORD, subject)) || (c = maybe_rehash(ctx, &a, pw)))
+		goto out;
+	if (a.must_change) {
+		/* An initial password only ever leads to a password change (rule 18). */
+		if (a.initial_expires_at && ctx->now >= a.initial_expires_at) {
+			c = taxid_fail(ctx, TAXID_E_INITIAL_PASSWORD_EXPIRED, "password");
+			taxid_keep_changes(ctx);
+			goto out;
+		}
+		unsigned char sub[32];
+		char id[TAXID_CHALLENGE_ID_LEN];
+		int64_t exp;
+		account_subject(a.id, sub);
+		json_t *data = json_pack("{s:I}", "account_id", (json_int_t)a.id);
+		c = taxid_challenge_create(ctx, "passwd", sub, NULL, 600, 1, data, id, &exp);
+		json_decref(data);
+		if (!c)
+			c = taxid_audit(ctx, "login_initial", a.login_name, NULL, NULL);
+		if (!c) {
+			json_t *d = json_pack("{s:s}", "change_tx", id);
+			set_time(d, "expires_at", exp);
+			c = taxid_fail_detail(ctx, TAXID_E_MUST_CHANGE_PASSWORD, "password", d);
+			taxid_keep_changes(ctx);
+		}
+		goto out;
+	}
+	if (taxid_setting_int(ctx, "login.password_only", 0)) {
+		c = issue_session(ctx, &a, "password", out);
+		goto out;
+	}
+	if (!factor)
+		factor = a.phone ? "sms" : "face";
+	if (strcmp(factor, "sms") == 0 && !a.phone) {
+		c = taxid_fail(ctx, TAXID_E_SECOND_FACTOR_FAILED, "second_factor");
+		taxid_keep_changes(ctx);
+		goto out;
+	}
+	unsigned char sub[32];
+	char id[TAXID_CHALLENGE_ID_LEN];
+	int64_t exp;
+	account_subject(a.id, sub);
+	json_t *data = json_pack("{s:I,s:s}", "account_id", (json_int_t)a.id, "factor", factor);
+	c = taxid_challenge_create(ctx, "login_tx", sub, NULL, 600, 1, data, id, &exp);
+	json_decref(data);
+	if (!c && strcmp(factor, "sms") == 0)
+		c = send_sms(ctx, a.phone, "login", out);
+	if (!c)
+		c = taxid_audit(ctx, "login_password", a.login_name, NULL, json_pack("{s:s}", "next", factor));
+	if (!c) {
+		json_object_set_new(out, "next", json_string(factor));
+		json_object_set_new(out, "login_tx", json_string(id));
+		set_time(out, "expires_at", exp);
+	}
+out:
+	if (known)
+		taxid_account_clear(&a);
+	return c;
+}
+
+/* Open a login transaction without using it up; *account_id and the factor chosen at the password step. */
+static enum taxid_code open_tx(struct taxid_ctx *ctx, const char *id, const char *purpose, long long *account_id,
+			       char factor[8], const char *field)
+{
+	json_t *data = NULL;
+	enum taxid_code c = taxid_challenge_check(ctx, id, purpose, NULL, NULL, 0, field, &data);
+	if (c) {
+		ctx->err_detail = (json_decref(ctx->err_detail), NULL);
+		return taxid_fail(ctx, TAXID_E_LOGIN_TX_INVALID, field);
+	}
+	*account_id = json_integer_value(json_object_get(data, "account_id"));
+	if (factor)
+	{
+		const char *f = json_string_value(json_object_get(data, "factor"));
+		snprintf(factor, 8, "%s", f ? f : "");
+	}
+	json_decref(data);
+	return TAXID_OK;
+}
+
+static enum taxid_code use_tx(struct taxid_ctx *ctx, const char *id, const char *purpose)
+{
+	return taxid_challenge_check(ctx, id, purpose, NULL, NULL, 1, "login_tx", NULL);
+}
+
+enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *tx = taxid_req_str(ctx, req, "login_tx", 1, &c);
+	if (c)
+		return c;
+	long long aid;
+	char factor[8];
+	if ((c = open_tx(ctx, tx, "login_tx", &aid, factor, "login_tx")))
+		return c;
+	/* The factor presented decides, if the password step's choice allows it. */
+	if (json_object_get(req, "face"))
+		snprintf(factor, sizeof factor, "face");
+	else if (json_object_get(req, "sms"))
+		snprintf(factor, sizeof factor, "sms");
+	struct taxid_account a;
+	if ((c = taxid_account_load(ctx, aid, &a)))
+		return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, TAXID_E_LOGIN_TX_INVALID, "login_tx") : c;
+	char subject[40];
+	taxid_lock_subject_account(a.id, subject);
+	struct taxid_lock_state ls;
+	if ((c = taxid_lock_check(ctx, factor, subject, &ls)) ||
+	    (c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls)))
+		goto out;
+	int passed = 0;
+	if (strcmp(factor, "sms") == 0) {
+		if (!a.phone) {
+			c = taxid_fail(ctx, TAXID_E_SECOND_FACTOR_FAILED, "sms");
+			goto out;
+		}
+		c = taxid_sms_check(ctx, json_object_get(req, "sms"), a.phone, "login", "sms");
+		passed = c == TAXID_OK;
+		if (c == TAXID_E_MISSING_FIELD || c == TAXID_E_BAD_TYPE)
+			goto out;
+	} else {
+		char *doc = resident_number(ctx, a.person_id);
+		struct taxid_verdict v;
+		if (!doc) {
+			c = taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "face");
+			goto out;
+		}
+		c = taxid_verdict_check(ctx, json_object_get(req, "face"), "face", doc, 1, "face", &v);
+		free(doc);
+		if (c == TAXID_E_MISSING_FIELD)
+			goto out;
+		passed = c == TAXID_OK && taxid_verdict_passed(ctx, &v);
+	}
+	if (!passed) {
+		json_t *why = json_pack("{s:s,s:s}", "factor", factor, "reason", taxid_error_code(c ? c : TAXID_E_VERDICT_FAILED));
+		json_decref(ctx->err_detail);
+		ctx->err_detail = NULL;
+		if ((c = taxid_lock_fail(ctx, factor, subject, factor, &ls))) {
+			json_decref(why);
+			goto out;
+		}
+		if (ls.locked) {
+			unsigned char sub[32];
+			account_subject(a.id, sub);
+			if ((c = taxid_challenge_kill(ctx, "login_tx", sub))) {
+				json_decref(why);
+				goto out;
+			}
+			set_time(why, "locked_until", ls.locked_until);
+			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, factor, why);
+		} else {
+			c = taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_FAILED, factor, why);
+		}
+		taxid_keep_changes(ctx);
+		goto out;
+	}
+	if ((c = use_tx(ctx, tx, "login_tx")) || (c = taxid_lock_success(ctx, factor, subject)))
+		goto out;
+	if (strcmp(factor, "face") == 0 && (c = taxid_person_raise_level(ctx, a.person_id, 4)))
+		goto out; /* a face check raises a level-3 user to 4 (DOMAIN §2) */
+	c = issue_session(ctx, &a, factor, out);
+out:
+	taxid_account_clear(&a);
+	return c;
+}
+
+static enum taxid_code set_new_password(struct taxid_ctx *ctx, struct taxid_account *a, const char *new_pw,
+					const char *field)
+{
+	char *doc = resident_number(ctx, a->person_id);
+	enum taxid_code c = taxid_password_check(ctx, new_pw, doc, a->phone, a->login_name, field);
+	free(doc);
+	if (c)
+		return c;
+	if (taxid_password_verify(ctx, a->password_hash, a->peppered, new_pw) == 1)
+		return taxid_fail(ctx, TAXID_E_PASSWORD_REUSED, field);
+	char *h = taxid_password_hash(ctx, new_pw);
+	if (!h)
+		return TAXID_E_INTERNAL;
+	c = taxid_account_set_password(ctx, a->id, h, 1, 0);
+	free(h);
+	return c;
+}
+
+enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *change_tx = taxid_req_str(ctx, req, "change_tx", 0, &c);
+	const char *new_pw = c ? NULL : taxid_req_str(ctx, req, "new_password", 1, &c);
+	if (c)
+		return c;
+	long long aid, sid = 0;
+	if (change_tx) {
+		if ((c = open_tx(ctx, change_tx, "passwd", &aid, NULL, "change_tx")))
+			return c;
+	} else {
+		const char *pw = taxid_req_str(ctx, req, "password", 1, &c);
+		if (c || (c = taxid_session_check(ctx, req, "session", &aid, &sid)))
+			return c;
+		struct taxid_account cur;
+		if ((c = taxid_account_load(ctx, aid, &cur)))
+			return c;
+		int ok = taxid_password_verify(ctx, cur.password_hash, cur.peppered, pw) == 1;
+		taxid_account_clear(&cur);
+		if (!ok) {
+			char subject[40];
+			struct taxid_lock_state ls;
+			taxid_lock_subject_account(aid, subject);
+			if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "passwd", &ls)))
+				return c;
+			return taxid_fail(ctx, TAXID_E_BAD_CREDENTIALS, "password");
+		}
+	}
+	struct taxid_account a;
+	if ((c = taxid_account_load(ctx, aid, &a)))
+		return c;
+	if ((c = set_new_password(ctx, &a, new_pw, "new_password")))
+		goto out;
+	if (change_tx && (c = use_tx(ctx, change_tx, "passwd")))
+		goto out;
+	int revoked = 0;
+	/* A change revokes the other sessions (rule 17); from an initial password there is no session to keep. */
+	if ((c = taxid_session_revoke_all(ctx, a.id, sid, &revoked)))
+		goto out;
+	json_object_set_new(out, "login_name", json_string(a.login_name));
+	json_object_set_new(out, "sessions_revoked", json_integer(revoked));
+	c = taxid_audit(ctx, "passwd", a.login_name, NULL, json_pack("{s:b}", "from_initial", change_tx != NULL));
+out:
+	taxid_account_clear(&a);
+	return c;
+}
+
+/* Forgot password: identity through a second channel, then a new password; clears the password lock, revokes
+ * every session, never logs in (rules 12, 17). */
+enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
+	const char *method = c ? NULL : taxid_req_str(ctx, req, "method", 1, &c);
+	if (c)
+		return c;
+	if (strcmp(method, "sms") && strcmp(method, "face") && strcmp(method, "bank"))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "method");
+	struct taxid_account a;
+	char norm[80];
+	c = taxid_account_resolve(ctx, account, &a, norm);
+	int known = c == TAXID_OK;
+	if (c && c != TAXID_E_NOT_FOUND)
+		return c;
+	const char *bank_phone = NULL;
+	struct taxid_id_info bp;
+	if (strcmp(method, "bank") == 0) {
+		bank_phone = taxid_req_str(ctx, req, "bank_phone", 1, &c);
+		struct taxid_ids_opts o = {.today = taxid_local_ymd(ctx->now, ctx->tz_offset)};
+		memset(&bp, 0, sizeof bp);
+		if (!c && (c = taxid_ids_check_mobile(bank_phone, strlen(bank_phone), &o, &bp)))
+			c = taxid_fail(ctx, c, "bank_phone");
+		if (c)
+			goto out;
+	}
+	/* Step 1 for the SMS channels: send the code. An unknown account gets the same answer and no message. */
+	if (strcmp(method, "face") != 0 && !json_object_get(req, "sms")) {
+		const char *to = bank_phone ? bp.normalized : known ? a.phone : NULL;
+		if (to) {
+			if ((c = send_sms(ctx, to, "reset", out)))
+				goto out;
+		} else {
+			unsigned char raw[18];
+			char *fake = taxid_random_bytes(raw, sizeof raw) ? NULL : taxid_base64url_encode(raw, sizeof raw);
+			json_t *sms = json_pack("{s:s?,s:s,s:s}", "challenge", fake, "purpose", "reset", "phone", "***********");
+			set_time(sms, "expires_at", ctx->now + taxid_setting_int(ctx, "sms.ttl_seconds", 300));
+			json_object_set_new(out, "sms", sms);
+			free(fake);
+		}
+		json_object_set_new(out, "next", json_string("sms"));
+		goto out;
+	}
+	const char *new_pw = taxid_req_str(ctx, req, "new_password", 1, &c);
+	if (c)
+		goto out;
+	if (!known) {
+		c = taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "account");
+		goto out;
+	}
+	char *doc = resident_number(ctx, a.person_id);
+	if (strcmp(method, "sms") == 0 || bank_phone) {
+		c = taxid_sms_check(ctx, json_object_get(req, "sms"), bank_phone ? bp.normalized : a.phone, "reset", "sms");
+	}
+	if (!c && strcmp(method, "sms") != 0) {
+		struct taxid_verdict v;
+		const char *kind = strcmp(method, "face") == 0 ? "face" : "bank";
+		if (!doc)
+			c = taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "method");
+		else if (!(c = taxid_verdict_check(ctx, json_object_get(req, kind), kind, doc, 1, kind, &v)) &&
+			 !taxid_verdict_passed(ctx, &v)) {
+			c = taxid_fail(ctx, kind[0] == 'b' ? TAXID_E_BANK_MISMATCH : TAXID_E_IDENTITY_FAILED, kind);
+			taxid_keep_changes(ctx);
+		}
+	}
+	free(doc);
+	if (c)
+		goto out;
+	if ((c = set_new_password(ctx, &a, new_pw, "new_password")))
+		goto out;
+	char subject[40];
+	int was_locked = 0, revoked = 0;
+	taxid_lock_subject_account(a.id, subject);
+	if ((c = taxid_lock_clear(ctx, SCOPE_PASSWORD, subject, "password reset", a.login_name, &was_locked)) ||
+	    (c = taxid_session_revoke_all(ctx, a.id, 0, &revoked)))
+		goto out;
+	json_object_set_new(out, "login_name", json_string(a.login_name));
+	json_object_set_new(out, "unlocked", json_boolean(was_locked));
+	json_object_set_new(out, "sessions_revoked", json_integer(revoked));
+	c = taxid_audit(ctx, "reset", a.login_name, NULL, json_pack("{s:s}", "method", method));
+out:
+	if (known)
+		taxid_account_clear(&a);
+	return c;
+}
+
+/* Login-name change: fresh authentication, once per 365 days; locks and sessions follow the account id. */
+enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *pw = taxid_req_str(ctx, req, "password", 1, &c);
+	const char *name = c ? NULL : taxid_req_str(ctx, req, "new_login_name", 1, &c);
+	long long aid;
+	if (c || (c = taxid_session_check(ctx, req, "session", &aid, NULL)))
+		return c;
+	struct taxid_account a;
+	if ((c = taxid_account_load(ctx, aid, &a)))
+		return c;
+	if (taxid_password_verify(ctx, a.password_hash, a.peppered, pw) != 1) {
+		c = taxid_fail(ctx, TAXID_E_REAUTH_REQUIRED, "password");
+		goto out;
+	}
+	long long period = taxid_setting_int(ctx, "login.rename_days", 365) * 86400;
+	if (a.renamed_at && ctx->now < a.renamed_at + period) {
+		json_t *d = json_object();
+		set_time(d, "next_allowed_at", a.renamed_at + period);
+		c = taxid_fail_detail(ctx, TAXID_E_RENAME_TOO_SOON, "new_login_name", d);
+		goto out;
+	}
+	if ((c = taxid_login_name_check(ctx, name, "new_login_name")))
+		goto out;
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (taken) {
+		c = taxid_fail(ctx, TAXID_E_LOGIN_NAME_TAKEN, "new_login_name");
+		goto out;
+	}
+	st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_RENAME);
+	sqlite3_bind_int64(st, 1, a.id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ctx->now);
+	if ((c = taxid_db_exec(ctx, st)))
+		goto out;
+	json_object_set_new(out, "login_name", json_string(name));
+	set_time(out, "next_rename_at", ctx->now + period);
+	c = taxid_audit(ctx, "rename", name, NULL, json_pack("{s:s}", "from", a.login_name));
+out:
+	taxid_account_clear(&a);
+	return c;
+}
+
+enum taxid_code taxid_login_session_check(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	long long aid;
+	enum taxid_code c = taxid_session_check(ctx, req, "token", &aid, NULL);
+	struct taxid_account a;
+	if (c || (c = taxid_account_load(ctx, aid, &a)))
+		return c;
+	json_object_set_new(out, "login_name", json_string(a.login_name));
+	json_object_set_new(out, "level", json_integer(a.level));
+	set_time(out, "idle_expires_at", ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800));
+	taxid_account_clear(&a);
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_login_logout(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	long long aid, sid;
+	enum taxid_code c = taxid_session_check(ctx, req, "token", &aid, &sid);
+	if (!c)
+		c = taxid_session_revoke(ctx, sid);
+	if (!c)
+		c = taxid_audit(ctx, "logout", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
+	return c;
+}
+
+enum taxid_code taxid_login_revoke_all(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	long long aid;
+	int n = 0;
+	enum taxid_code c = taxid_session_check(ctx, req, "token", &aid, NULL);
+	if (!c)
+		c = taxid_session_revoke_all(ctx, aid, 0, &n);
+	if (!c) {
+		json_object_set_new(out, "sessions_revoked", json_integer(n));
+		c = taxid_audit(ctx, "revoke_all", NULL, NULL, json_pack("{s:I,s:i}", "account", (json_int_t)aid, "sessions", n));
+	}
+	return c;
+}
+
+static const unsigned char no_subject[32];
+
+enum taxid_code taxid_login_qr_issue(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	char id[TAXID_CHALLENGE_ID_LEN];
+	int64_t exp;
+	enum taxid_code c = taxid_challenge_create(ctx, "qr", no_subject, NULL,
+						   (int)taxid_setting_int(ctx, "qr.ttl_seconds", 120), 1, NULL, id, &exp);
+	if (c)
+		return c;
+	json_object_set_new(out, "qr", json_string(id));
+	set_time(out, "expires_at", exp);
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *qr = taxid_req_str(ctx, req, "qr", 1, &c);
+	long long aid;
+	if (c || (c = taxid_session_check(ctx, req, "session", &aid, NULL)))
+		return c;
+	json_t *data = NULL;
+	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 0, "qr", &data)))
+		return c;
+	int confirmed = json_object_get(data, "account_id") != NULL;
+	json_decref(data);
+	if (confirmed)
+		return taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "qr");
+	json_t *d = json_pack("{s:I}", "account_id", (json_int_t)aid);
+	char *dj = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_SET_DATA);
+	sqlite3_bind_text(st, 1, qr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dj, -1, SQLITE_TRANSIENT);
+	free(dj);
+	if ((c = taxid_db_exec(ctx, st)))
+		return c;
+	json_object_set_new(out, "confirmed", json_true());
+	return taxid_audit(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
+}
+
+enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *qr = taxid_req_str(ctx, req, "qr", 1, &c);
+	if (c)
+		return c;
+	json_t *data = NULL;
+	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 0, "qr", &data)))
+		return c;
+	json_t *jid = json_object_get(data, "account_id");
+	long long aid = jid ? json_integer_value(jid) : 0;
+	json_decref(data);
+	if (!aid)
+		return taxid_fail(ctx, TAXID_E_QR_PENDING, "qr");
+	struct taxid_account a;
+	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 1, "qr", NULL)) || (c = taxid_account_load(ctx, aid, &a)))
+		return c;
+	c = issue_session(ctx, &a, "qr", out);
+	taxid_account_clear(&a);
+	return c;
+}
+
+/* An operator at a hall resets a password to a random initial one, sent to the bound phone. */
+enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
+	const char *operator = c ? NULL : taxid_req_str(ctx, req, "operator", 1, &c);
+	if (c)
+		return c;
+	struct taxid_account a;
+	char norm[80];
+	if ((c = taxid_account_resolve(ctx, account, &a, norm)))
+		return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, TAXID_E_NOT_FOUND, "account") : c;
+	if (!a.phone) {
+		c = taxid_fail(ctx, TAXID_E_MISSING_FIELD, "phone");
+		goto out;
+	}
+	/* 12 characters, all four classes, from the CSPRNG without bias. */
+	static const char *const sets[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "#%+-=@_"};
+	char pw[13], body[128];
+	for (int i = 0; i < 12; i++) {
+		const char *set = sets[i < 4 ? i : taxid_random_uniform(4)];
+		pw[i] = set[taxid_random_uniform((uint32_t)strlen(set))];
+	}
+	pw[12] = 0;
+	for (int i = 11; i > 0; i--) { /* shuffle so the classes are not in fixed places */
+		int j = (int)taxid_random_uniform((uint32_t)i + 1);
+		char t = pw[i];
+		pw[i] = pw[j];
+		pw[j] = t;
+	}
+	char *h = taxid_password_hash(ctx, pw);
+	int64_t expires = ctx->now + taxid_setting_int(ctx, "password.initial_days", 30) * 86400;
+	snprintf(body, sizeof body, "[taxid] your initial password is %s; change it at first login", pw);
+	taxid_wipe(pw, sizeof pw);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_INITIAL);
+	if (!h || !st) {
+		free(h);
+		taxid_wipe(body, sizeof body);
+		c = TAXID_E_INTERNAL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a.id);
+	sqlite3_bind_text(st, 2, h, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, expires);
+	c = taxid_db_exec(ctx, st);
+	free(h);
+	char subject[40];
+	int was_locked = 0, revoked = 0;
+	taxid_lock_subject_account(a.id, subject);
+	if (!c)
+		c = taxid_outbox_put(ctx, "sms", a.phone, body);
+	taxid_wipe(body, sizeof body);
+	if (!c)
+		c = taxid_lock_clear(ctx, SCOPE_PASSWORD, subject, "hall reset", operator, &was_locked);
+	if (!c)
+		c = taxid_session_revoke_all(ctx, a.id, 0, &revoked);
+	if (!c)
+		c = taxid_audit(ctx, "initial_password", a.login_name, operator, NULL);
+	if (!c) {
+		char masked[16];
+		taxid_mask_phone(a.phone, masked);
+		json_object_set_new(out, "login_name", json_string(a.login_name));
+		json_object_set_new(out, "sent_to", json_string(masked));
+		set_time(out, "initial_expires_at", expires);
+		json_object_set_new(out, "unlocked", json_boolean(was_locked));
+	}
+out:
+	taxid_account_clear(&a);
+	return c;
+}
