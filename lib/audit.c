@@ -58,11 +58,38 @@ static enum taxid_code put_head(struct taxid_ctx *ctx, long long id, const unsig
 	return taxid_db_exec(ctx, st);
 }
 
+/* The head in meta ("ID:HEX"): 1 when present and well-formed, 0 otherwise. */
+static int get_head(struct taxid_ctx *ctx, long long *id, unsigned char hash[32])
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
+	int ok = 0;
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, "audit_head", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		char *end;
+		long long v = strtoll(h, &end, 10);
+		if (v > 0 && *end == ':' && strlen(end + 1) == 64) {
+			ok = 1;
+			for (int i = 0; i < 32 && ok; i++) {
+				unsigned x = 0;
+				if (sscanf(end + 1 + 2 * i, "%2x", &x) != 1)
+					ok = 0;
+				hash[i] = (unsigned char)x;
+			}
+			*id = v;
+		}
+	}
+	sqlite3_reset(st);
+	return ok;
+}
+
 enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,
 			    json_t *detail)
 {
-	unsigned char prev[32] = {0}, hash[32];
-	long long id = 1;
+	unsigned char prev[32] = {0}, hash[32], head_hash[32];
+	long long id = 1, head_id = 0;
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_AUDIT_LAST);
 	if (!st)
 		return TAXID_E_INTERNAL;
@@ -76,6 +103,12 @@ enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const cha
 		return taxid_db_fail(ctx, rc);
 	}
 	sqlite3_reset(st);
+	/* Chain onto the head, not onto whatever row is last now: rows removed from the end must stay missing
+	 * after the next append instead of being papered over. */
+	if (get_head(ctx, &head_id, head_hash) && head_id >= id - 1) {
+		id = head_id + 1;
+		memcpy(prev, head_hash, 32);
+	}
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");

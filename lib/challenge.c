@@ -213,7 +213,10 @@ enum taxid_code taxid_sms_send(struct taxid_ctx *ctx, const char *phone, const c
 	json_object_set_new(out, "purpose", json_string(purpose));
 	json_object_set_new(out, "phone", json_string(masked));
 	json_object_set_new(out, "expires_at", json_string(at));
-	return taxid_audit(ctx, "sms_send", masked, NULL, json_pack("{s:s}", "purpose", purpose));
+	json_t *d = json_pack("{s:s}", "purpose", purpose);
+	c = taxid_audit(ctx, "sms_send", masked, NULL, d); /* detail is borrowed */
+	json_decref(d);
+	return c;
 }
 
 enum taxid_code taxid_sms_check(struct taxid_ctx *ctx, json_t *sms, const char *phone, const char *purpose,

@@ -411,6 +411,7 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	int known = c == TAXID_OK;
 	if (c && c != TAXID_E_NOT_FOUND)
 		return c;
+	c = TAXID_OK;
 	const char *bank_phone = NULL;
 	struct taxid_id_info bp;
 	if (strcmp(method, "bank") == 0) {

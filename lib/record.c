@@ -736,7 +736,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	L.pending = json_array();
 
 	json_t *req = json_object();
-	int operands = 0, want_help = 0, rc;
+	int operands = 0, want_help = 0, from_stdin = 0, rc;
 	const struct taxid_action *act = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -787,6 +787,9 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 				NEED_ARG();
 			if ((rc = set_option(tool, req, o, val)))
 				return rc;
+			operands++;
+		} else if (strcmp(a, "-") == 0) {
+			from_stdin = 1; /* options and operands become defaults for every request read */
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(tool, "unknown option '%s'", a);
 		} else if (!act && !operands && json_object_size(req) == 0 && !strchr(a, '=')) {
@@ -835,7 +838,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	}
 
 	progress_start = mono();
-	if (operands || (act->flags & TAXID_ACT_NO_INPUT))
+	if ((operands && !from_stdin) || (act->flags & TAXID_ACT_NO_INPUT))
 		run_one(ctx, req, 0);
 	else
 		stream(ctx, json_object_size(req) ? req : NULL);

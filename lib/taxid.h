@@ -14,9 +14,12 @@
 #include "ids.h"
 #include "person.h"
 #include "verify.h"
+#include "survival.h"
 #include "lockout.h"
 #include "account.h"
 #include "login.h"
 #include "lockctl.h"
+#include "register.h"
+#include "fixture.h"
 
 #endif

@@ -255,8 +255,11 @@ enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
 	c = taxid_db_exec(ctx, st);
 	free(kj);
-	if (!c)
-		c = taxid_audit(ctx, "trust_add", issuer, NULL, json_pack("{s:O}", "kinds", k));
+	if (!c) {
+		json_t *d = json_pack("{s:O}", "kinds", k);
+		c = taxid_audit(ctx, "trust_add", issuer, NULL, d); /* detail is borrowed */
+		json_decref(d);
+	}
 	if (!c) {
 		json_object_set_new(out, "issuer", json_string(issuer));
 		json_object_set(out, "kinds", k);

@@ -252,8 +252,9 @@ enum taxid_code taxid_verify_bank(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	json_object_set_new(out, "factors", json_integer(factors));
 	json_object_set_new(out, "card", json_string(ctx->reveal ? cd.normalized : masked));
 	json_object_set_new(out, "verdict", taxid_verdict_json(&v));
-	c = taxid_audit(ctx, "bank_check", masked, NULL,
-			json_pack("{s:i,s:s,s:s}", "factors", factors, "result", v.result, "issuer", v.issuer));
+	json_t *d = json_pack("{s:i,s:s,s:s}", "factors", factors, "result", v.result, "issuer", v.issuer);
+	c = taxid_audit(ctx, "bank_check", masked, NULL, d); /* detail is borrowed */
+	json_decref(d);
 	if (c)
 		return c;
 	if (!taxid_verdict_passed(ctx, &v)) {
@@ -282,7 +283,12 @@ enum taxid_code taxid_verify_attest(struct taxid_ctx *ctx, json_t *req, json_t *
 	json_object_set_new(out, "verdict", taxid_verdict_json(&v));
 	json_object_set_new(out, "passed", json_boolean(taxid_verdict_passed(ctx, &v)));
 	json_object_set_new(out, "consumed", json_boolean(consume));
-	return consume ? taxid_audit(ctx, "verdict_consume", v.issuer, NULL, json_pack("{s:s}", "kind", v.kind)) : TAXID_OK;
+	if (!consume)
+		return TAXID_OK;
+	json_t *d = json_pack("{s:s}", "kind", v.kind);
+	c = taxid_audit(ctx, "verdict_consume", v.issuer, NULL, d); /* detail is borrowed */
+	json_decref(d);
+	return c;
 }
 
 static enum taxid_code sms_phone(struct taxid_ctx *ctx, json_t *req, int required, struct taxid_id_info *ph)
@@ -328,6 +334,11 @@ enum taxid_code taxid_verify_sms_check(struct taxid_ctx *ctx, json_t *req, json_
 	enum taxid_code c = sms_purpose(ctx, req, &purpose);
 	if (!c)
 		c = sms_phone(ctx, req, 0, &ph);
+	/* Type-check the members here so a refusal names the right one (a number is not a code: 012345). */
+	if (!c)
+		taxid_req_str(ctx, req, "challenge", 1, &c);
+	if (!c)
+		taxid_req_str(ctx, req, "code", 1, &c);
 	if (c)
 		return c;
 	json_t *sms = json_pack("{s:O?,s:O?}", "challenge", json_object_get(req, "challenge"), "code",
@@ -384,8 +395,11 @@ enum taxid_code taxid_verify_sms_outbox(struct taxid_ctx *ctx, json_t *req, json
 		if ((c = taxid_db_exec(ctx, st)))
 			break;
 	}
-	if (!c && json_array_size(rows))
-		c = taxid_audit(ctx, "outbox_drain", NULL, NULL, json_pack("{s:I}", "messages", (json_int_t)json_array_size(rows)));
+	if (!c && json_array_size(rows)) {
+		json_t *d = json_pack("{s:I}", "messages", (json_int_t)json_array_size(rows));
+		c = taxid_audit(ctx, "outbox_drain", NULL, NULL, d); /* detail is borrowed */
+		json_decref(d);
+	}
 	/* Rows are printed only once their delivery is recorded in this transaction; the loop commits after. */
 	json_array_foreach(rows, i, row) if (!c) c = taxid_emit(ctx, json_incref(row));
 	json_decref(rows);

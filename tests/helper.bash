@@ -62,3 +62,29 @@ verdict() {
 sms_code() {
 	taxid-verify sms outbox | jq -r --arg p "$1" 'select(.to == $p) | .body' | grep -o '[0-9]\{6\}' | tail -n 1
 }
+
+# phc PASSWORD [T]: an argon2id PHC string made by the argon2 CLI (unpeppered, as a migrated system would have it).
+phc() {
+	printf '%s' "$1" | argon2 "salt-$RANDOM-0123456789" -id -k 19456 -t "${2:-2}" -p 1 -l 32 -e
+}
+
+# account LOGIN PASSWORD [PHONE [DOC [NAME]]]: import a person with an account (pre-hashed password).
+account() {
+	local login=$1 pw=$2 phone=${3:-13800138000} doc=${4:-11010519491231002X} name=${5:-张三}
+	jq -nc --arg d "$doc" --arg n "$name" --arg l "$login" --arg p "$phone" --arg h "$(phc "$pw")" \
+		'{doc_type:"201", doc_no:$d, name:$n, login_name:$l, phone:$p, password_hash:$h}' |
+		taxid-register import >/dev/null
+}
+
+# login_sms ACCOUNT PASSWORD [PHONE]: run both steps with the SMS factor and print the 2fa result.
+login_sms() {
+	local out tx code
+	out=$(taxid-login account="$1" password="$2") || { echo "$out"; return 1; }
+	tx=$(jq -r .login_tx <<<"$out")
+	code=$(sms_code "${3:-13800138000}")
+	jq -nc --arg t "$tx" --arg c "$(jq -r .sms.challenge <<<"$out")" --arg k "$code" \
+		'{login_tx:$t, sms:{challenge:$c, code:$k}}' | taxid-login 2fa
+}
+
+# at MINUTES: an RFC 3339 instant MINUTES after 2026-11-25T08:00:00Z.
+at() { date -u -d "2026-11-25T08:00:00Z + $1 minutes" +%Y-%m-%dT%H:%M:%SZ; }

@@ -1,0 +1,114 @@
+# bash completion for the taxid tools (taxid-verify, taxid-register, taxid-login, taxid-bind, taxid-lockout,
+# taxid-survival, and a 'taxid TOOL ...' dispatcher).
+#
+# The candidates come from the tool itself: 'TOOL __complete WORD...' prints the possible next words, one per
+# line, from the same tables that parse its command line, so this file cannot drift from the tools. Files are
+# completed after -d/--db; nothing after --now, --tz or an action option that takes a value.
+# Works with or without the bash-completion package.
+
+# _taxid_value_option TOOL WORD...: whether the last WORD is an action option that takes a value. The tool's
+# own help for the action says so ("  --limit N  ..."), from the same table.
+_taxid_value_option() {
+	local tool=$1
+	shift
+	local opt=${!#}
+	[[ $opt == --?* && $opt != *=* ]] || return 1
+	"$tool" "${@:1:$#-1}" --help 2>/dev/null | grep -qE -- "^  $opt [A-Z][A-Z_]*( |\$)"
+}
+
+_taxid() {
+	local -a words=() args=() cands=()
+	local i w cur prev tool cmd join=0 pre c nospace=1
+
+	# Rejoin what bash split at '=' and ':' (KEY=VALUE, KEY:=JSON, --db=FILE).
+	for ((i = 0; i <= COMP_CWORD && i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		if ((i > 0 && ${#words[@]} > 0)) && { [[ $w =~ ^[:=]+$ ]] || ((join)); }; then
+			words[${#words[@]} - 1]+=$w
+			[[ $w =~ ^[:=]+$ ]] && join=1 || join=0
+		else
+			words+=("$w")
+			join=0
+		fi
+	done
+	((COMP_CWORD >= ${#COMP_WORDS[@]})) && words+=("")
+	cur=${words[${#words[@]} - 1]}
+	prev=
+	((${#words[@]} > 1)) && prev=${words[${#words[@]} - 2]}
+
+	cmd=${words[0]}
+	tool=$cmd
+	args=("${words[@]:1:${#words[@]}-2}")
+	if [[ ${cmd##*/} == taxid ]]; then
+		# The dispatcher: 'taxid verify ...' completes as 'taxid-verify ...'.
+		if ((${#words[@]} == 2)); then
+			while IFS= read -r c; do
+				c=${c#taxid-}
+				[[ $c == "$cur"* ]] && cands+=("$c")
+			done < <(compgen -c taxid- | sort -u)
+			COMPREPLY=("${cands[@]}")
+			return 0
+		fi
+		tool=taxid-${words[1]}
+		[[ $cmd == */* && -x ${cmd%/*}/$tool ]] && tool=${cmd%/*}/$tool
+		args=("${args[@]:1}")
+	fi
+
+	# Values.
+	case $prev in
+	-d | --db)
+		if declare -F _filedir >/dev/null; then
+			_filedir
+		else
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		fi
+		return 0
+		;;
+	--now | --tz)
+		COMPREPLY=()
+		return 0
+		;;
+	esac
+	if [[ $cur == --db=* ]]; then
+		compopt -o filenames 2>/dev/null
+		mapfile -t cands < <(compgen -f -- "${cur#--db=}")
+		if [[ $COMP_WORDBREAKS == *=* ]]; then
+			COMPREPLY=("${cands[@]}")
+		else
+			COMPREPLY=("${cands[@]/#/--db=}")
+		fi
+		return 0
+	fi
+	if [[ $cur == *=* && $cur != -* ]] || { ((${#args[@]})) && _taxid_value_option "$tool" "${args[@]}"; }; then
+		COMPREPLY=() # a request member's value, or an action option's: free text
+		return 0
+	fi
+
+	# The tool's candidates; the values of the common options are not words of the command.
+	local -a clean=()
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		case ${args[i]} in
+		-d | --db | --now | --tz) ((i++)) ;;
+		--db=* | --now=* | --tz=*) ;;
+		*) clean+=("${args[i]}") ;;
+		esac
+	done
+	while IFS= read -r c; do
+		[[ -n $c && $c == "$cur"* ]] || continue
+		cands+=("$c")
+		[[ $c == *= ]] || nospace=0
+	done < <("$tool" __complete "${clean[@]}" 2>/dev/null)
+	# Bash replaces only the text after the last '=' or ':' of the word.
+	pre=${cur%"${cur##*[=:]}"}
+	if [[ -n $pre && $COMP_WORDBREAKS == *"${pre: -1}"* ]]; then
+		cands=("${cands[@]#"$pre"}")
+	fi
+	COMPREPLY=("${cands[@]}")
+	if ((${#cands[@]} && nospace)); then
+		compopt -o nospace 2>/dev/null
+	fi
+	return 0
+}
+
+complete -F _taxid taxid taxid-verify taxid-register taxid-login taxid-bind taxid-lockout taxid-survival

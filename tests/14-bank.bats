@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# The 3- and 4-factor bank-card check: every factor validated locally, the bank's signed verdict decides.
+load helper
+
+DOC=11010519491231002X
+CARD=6222020003001234   # Luhn-valid
+PHONE=13800138000
+
+local_setup() {
+	keygen bank-svc
+	trust bank-svc bank
+}
+
+# bank VERDICT [OPERAND...]: a bank check with the standard name, document and card (and any extra operands).
+bank() {
+	local v=$1
+	shift
+	run taxid-verify bank name=张三 doc_no="$DOC" card="$CARD" "bank:=$v" "$@"
+}
+
+refused() {
+	assert_failure 1
+	[ "$(jfield .ok)" = false ]
+	[ "$(jfield .error.code)" = "$1" ]
+	[ -z "${2:-}" ] || [ "$(jfield .error.field)" = "$2" ]
+}
+
+nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
+
+@test "a 4-factor check that the bank passes is ok with factors 4 and the card masked" {
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":4}')" phone="$PHONE"
+	assert_success
+	[ "$(jfield .factors)" = 4 ]
+	[ "$(jfield .card)" = '************1234' ]
+	[ "$(jfield .verdict.issuer)" = bank-svc ]
+	[ "$(jfield .verdict.kind)" = bank ]
+	[ "$(jfield .verdict.result)" = pass ]
+	[[ "$output" != *"$CARD"* && "$output" != *"$PHONE"* && "$output" != *"$DOC"* ]]
+	run sqlite3 "$TAXID_DB" "SELECT action, subject, detail FROM audit WHERE action = 'bank_check'"
+	assert_output 'bank_check|************1234|{"factors":4,"issuer":"bank-svc","result":"pass"}'
+}
+
+@test "a 3-factor check (no phone) that the bank passes is ok with factors 3" {
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')"
+	assert_success
+	[ "$(jfield .factors)" = 3 ]
+	[ "$(jfield .card)" = '************1234' ]
+}
+
+@test "the verdict's subject is the normalised document number" {
+	run taxid-verify bank name=张三 doc_no=11010519491231002x card=" 6222020003001234 " \
+		"bank:=$(verdict bank-svc bank "$DOC")"
+	assert_success
+	[ "$(jfield .card)" = '************1234' ]
+	bank "$(verdict bank-svc bank 11010519491231002x)"
+	refused verdict_subject_mismatch bank
+}
+
+@test "a card failing Luhn is bad_checksum on card, before the verdict is looked at" {
+	v=$(verdict bank-svc bank "$DOC")
+	bank "$v" card=6222020003001235
+	refused bad_checksum card
+	bank "$v" card=62220200030012
+	refused bad_format card
+	[ "$(nonces)" = 0 ]
+	# the verdict was not spent
+	bank "$v"
+	assert_success
+}
+
+@test "an invalid phone is refused on phone" {
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":4}')" phone=23800138000
+	refused bad_format phone
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":4}')" phone=1380013800
+	refused bad_format phone
+}
+
+@test "an invalid document number is refused on doc_no" {
+	v=$(verdict bank-svc bank 110105194912310021)
+	run taxid-verify bank name=张三 doc_no=110105194912310021 card="$CARD" "bank:=$v"
+	refused bad_checksum doc_no
+	run taxid-verify bank name=张三 doc_no=1101051949 card="$CARD" "bank:=$v"
+	refused bad_format doc_no
+	run taxid-verify bank name=张三 card="$CARD" "bank:=$v"
+	refused missing_field doc_no
+}
+
+@test "a bank verdict of fail naming the phone is bank_mismatch on phone, and spends the verdict" {
+	v=$(verdict bank-svc bank "$DOC" fail 0 '{"factors":4,"mismatch":"phone"}')
+	bank "$v" phone="$PHONE"
+	refused bank_mismatch phone
+	# the failure is kept: nonce spent and audited
+	[ "$(nonces)" = 1 ]
+	run sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '$.result') FROM audit WHERE action = 'bank_check'"
+	assert_output fail
+	bank "$v" phone="$PHONE"
+	refused verdict_replayed bank
+}
+
+@test "the mismatch names the factor at fault; an unknown one falls back to card" {
+	for f in name doc_no card; do
+		bank "$(verdict bank-svc bank "$DOC" fail 0 "{\"factors\":3,\"mismatch\":\"$f\"}")"
+		refused bank_mismatch "$f"
+	done
+	bank "$(verdict bank-svc bank "$DOC" fail 0 '{"factors":3,"mismatch":"moon"}')"
+	refused bank_mismatch card
+	bank "$(verdict bank-svc bank "$DOC" fail)"
+	refused bank_mismatch card
+}
+
+@test "a verdict of 3 factors does not pass a 4-factor check" {
+	v=$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')
+	bank "$v" phone="$PHONE"
+	refused bank_mismatch phone
+	[ "$(jfield .error.factors_checked)" = 3 ]
+	[ "$(jfield .error.factors_needed)" = 4 ]
+	[ "$(jfield .factors)" = null ]
+}
+
+@test "a replayed bank verdict is verdict_replayed" {
+	v=$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')
+	bank "$v"
+	assert_success
+	bank "$v"
+	refused verdict_replayed bank
+	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'bank_check'")" = 1 ]
+}
+
+@test "a verdict of another kind, another issuer or no verdict is refused" {
+	keygen face-svc
+	trust face-svc face
+	bank "$(verdict face-svc bank "$DOC")"
+	refused verdict_untrusted bank
+	trust bank-svc bank face
+	bank "$(verdict bank-svc face "$DOC")"
+	refused verdict_wrong_kind bank
+	run taxid-verify bank name=张三 doc_no="$DOC" card="$CARD"
+	refused missing_field bank
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":"four"}')"
+	refused verdict_malformed bank
+}
+
+@test "name and card are required" {
+	v=$(verdict bank-svc bank "$DOC")
+	run taxid-verify bank doc_no="$DOC" card="$CARD" "bank:=$v"
+	refused missing_field name
+	run taxid-verify bank name=张三 doc_no="$DOC" "bank:=$v"
+	refused missing_field card
+}
+
+@test "the bank verdict must be bound to the card and phone it judged" {
+	skip "needs a design decision: the signed bank payload names only the document (CONTRACT.md), so one verdict passes any card"
+	v=$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3,"card_last4":"9999"}')
+	bank "$v"
+	refused bank_mismatch card
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# 33-register-import: bulk migration — batched, idempotent on the document, pre-hashed argon2id strings kept
+# unpeppered, initial passwords (doc_tail6, random through the SMS outbox) flagged must-change and expiring.
+load helper
+
+ZS=11010519491231002X # 张三
+LS=440524188001010014 # 李四
+
+counts() {
+	sqlite3 "$TAXID_DB" "SELECT (SELECT count(*) FROM person) || ' ' || (SELECT count(*) FROM document) || ' ' ||
+		(SELECT count(*) FROM account) || ' ' || (SELECT count(*) FROM audit) || ' ' || (SELECT count(*) FROM outbox)"
+}
+
+@test "import: the same file twice — first all created, then all unchanged, row counts equal" {
+	taxid-register fixture --count 200 --seed 42 --doc-types 201,210,227,233,237,238,208,239,240,241,213 >people.ndjson
+	run taxid-register import <people.ndjson
+	assert_success
+	[ "${#lines[@]}" -eq 200 ]
+	[ "$(jq -r .status <<<"$output" | sort | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')" = created=200 ]
+	# results are in input order, ref echoed
+	[ "$(jq -r .ref <<<"$output" | head -3 | paste -sd' ')" = 'fx-1 fx-2 fx-3' ]
+	local before
+	before=$(counts)
+	[ "${before%% *}" = 200 ]
+	run taxid-register import <people.ndjson
+	assert_success
+	[ "$(jq -r .status <<<"$output" | sort -u)" = unchanged ]
+	[ "$(counts)" = "$before" ]
+	taxid-verify audit >/dev/null
+}
+
+@test "import: a pre-hashed argon2id string is stored as given, unpeppered, not must-change" {
+	local h
+	h=$(phc 'Legacy!pass1')
+	jq -nc --arg d $ZS --arg h "$h" '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", phone:"13800138000", password_hash:$h}' >in
+	run taxid-register import <in
+	assert_success
+	[ "$(jfield .status)" = created ]
+	[ "$(jfield .level)" = 3 ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT password_hash FROM account')" = "$h" ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT peppered, must_change, initial_expires_at IS NULL FROM account')" = '0|0|1' ]
+	# the login layer accepts it (and re-hashes it with the pepper)
+	run taxid-login account=zhang_san password='Legacy!pass1'
+	assert_success
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT peppered FROM account')" = 1 ]
+	# malformed or non-argon2id hashes are refused
+	for bad in '$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA' '$argon2id$v=19$m=4294967295,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA' 'plain'; do
+		run taxid-register import <<<"$(jq -nc --arg d $LS --arg h "$bad" '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", password_hash:$h}')"
+		[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/password_hash ]
+	done
+}
+
+@test "import: doc_tail6 initial passwords are must-change and expire after 30 days" {
+	jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", phone:"13700137000", initial_password:"doc_tail6"}' >in
+	run taxid-register import <in
+	assert_success
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT peppered, must_change, initial_expires_at FROM account')" = "1|1|$(date -u -d 2026-12-25T08:00:00Z +%s)" ]
+	run taxid-login account=li_si password=010014
+	[ "$(jfield .error.code)" = must_change_password ]
+	run taxid-login account=li_si password=010015
+	[ "$(jfield .error.code)" = bad_credentials ]
+	# an operator setting changes the validity
+	sqlite3 "$TAXID_DB" "INSERT INTO setting VALUES ('password.initial_days', '7')"
+	jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", initial_password:"doc_tail6"}' | taxid-register import >/dev/null
+	[ "$(sqlite3 "$TAXID_DB" "SELECT initial_expires_at FROM account WHERE login_name = 'zhang_san'")" = "$(date -u -d 2026-12-02T08:00:00Z +%s)" ]
+}
+
+@test "import: a random initial password meets the policy, goes only to the outbox, never to stdout" {
+	jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", phone:"13800138000", initial_password:"random"}' >in
+	run --separate-stderr taxid-register import <in
+	assert_success
+	local body pw
+	body=$(taxid-verify sms outbox | jq -r 'select(.to == "13800138000") | .body')
+	pw=$(sed -E 's/.*: ([^ ]+) \(valid until.*/\1/' <<<"$body")
+	[ "${#pw}" -eq 10 ]
+	[[ $pw =~ [A-Z] ]]
+	[[ $pw =~ [a-z] ]]
+	[[ $pw =~ [0-9] ]]
+	[[ $pw =~ [^A-Za-z0-9] ]]
+	[[ $body == *'valid until 2026-12-25T08:00:00Z'* ]]
+	[[ $output != *"$pw"* ]]
+	[[ $stderr != *"$pw"* ]]
+	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint' >/dev/null
+	for f in "$TAXID_DB" "$TAXID_DB-wal"; do
+		[ ! -e "$f" ] || ! grep -aqF -- "$pw" "$f" || { echo "found in $f"; return 1; }
+	done
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT must_change, peppered FROM account')" = '1|1' ]
+	run taxid-login account=zhang_san password="$pw"
+	[ "$(jfield .error.code)" = must_change_password ]
+	# two records never share a random password; without a phone there is no way to deliver one
+	run taxid-register import <<<"$(jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", initial_password:"random"}')"
+	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/phone ]
+	run taxid-register import <<<"$(jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", password_hash:"x", initial_password:"random"}')"
+	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/initial_password ]
+	run taxid-register import <<<"$(jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", initial_password:"123456"}')"
+	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/initial_password ]
+	run taxid-register import <<<"$(jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si"}')"
+	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/password_hash ]
+}
+
+@test "import: persons without login_name get no account; face_verified gives level 4; a later record updates" {
+	jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三"}' >in
+	run taxid-register import <in
+	assert_success
+	[ "$(jfield .status)/$(jfield .level)" = created/3 ]
+	[ "$(jfield '.account // "none"')" = none ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 0 ]
+	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", face_verified:true}')"
+	[ "$(jfield .status)/$(jfield .level)" = updated/4 ]
+	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", initial_password:"doc_tail6"}')"
+	[ "$(jfield .status)/$(jfield .level)/$(jfield .account)" = updated/4/1 ]
+	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", initial_password:"doc_tail6"}')"
+	[ "$(jfield .status)" = unchanged ]
+	# another name, another login name for the same document
+	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"張三"}')"
+	[ "$(jfield .error.code)" = name_mismatch ]
+	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_two", initial_password:"doc_tail6"}')"
+	[ "$(jfield .error.code)/$(jfield .error.field)" = identity_occupied/login_name ]
+	run taxid-register import <<<"$(jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"zhang_san", initial_password:"doc_tail6"}')"
+	[ "$(jfield .error.code)" = login_name_taken ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ] # the refused record left nothing behind
+}
+
+@test "import: batches commit every --batch-size records; a bad record does not spoil its batch" {
+	taxid-register fixture --count 25 --seed 9 --password 'Fixture!pw1' >people.ndjson
+	{ head -n 10 people.ndjson; echo '{"doc_type":"201","doc_no":"bad"}'; echo 'not json'; tail -n 15 people.ndjson; } >in
+	run taxid-register import --batch-size 7 <in
+	assert_failure 1
+	[ "${#lines[@]}" -eq 27 ]
+	[ "$(jq -r .line <<<"${lines[10]}")/$(jq -r .error.code <<<"${lines[10]}")" = 11/bad_format ]
+	[ "$(jq -r .error.code <<<"${lines[11]}")" = bad_json ]
+	[ "$(jq -s 'map(select(.status == "created")) | length' <<<"$output")" = 25 ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 25 ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(DISTINCT password_hash), min(peppered) FROM account')" = '1|0' ]
+}
+
+@test "fixture | import works for every document type, paired documents included" {
+	taxid-register fixture --count 110 --seed 5 --doc-types 201,208,210,213,227,233,237,238,239,240,241 |
+		taxid-register import >out
+	[ "$(jq -r .status out | sort -u)" = created ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 110 ]
+	# 233, 237, 238, 239, 240, 241 bring a paired document: 6 of every 11 records
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document')" = 170 ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document WHERE paired_with IS NOT NULL')" = 60 ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 110 ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(DISTINCT level) FROM person WHERE level IN (3, 4)')" = 2 ]
+}

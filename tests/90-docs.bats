@@ -1,0 +1,175 @@
+#!/usr/bin/env bats
+# 90-docs: the man pages are lint-clean, list every error code, action, table and setting of the code, and
+# their runnable examples (between '.\" example' and '.\" end' lines) run, so that the pages cannot rot.
+load helper
+
+MAN="$TAXID_ROOT/man"
+
+# tool_actions TOOL: every action of TOOL, one per line ("identity", "trust add", ...), from the same tables
+# that parse its command line: top-level words of 'TOOL __complete', and for a group word its sub-actions
+# (a group's completion offers only sub-actions, not the common options).
+tool_actions() {
+	local tool=$1 word sub subs
+	while IFS= read -r word; do
+		case $word in -* | '' | *=) continue ;; esac
+		subs=$("$tool" __complete "$word")
+		if grep -qx -- --help <<<"$subs"; then
+			echo "$word"
+		else
+			while IFS= read -r sub; do
+				[ -n "$sub" ] && echo "$word $sub"
+			done <<<"$subs"
+		fi
+	done < <("$tool" __complete)
+}
+
+@test "mandoc -Tlint -W warning prints nothing for any page" {
+	run mandoc -Tlint -W warning "$MAN"/*.[1-8]
+	assert_output ''
+	assert_success
+}
+
+@test "taxid-records(5) lists every code of lib/errors.def" {
+	local code missing=() n=0
+	while IFS= read -r code; do
+		n=$((n + 1))
+		grep -qE "^\.It Li $code Ta [0-9]+ Ta " "$MAN/taxid-records.5" || missing+=("$code")
+	done < <(sed -nE 's/^X\([A-Z0-9_]+, *"([a-z0-9_]+)".*/\1/p' "$TAXID_ROOT/lib/errors.def")
+	[ "$n" -eq "$(grep -c '^X(' "$TAXID_ROOT/lib/errors.def")" ]
+	[ "$n" -gt 0 ]
+	if [ "${#missing[@]}" -ne 0 ]; then
+		echo "not in taxid-records(5): ${missing[*]}"
+		echo "regenerate with: scripts/gen-errors-man.sh --update man/taxid-records.5"
+		return 1
+	fi
+}
+
+@test "the error table of taxid-records(5) is exactly what scripts/gen-errors-man.sh prints" {
+	run --separate-stderr "$TAXID_ROOT/scripts/gen-errors-man.sh"
+	assert_success
+	local want=$output have
+	have=$(sed -n '/^\.\\" BEGIN error table/,/^\.\\" END error table/{/^\.\\"/!p}' "$MAN/taxid-records.5")
+	if [ "$want" != "$have" ]; then
+		diff <(echo "$want") <(echo "$have") || true
+		echo "regenerate with: scripts/gen-errors-man.sh --update man/taxid-records.5"
+		return 1
+	fi
+}
+
+@test "every action of every tool that has a page is described in it" {
+	local page tool action missing=() pages=0
+	for page in "$MAN"/taxid-*.1; do
+		tool=$(basename "$page" .1)
+		[ -x "$TAXID_BIN/$tool" ] || continue
+		pages=$((pages + 1))
+		local n=0
+		while IFS= read -r action; do
+			n=$((n + 1))
+			grep -qxF ".It Cm $action" "$page" || missing+=("$tool $action")
+		done < <(tool_actions "$tool")
+		[ "$n" -gt 0 ]
+	done
+	[ "$pages" -gt 0 ]
+	if [ "${#missing[@]}" -ne 0 ]; then
+		printf 'no ".It Cm ACTION" for: %s\n' "${missing[@]}"
+		return 1
+	fi
+}
+
+@test "taxid-verify(1) describes identity, the trust and sms sub-actions and audit" {
+	run tool_actions taxid-verify
+	assert_success
+	assert_line identity
+	assert_line 'trust add'
+	assert_line 'sms outbox'
+	assert_line audit
+}
+
+@test "taxid-db(5) describes every table of a new database" {
+	taxid-verify trust remove issuer=nobody >/dev/null || true
+	local t missing=() n=0
+	while IFS= read -r t; do
+		n=$((n + 1))
+		grep -qxF ".It Li $t" "$MAN/taxid-db.5" || missing+=("$t")
+	done < <(sqlite3 "$TAXID_DB" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	[ "$n" -gt 0 ]
+	if [ "${#missing[@]}" -ne 0 ]; then
+		echo "tables not in taxid-db(5): ${missing[*]}"
+		return 1
+	fi
+}
+
+@test "taxid-db(5) describes every setting the code reads" {
+	local key missing=() n=0
+	while IFS= read -r key; do
+		n=$((n + 1))
+		grep -E '^\.It Li ' "$MAN/taxid-db.5" | grep -qF -- "$key" || missing+=("$key")
+	done < <({
+		grep -ohE 'taxid_setting_int\(ctx, "[a-z0-9_.]+"' "$TAXID_ROOT"/lib/*.c | sed -E 's/.*"(.*)"/\1/'
+		grep -ohE 'sms_policy\(ctx, "[a-z0-9_]+"' "$TAXID_ROOT"/lib/*.c | sed -E 's/.*"(.*)"/sms.\1/'
+	} | sort -u)
+	[ "$n" -gt 0 ]
+	if [ "${#missing[@]}" -ne 0 ]; then
+		echo "settings not in taxid-db(5): ${missing[*]}"
+		return 1
+	fi
+}
+
+@test "scripts/man-examples.sh extracts examples and undoes mdoc escapes" {
+	cat >page.7 <<'EOF'
+.Sh EXAMPLES
+.\" example
+.Bd -literal
+printf '%s\en' a\e&b
+\&.x
+.Ed
+.\" end
+.Bd -literal
+not an example
+.Ed
+.\" example
+.Bd -literal
+echo two
+.Ed
+.\" end
+EOF
+	run "$TAXID_ROOT/scripts/man-examples.sh" -n page.7
+	assert_success
+	assert_output 2
+	run "$TAXID_ROOT/scripts/man-examples.sh" page.7 1
+	assert_success
+	assert_output "printf '%s\n' a\&b
+.x"
+	run "$TAXID_ROOT/scripts/man-examples.sh" page.7 3
+	assert_failure 1
+}
+
+@test "the examples of every page run in an empty directory and succeed" {
+	local page n i dir failed=() total=0
+	unset TAXID_DB
+	for page in "$MAN"/*.[1-8]; do
+		n=$("$TAXID_ROOT/scripts/man-examples.sh" -n "$page")
+		if [ "$n" -eq 0 ]; then
+			failed+=("$(basename "$page"): no runnable example")
+			continue
+		fi
+		for ((i = 1; i <= n; i++)); do
+			total=$((total + 1))
+			dir="$BATS_TEST_TMPDIR/examples/$(basename "$page")-$i"
+			mkdir -p "$dir/run"
+			"$TAXID_ROOT/scripts/man-examples.sh" "$page" "$i" >"$dir/example.sh"
+			if ! (cd "$dir/run" && timeout 120 bash -e "$dir/example.sh") </dev/null >"$dir/log" 2>&1; then
+				failed+=("$(basename "$page") example $i")
+				echo "--- $(basename "$page") example $i:"
+				cat "$dir/example.sh"
+				echo "--- output:"
+				cat "$dir/log"
+			fi
+		done
+	done
+	[ "$total" -gt 0 ]
+	if [ "${#failed[@]}" -ne 0 ]; then
+		printf 'failed: %s\n' "${failed[@]}"
+		return 1
+	fi
+}
