@@ -41,19 +41,23 @@ ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-reco
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
+# O=DIR puts everything built under DIR (e.g. a sanitizer build beside the normal one): DIR/bin, DIR/build.
+O        ?= .
+P        := $(if $(filter .,$(O)),,$(O)/)
 LIB_SRC  := $(wildcard lib/*.c)
-LIB_OBJ  := $(patsubst lib/%.c,build/lib/%.o,$(LIB_SRC))
+LIB_OBJ  := $(patsubst lib/%.c,$(P)build/lib/%.o,$(LIB_SRC))
+LIBA     := $(P)lib/libtaxid.a
 CMD_SRC  := $(wildcard cmd/taxid-*.c)
-BINS     := $(patsubst cmd/%.c,bin/%,$(CMD_SRC))
+BINS     := $(patsubst cmd/%.c,$(P)bin/%,$(CMD_SRC))
 MANPAGES := $(wildcard man/*.[157])
 
-all: lib/libtaxid.a $(BINS)
+all: $(LIBA) $(BINS)
 
 build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
 	@mkdir -p build
 	awk -f scripts/gen-regions.awk data/gb2260-history.tsv > $@.tmp && mv $@.tmp $@
 
-build/lib/ids.o: build/regions.inc
+$(P)build/lib/ids.o: build/regions.inc
 
 ifeq ($(V),1)
 Q :=
@@ -61,22 +65,23 @@ else
 Q := @
 endif
 
-build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def lib/sql.def
-	@mkdir -p build/lib
+$(P)build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def lib/sql.def
+	@mkdir -p $(P)build/lib
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-lib/libtaxid.a: $(LIB_OBJ)
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
-bin/%: cmd/%.c lib/libtaxid.a $(wildcard lib/*.h)
-	@mkdir -p bin
+$(P)bin/%: cmd/%.c $(LIBA) $(wildcard lib/*.h)
+	@mkdir -p $(P)bin
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< lib/libtaxid.a $(ALL_LDFLAGS) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(ALL_LDFLAGS) $(LIBS)
 
 check: all
-	tests/run
+	TAXID_BIN=$(abspath $(P)bin) tests/run
 
 demo: all
 	scripts/demo.sh
@@ -109,6 +114,6 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_taxid
 
 clean:
-	rm -rf build bin lib/libtaxid.a
+	rm -rf build bin lib/libtaxid.a asan
 
 .PHONY: all check demo deps lint fuzz bench install uninstall clean

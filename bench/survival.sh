@@ -49,7 +49,7 @@ awk -v n="$seeds" 'BEGIN {
 }' | TAXID_DB=$tmp/base.db "$taxid" --no-progress enroll >enrolled.ndjson
 [ "$(grep -c '"ok":true' enrolled.ndjson)" -eq "$seeds" ] || { echo "bench: enrolment failed" >&2; exit 70; }
 
-sqlite3 base.db <<SQL
+sqlite3 base.db >/dev/null <<SQL
 .bail on
 PRAGMA foreign_keys = ON;
 BEGIN;
@@ -81,8 +81,13 @@ SQL
 # ---- the same job in plain SQL ----
 cat >job.sql <<SQL
 .bail on
+.output /dev/null
 PRAGMA foreign_keys = ON;
 PRAGMA synchronous = NORMAL;
+-- the settings taxid-survival run uses
+PRAGMA mmap_size = 1073741824;
+PRAGMA wal_autocheckpoint = 16384;
+.output stdout
 BEGIN IMMEDIATE;
 INSERT INTO survival_run(as_of, state, started_at) VALUES ('$asof', 'running', '$TAXID_NOW');
 -- dependant children reaching 18: ended after the month of the birthday
@@ -106,9 +111,10 @@ INSERT INTO survival_event(pensioner_id, kind, on_date, month, payment, detail, 
 INSERT INTO survival_notice(pensioner_id, kind, key, run, body, created_at)
   SELECT id, 'suspension', since, '$asof', json_object('notice', 'suspension', 'as_of', '$asof', 'valid_until', valid_until,
     'lapsed_on', lapse_on, 'suspended_from', since), '$TAXID_NOW' FROM temp.lapsed WHERE true ON CONFLICT DO NOTHING;
+-- the audit: one row listing every change (taxid writes one per batch of 1000, chained by SHA-256)
 INSERT INTO audit(at, tool, action, subject, detail, prev, hash)
-  SELECT '$TAXID_NOW', 'sqlite3', 'survival.suspend', 'pensioner:' || id,
-    json_object('reason', 'lapse', 'valid_until', valid_until, 'suspended_from', since, 'run', '$asof'), zeroblob(32), randomblob(32)
+  SELECT '$TAXID_NOW', 'sqlite3', 'survival.run', 'run:$asof',
+    json_object('step', 'batch', 'suspended', json_group_array(json_array(id, since))), zeroblob(32), randomblob(32)
   FROM temp.lapsed;
 -- reminders at the nearest offset reached (30 and 7 days)
 INSERT INTO survival_notice(pensioner_id, kind, key, run, body, created_at)

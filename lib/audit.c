@@ -138,6 +138,14 @@ enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const cha
 	return c ? c : put_head(ctx, id, hash);
 }
 
+enum taxid_code taxid_audit_new(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,
+				json_t *detail)
+{
+	enum taxid_code c = taxid_audit(ctx, action, subject, actor, detail);
+	json_decref(detail);
+	return c;
+}
+
 static const char *col(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);

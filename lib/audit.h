@@ -11,6 +11,9 @@ struct taxid_ctx;
  * masked value, never personal data in clear), by whom (actor, may be NULL) and details (borrowed, may be NULL). */
 enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,
 			    json_t *detail);
+/* The same, taking over the reference to detail (for details built in the call). */
+enum taxid_code taxid_audit_new(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,
+				json_t *detail);
 /* Verify the whole chain; fills out with rows checked and, when broken, the first broken row id. */
 enum taxid_code taxid_audit_verify(struct taxid_ctx *ctx, json_t *out);
 

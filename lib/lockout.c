@@ -170,7 +170,7 @@ enum taxid_code taxid_lock_check(struct taxid_ctx *ctx, const char *scope, const
 		taxid_time_format(k.locked_until, until);
 		memset(&k, 0, sizeof k);
 		if ((c = delete_counter(ctx, scope, subject)) ||
-		    (c = taxid_audit(ctx, "unlock_time", subject, NULL, json_pack("{s:s,s:s}", "scope", scope, "locked_until", until))))
+		    (c = taxid_audit_new(ctx, "unlock_time", subject, NULL, json_pack("{s:s,s:s}", "scope", scope, "locked_until", until))))
 			return c;
 		taxid_keep_changes(ctx);
 	} else if (!k.locked_until && window_over(ctx, &p, &k)) {
@@ -218,7 +218,7 @@ enum taxid_code taxid_lock_fail(struct taxid_ctx *ctx, const char *scope, const 
 	}
 	if ((c = store_counter(ctx, scope, subject, &k)))
 		return c;
-	c = taxid_audit(ctx, locks ? "lock" : "failure", subject, NULL,
+	c = taxid_audit_new(ctx, locks ? "lock" : "failure", subject, NULL,
 			json_pack("{s:s,s:i,s:s}", "scope", scope, "failures", k.failures, "source", k.source));
 	taxid_keep_changes(ctx);
 	fill_state(&k, &p, s);
@@ -246,7 +246,7 @@ enum taxid_code taxid_lock_clear(struct taxid_ctx *ctx, const char *scope, const
 		return TAXID_OK; /* nothing to clear: idempotent, and no audit row for nothing */
 	if ((c = delete_counter(ctx, scope, subject)))
 		return c;
-	return taxid_audit(ctx, "unlock", subject, actor,
+	return taxid_audit_new(ctx, "unlock", subject, actor,
 			   json_pack("{s:s,s:s,s:b,s:i}", "scope", scope, "reason", reason ? reason : "", "was_locked",
 				     *was_locked, "failures", k.failures));
 }

@@ -18,6 +18,7 @@
 #include "person.h"
 #include "record.h"
 #include "verdict.h"
+#include "verify.h"
 
 #define SCOPE_PASSWORD "password"
 
@@ -65,7 +66,7 @@ static enum taxid_code maybe_rehash(struct taxid_ctx *ctx, const struct taxid_ac
 	enum taxid_code c = taxid_account_set_password(ctx, a->id, h, 1, a->must_change);
 	free(h);
 	if (!c)
-		c = taxid_audit(ctx, "rehash", a->login_name, NULL, NULL);
+		c = taxid_audit_new(ctx, "rehash", a->login_name, NULL, NULL);
 	return c;
 }
 
@@ -94,7 +95,7 @@ static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_a
 	json_object_set_new(out, "must_change_password", json_false());
 	json_object_set_new(out, "login_name", json_string(a->login_name));
 	taxid_wipe(token, sizeof token);
-	return taxid_audit(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", kind));
+	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", kind));
 }
 
 /* The password step (SECURITY rules 2, 7-11, 15, 18). */
@@ -181,7 +182,7 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 		c = taxid_challenge_create(ctx, "passwd", sub, NULL, 600, 1, data, id, &exp);
 		json_decref(data);
 		if (!c)
-			c = taxid_audit(ctx, "login_initial", a.login_name, NULL, NULL);
+			c = taxid_audit_new(ctx, "login_initial", a.login_name, NULL, NULL);
 		if (!c) {
 			json_t *d = json_pack("{s:s}", "change_tx", id);
 			set_time(d, "expires_at", exp);
@@ -211,7 +212,7 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 	if (!c && strcmp(factor, "sms") == 0)
 		c = send_sms(ctx, a.phone, "login", out);
 	if (!c)
-		c = taxid_audit(ctx, "login_password", a.login_name, NULL, json_pack("{s:s}", "next", factor));
+		c = taxid_audit_new(ctx, "login_password", a.login_name, NULL, json_pack("{s:s}", "next", factor));
 	if (!c) {
 		json_object_set_new(out, "next", json_string(factor));
 		json_object_set_new(out, "login_tx", json_string(id));
@@ -388,7 +389,7 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 		goto out;
 	json_object_set_new(out, "login_name", json_string(a.login_name));
 	json_object_set_new(out, "sessions_revoked", json_integer(revoked));
-	c = taxid_audit(ctx, "passwd", a.login_name, NULL, json_pack("{s:b}", "from_initial", change_tx != NULL));
+	c = taxid_audit_new(ctx, "passwd", a.login_name, NULL, json_pack("{s:b}", "from_initial", change_tx != NULL));
 out:
 	taxid_account_clear(&a);
 	return c;
@@ -412,14 +413,19 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	if (c && c != TAXID_E_NOT_FOUND)
 		return c;
 	c = TAXID_OK;
-	const char *bank_phone = NULL;
-	struct taxid_id_info bp;
+	const char *bank_phone = NULL, *card = NULL;
+	struct taxid_id_info bp, cd;
 	if (strcmp(method, "bank") == 0) {
 		bank_phone = taxid_req_str(ctx, req, "bank_phone", 1, &c);
 		struct taxid_ids_opts o = {.today = taxid_local_ymd(ctx->now, ctx->tz_offset)};
 		memset(&bp, 0, sizeof bp);
+		memset(&cd, 0, sizeof cd);
 		if (!c && (c = taxid_ids_check_mobile(bank_phone, strlen(bank_phone), &o, &bp)))
 			c = taxid_fail(ctx, c, "bank_phone");
+		if (!c)
+			card = taxid_req_str(ctx, req, "card", 1, &c);
+		if (!c && (c = taxid_ids_check_bank_card(card, strlen(card), &o, &cd)))
+			c = taxid_fail(ctx, c, "card");
 		if (c)
 			goto out;
 	}
@@ -456,7 +462,10 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 		const char *kind = strcmp(method, "face") == 0 ? "face" : "bank";
 		if (!doc)
 			c = taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "method");
-		else if (!(c = taxid_verdict_check(ctx, json_object_get(req, kind), kind, doc, 1, kind, &v)) &&
+		else if (!(c = kind[0] == 'b'
+				       ? taxid_verify_bank_verdict(ctx, json_object_get(req, kind), kind, doc, cd.normalized,
+								   bp.normalized, &v)
+				       : taxid_verdict_check(ctx, json_object_get(req, kind), kind, doc, 1, kind, &v)) &&
 			 !taxid_verdict_passed(ctx, &v)) {
 			c = taxid_fail(ctx, kind[0] == 'b' ? TAXID_E_BANK_MISMATCH : TAXID_E_IDENTITY_FAILED, kind);
 			taxid_keep_changes(ctx);
@@ -476,7 +485,7 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	json_object_set_new(out, "login_name", json_string(a.login_name));
 	json_object_set_new(out, "unlocked", json_boolean(was_locked));
 	json_object_set_new(out, "sessions_revoked", json_integer(revoked));
-	c = taxid_audit(ctx, "reset", a.login_name, NULL, json_pack("{s:s}", "method", method));
+	c = taxid_audit_new(ctx, "reset", a.login_name, NULL, json_pack("{s:s}", "method", method));
 out:
 	if (known)
 		taxid_account_clear(&a);
@@ -524,7 +533,7 @@ enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *o
 		goto out;
 	json_object_set_new(out, "login_name", json_string(name));
 	set_time(out, "next_rename_at", ctx->now + period);
-	c = taxid_audit(ctx, "rename", name, NULL, json_pack("{s:s}", "from", a.login_name));
+	c = taxid_audit_new(ctx, "rename", name, NULL, json_pack("{s:s}", "from", a.login_name));
 out:
 	taxid_account_clear(&a);
 	return c;
@@ -551,7 +560,7 @@ enum taxid_code taxid_login_logout(struct taxid_ctx *ctx, json_t *req, json_t *o
 	if (!c)
 		c = taxid_session_revoke(ctx, sid);
 	if (!c)
-		c = taxid_audit(ctx, "logout", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
+		c = taxid_audit_new(ctx, "logout", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
 	return c;
 }
 
@@ -564,7 +573,7 @@ enum taxid_code taxid_login_revoke_all(struct taxid_ctx *ctx, json_t *req, json_
 		c = taxid_session_revoke_all(ctx, aid, 0, &n);
 	if (!c) {
 		json_object_set_new(out, "sessions_revoked", json_integer(n));
-		c = taxid_audit(ctx, "revoke_all", NULL, NULL, json_pack("{s:I,s:i}", "account", (json_int_t)aid, "sessions", n));
+		c = taxid_audit_new(ctx, "revoke_all", NULL, NULL, json_pack("{s:I,s:i}", "account", (json_int_t)aid, "sessions", n));
 	}
 	return c;
 }
@@ -608,7 +617,7 @@ enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_
 	if ((c = taxid_db_exec(ctx, st)))
 		return c;
 	json_object_set_new(out, "confirmed", json_true());
-	return taxid_audit(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
+	return taxid_audit_new(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
 }
 
 enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -690,7 +699,7 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 	if (!c)
 		c = taxid_session_revoke_all(ctx, a.id, 0, &revoked);
 	if (!c)
-		c = taxid_audit(ctx, "initial_password", a.login_name, operator, NULL);
+		c = taxid_audit_new(ctx, "initial_password", a.login_name, operator, NULL);
 	if (!c) {
 		char masked[16];
 		taxid_mask_phone(a.phone, masked);

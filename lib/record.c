@@ -562,7 +562,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	if (!c)
 		c = a->fn(ctx, req, out);
 	if (!c && ctx->reveal && ctx->db && began)
-		c = taxid_audit(ctx, "reveal", NULL, NULL,
+		c = taxid_audit_new(ctx, "reveal", NULL, NULL,
 				json_pack("{s:s,s:I}", "action", a->name, "line", (json_int_t)line));
 	if (began) {
 		int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
@@ -787,7 +787,10 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 				NEED_ARG();
 			if ((rc = set_option(tool, req, o, val)))
 				return rc;
-			operands++;
+			/* An option makes a single request, except for batch actions, whose options are run settings
+			 * and defaults for every record read. */
+			if (!(act->flags & TAXID_ACT_BATCH))
+				operands++;
 		} else if (strcmp(a, "-") == 0) {
 			from_stdin = 1; /* options and operands become defaults for every request read */
 		} else if (a[0] == '-' && a[1]) {
@@ -830,7 +833,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		c = taxid_db_open(ctx, 0);
 	else if (act->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH))
 		c = taxid_db_open(ctx, 1);
-	else if (act->flags & TAXID_ACT_DB_OPTIONAL && access(ctx->db_path, F_OK) == 0)
+	else if ((act->flags & TAXID_ACT_DB_OPTIONAL || ctx->reveal) && access(ctx->db_path, F_OK) == 0)
+		/* with --reveal an existing database is opened so that the reveal is audited */
 		c = taxid_db_open(ctx, 0);
 	if (c) {
 		json_decref(req);

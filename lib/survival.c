@@ -306,6 +306,18 @@ static json_t *policy_json(const struct policy *p)
 	return o;
 }
 
+/* The request time as RFC 3339, formatted once per clock value. */
+static const char *now_text(const struct taxid_ctx *ctx)
+{
+	static int64_t at = INT64_MIN;
+	static char buf[TAXID_TIME_LEN];
+	if (at != ctx->now) {
+		taxid_time_format(ctx->now, buf);
+		at = ctx->now;
+	}
+	return buf;
+}
+
 /* ==== pensioners ==== */
 
 struct pensioner {
@@ -325,7 +337,12 @@ struct pensioner {
 static void col_text(sqlite3_stmt *st, int i, char *buf, size_t n)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
-	snprintf(buf, n, "%s", t ? (const char *)t : "");
+	size_t len = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(buf, t, len);
+	buf[len] = 0;
 }
 
 static void pensioner_read(sqlite3_stmt *st, struct pensioner *p)
@@ -390,8 +407,7 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 
 static enum taxid_code pensioner_save(struct taxid_ctx *ctx, const struct pensioner *p)
 {
-	char at[TAXID_TIME_LEN];
-	taxid_time_format(ctx->now, at);
+	const char *at = now_text(ctx);
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PENSIONER_SAVE);
 	if (!st)
 		return TAXID_E_INTERNAL;
@@ -443,19 +459,15 @@ static int last_paid_month(const struct pensioner *p, int current)
 
 /* ==== events, audit, output ==== */
 
-static enum taxid_code event_add(struct taxid_ctx *ctx, long long pid, const char *kind, day_t on, int month,
-				 const char *payment, json_t *detail, const char *actor)
+/* An event row; det is its detail as JSON text (or NULL). */
+static enum taxid_code event_add_text(struct taxid_ctx *ctx, long long pid, const char *kind, day_t on, int month,
+				      const char *payment, const char *det, const char *actor)
 {
-	char at[TAXID_TIME_LEN], d[DATE_LEN], m[MONTH_LEN];
-	taxid_time_format(ctx->now, at);
+	char d[DATE_LEN], m[MONTH_LEN];
 	day_format(on, d);
-	char *det = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(detail);
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_EVENT_INSERT);
-	if (!st) {
-		free(det);
+	if (!st)
 		return TAXID_E_INTERNAL;
-	}
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, d, -1, SQLITE_STATIC);
@@ -466,8 +478,19 @@ static enum taxid_code event_add(struct taxid_ctx *ctx, long long pid, const cha
 	bind_opt(st, 5, payment);
 	bind_opt(st, 6, det);
 	bind_opt(st, 7, actor);
-	sqlite3_bind_text(st, 8, at, -1, SQLITE_STATIC);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+	sqlite3_bind_text(st, 8, now_text(ctx), -1, SQLITE_STATIC);
+	return taxid_db_exec(ctx, st);
+}
+
+/* An event row with a JSON detail (stolen, may be NULL). */
+static enum taxid_code event_add(struct taxid_ctx *ctx, long long pid, const char *kind, day_t on, int month,
+				 const char *payment, json_t *detail, const char *actor)
+{
+	char *det = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(detail);
+	if (detail && !det)
+		return TAXID_E_INTERNAL;
+	enum taxid_code c = event_add_text(ctx, pid, kind, on, month, payment, det, actor);
 	free(det);
 	return c;
 }
@@ -494,27 +517,34 @@ static json_t *doc_json(const struct taxid_ctx *ctx, const char *normalized)
 	return json_string(masked);
 }
 
-/* A name masked to its first character ("张*", "欧***"): names are personal data too. */
+/* A name masked to its first character ("张*", "欧***"), malloc'd: names are personal data too. A one-character
+ * name shows nothing of itself ("*"). */
+static char *name_mask(const char *name)
+{
+	size_t n = strlen(name), first = 1, chars = 0;
+	while (first < n && ((unsigned char)name[first] & 0xc0) == 0x80)
+		first++;
+	for (size_t i = first; i < n; i++)
+		chars += ((unsigned char)name[i] & 0xc0) != 0x80;
+	char *s = malloc(first + chars + 2);
+	if (!s)
+		return NULL;
+	if (chars == 0)
+		return strcpy(s, "*");
+	memcpy(s, name, first);
+	memset(s + first, '*', chars);
+	s[first + chars] = 0;
+	return s;
+}
+
 static json_t *name_json(const struct taxid_ctx *ctx, const char *name)
 {
 	if (!name)
 		return json_null();
 	if (ctx->reveal)
 		return json_string(name);
-	size_t n = strlen(name), first = 1, chars = 0;
-	while (first < n && ((unsigned char)name[first] & 0xc0) == 0x80)
-		first++;
-	for (size_t i = first; i < n; i++)
-		chars += ((unsigned char)name[i] & 0xc0) != 0x80;
-	if (chars == 0) /* a one-character name shows nothing of itself */
-		return json_string("*");
-	char *s = malloc(first + chars + 1);
-	if (!s)
-		return json_null();
-	memcpy(s, name, first);
-	memset(s + first, '*', chars);
-	s[first + chars] = 0;
-	json_t *j = json_string(s);
+	char *s = name_mask(name);
+	json_t *j = s ? json_string(s) : json_null();
 	free(s);
 	return j;
 }
@@ -1272,7 +1302,7 @@ static enum taxid_code not_applicable(struct taxid_ctx *ctx, const char *reason)
 
 /* End a pension after the month of the event: terminated from the next month; what was paid after is overpaid. */
 static enum taxid_code pension_end(struct taxid_ctx *ctx, struct pensioner *p, const char *why, day_t on, int paid_through,
-				   int cur, const char *actor, json_t *out)
+				   int cur, const char *actor, json_t *out, int audit)
 {
 	int m = day_month(on);
 	int last = paid_through != NONE ? paid_through : last_paid_month(p, cur);
@@ -1288,7 +1318,7 @@ static enum taxid_code pension_end(struct taxid_ctx *ctx, struct pensioner *p, c
 		set_month(d, "paid_through", last);
 	if (!c)
 		c = event_add(ctx, p->id, why, on, m + 1, "terminated", json_deep_copy(d), actor);
-	if (!c)
+	if (!c && audit)
 		c = audit_pensioner(ctx, "survival.terminate", p->id, actor, json_pack("{s:s,s:O}", "reason", why, "detail", d));
 	if (out) {
 		json_object_set_new(out, "state", json_string("terminated"));
@@ -1355,7 +1385,7 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 	int m = day_month(on), was_active = strcmp(p->state, "active") == 0;
 	switch (r->effect) {
 	case EV_END:
-		c = pension_end(ctx, p, r->name, on, paid_through, day_month(today(ctx)), op.id, out);
+		c = pension_end(ctx, p, r->name, on, paid_through, day_month(today(ctx)), op.id, out, 1);
 		if (!c && (strcmp(r->name, "death") == 0 || strcmp(r->name, "declared_dead") == 0)) {
 			int wd = working_days(on, today(ctx));
 			int limit = (int)taxid_setting_int(ctx, "survival.death_report_working_days", 20);
@@ -1524,7 +1554,7 @@ enum taxid_code taxid_survival_duplicate_clear(struct taxid_ctx *ctx, json_t *re
 	    !(c = audit_pensioner(ctx, "survival.duplicate", s.p.id, op.id, json_incref(d))) && !keep_this &&
 	    strcmp(s.p.state, "terminated") != 0) {
 		/* This pension goes: ended after the current month; the months drawn twice are to recover. */
-		c = pension_end(ctx, &s.p, "duplicate", today(ctx), NONE, cur, op.id, out);
+		c = pension_end(ctx, &s.p, "duplicate", today(ctx), NONE, cur, op.id, out, 1);
 		if (!c && their_start != NONE)
 			json_object_set_new(out, "recover", json_pack("{s:i,s:s}", "months", overlap, "reason", "drawn_twice"));
 	}
@@ -2035,13 +2065,11 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 
 /* ==== the run: terminations at 18, suspensions after a lapse, reminders ==== */
 
-/* Bulk actions touch much of the file: map it and cache more of it (errors here only cost speed). */
+/* Bulk actions read much of the file: map it (errors here only cost speed). */
 static void bulk_tune(struct taxid_ctx *ctx)
 {
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_TUNE_MMAP);
 	if (st)
-		taxid_db_exec(ctx, st);
-	if ((st = taxid_sql(ctx, TAXID_SQL_SURV_TUNE_CACHE)))
 		taxid_db_exec(ctx, st);
 	/* Batches commit often (a kill loses little); the WAL is copied back into the file less often. */
 	if ((st = taxid_sql(ctx, TAXID_SQL_SURV_TUNE_CHECKPOINT)))
@@ -2055,6 +2083,7 @@ struct run_state {
 	long long cursor_id;
 	long long processed, suspended, reminded, terminated;
 	int done;
+	json_t *log; /* this batch's changes, audited with its commit */
 };
 
 static enum taxid_code run_get(struct taxid_ctx *ctx, struct run_state *r)
@@ -2094,33 +2123,68 @@ static enum taxid_code run_save(struct taxid_ctx *ctx, const struct run_state *r
 	return taxid_db_exec(ctx, st);
 }
 
-/* Queue a notice once per (pensioner, kind, key); body is stolen. *added says whether it is new. */
-static enum taxid_code notice_add(struct taxid_ctx *ctx, long long pid, const char *kind, const char *key, const char *run,
-				  json_t *body, int *added)
+/* Audit what this batch changed, in its transaction: one row per batch listing every pensioner, so that a
+ * million-pensioner run does not write a million audit rows. */
+static enum taxid_code run_audit(struct taxid_ctx *ctx, struct run_state *r, const char *step)
 {
-	char at[TAXID_TIME_LEN];
-	taxid_time_format(ctx->now, at);
-	char *b = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
+	char subject[32];
+	snprintf(subject, sizeof subject, "run:%s", r->as_of);
+	json_t *d = r->log ? r->log : json_object();
+	json_object_set_new(d, "step", json_string(step));
+	enum taxid_code c = taxid_audit(ctx, "survival.run", subject, NULL, d);
+	json_decref(d);
+	r->log = NULL;
+	return c;
+}
+
+static void run_log(struct run_state *r, const char *what, long long pid, const char *from, const char *reason)
+{
+	if (!r->log)
+		r->log = json_object();
+	json_t *a = json_object_get(r->log, what);
+	if (!a)
+		json_object_set_new(r->log, what, a = json_array());
+	json_array_append_new(a, reason ? json_pack("[I,s,s]", (json_int_t)pid, from, reason) : json_pack("[I,s]", (json_int_t)pid, from));
+}
+
+/* Queue a notice once per (pensioner, kind, key); body is its JSON text. *added says whether it is new. */
+static enum taxid_code notice_add(struct taxid_ctx *ctx, long long pid, const char *kind, const char *key, const char *run,
+				  const char *body, int *added)
+{
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_NOTICE_INSERT);
-	if (!st || !b) {
-		free(b);
+	if (!st)
 		return TAXID_E_INTERNAL;
-	}
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
 	bind_opt(st, 4, run);
-	sqlite3_bind_text(st, 5, b, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now_text(ctx), -1, SQLITE_STATIC);
 	enum taxid_code c = taxid_db_exec(ctx, st);
-	free(b);
 	*added = !c && sqlite3_changes(ctx->db) > 0;
 	return c;
 }
 
+/* A JSON string of s onto f. */
+static void json_quote(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			putc(ch, f);
+	}
+	putc('"', f);
+}
+
 /* Print the committed notices of a run not yet printed, then mark them (in the caller's next commit): a kill in
- * between prints them again on the rerun — at least once, each with its id. */
+ * between prints them again on the rerun — at least once, each with its id. A row is the stored body (JSON
+ * without personal data) plus who it is for, masked unless --reveal; the same shape taxid_emit gives, written
+ * directly because a run may print a notice for every tenth pensioner. */
 static enum taxid_code notices_emit(struct taxid_ctx *ctx, const char *run)
 {
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_NOTICE_PENDING);
@@ -2129,32 +2193,51 @@ static enum taxid_code notices_emit(struct taxid_ctx *ctx, const char *run)
 	sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
 	long long max = 0;
 	int rc;
-	enum taxid_code c = TAXID_OK;
-	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
-		if (!row)
-			row = json_object();
+	FILE *f = ctx->out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(st, 3);
+		int blen = sqlite3_column_bytes(st, 3), t = sqlite3_column_int(st, 5);
 		max = sqlite3_column_int64(st, 0);
-		json_object_set_new(row, "notice_id", json_integer(max));
-		json_object_set_new(row, "pensioner", json_integer(sqlite3_column_int64(st, 1)));
-		json_object_set_new(row, "region", json_string((const char *)sqlite3_column_text(st, 4)));
-		row_person(ctx, st, 5, row);
-		c = taxid_emit(ctx, row);
+		char *no = open_doc(ctx, t, sqlite3_column_blob(st, 6), sqlite3_column_bytes(st, 6));
+		char *name = taxid_pii_open(ctx->keys, "person.name", sqlite3_column_blob(st, 7),
+					    (size_t)sqlite3_column_bytes(st, 7));
+		char *shown = name && !ctx->reveal ? name_mask(name) : NULL, masked[64] = "********";
+		if (no && !ctx->reveal && strlen(no) < sizeof masked)
+			taxid_mask_doc(no, masked);
+		fputs("{\"ok\":true,", f);
+		if (blen > 2 && body[0] == '{')
+			fprintf(f, "%.*s,", blen - 2, body + 1);
+		fprintf(f, "\"notice_id\":%lld,\"pensioner\":%lld,\"region\":", max, (long long)sqlite3_column_int64(st, 1));
+		json_quote(f, (const char *)sqlite3_column_text(st, 4));
+		fprintf(f, ",\"doc_type\":\"%s\",\"doc_no\":", taxid_ids_doc_name((enum taxid_doc_type)t) ? taxid_ids_doc_name((enum taxid_doc_type)t) : "unknown");
+		if (no)
+			json_quote(f, ctx->reveal ? no : masked);
+		else
+			fputs("null", f);
+		fputs(",\"name\":", f);
+		if (name)
+			json_quote(f, ctx->reveal ? name : shown ? shown : "*");
+		else
+			fputs("null", f);
+		fputs("}\n", f);
+		if (no)
+			explicit_bzero(no, strlen(no));
+		free(no);
+		free(name);
+		free(shown);
 	}
-	if (!c && rc != SQLITE_DONE)
-		c = taxid_db_fail(ctx, rc);
 	sqlite3_reset(st);
-	if (!c && fflush(ctx->out) == EOF)
-		c = TAXID_E_IO_ERROR;
-	if (c || !max)
-		return c;
-	char at[TAXID_TIME_LEN];
-	taxid_time_format(ctx->now, at);
+	if (rc != SQLITE_DONE)
+		return taxid_db_fail(ctx, rc);
+	if (fflush(f) == EOF || ferror(f))
+		return TAXID_E_IO_ERROR;
+	if (!max)
+		return TAXID_OK;
 	st = taxid_sql(ctx, TAXID_SQL_SURV_NOTICE_EMITTED);
 	if (!st)
 		return TAXID_E_INTERNAL;
 	sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now_text(ctx), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, max);
 	return taxid_db_exec(ctx, st);
 }
@@ -2164,14 +2247,17 @@ static enum taxid_code run_age18(struct taxid_ctx *ctx, struct run_state *r, str
 {
 	day_t ends;
 	int added;
+	char body[256];
 	if (day_parse(p->ends_on, &ends))
 		return TAXID_OK;
-	enum taxid_code c = pension_end(ctx, p, "age_18", ends, NONE, cur, NULL, NULL);
-	if (!c)
-		c = notice_add(ctx, p->id, "termination", "age_18", r->as_of,
-			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", "termination", "as_of", r->as_of, "reason", "age_18",
-					 "birthday", p->ends_on, "payment_stops_from", p->since),
-			       &added);
+	enum taxid_code c = pension_end(ctx, p, "age_18", ends, NONE, cur, NULL, NULL, 0);
+	if (c)
+		return c;
+	run_log(r, "terminated", p->id, p->since, "age_18");
+	snprintf(body, sizeof body,
+		 "{\"notice\":\"termination\",\"as_of\":\"%s\",\"reason\":\"age_18\",\"birthday\":\"%s\",\"payment_stops_from\":\"%s\"}",
+		 r->as_of, p->ends_on, p->since);
+	c = notice_add(ctx, p->id, "termination", "age_18", r->as_of, body, &added);
 	r->terminated += !c;
 	return c;
 }
@@ -2181,37 +2267,38 @@ static enum taxid_code run_deadline(struct taxid_ctx *ctx, struct run_state *r, 
 {
 	day_t vu, lapse;
 	int added = 0;
-	char key[48];
+	char key[48], body[320];
 	enum taxid_code c;
 	if (day_parse(p->valid_until, &vu) || day_parse(p->lapse_on, &lapse))
 		return TAXID_OK;
 	if (lapse <= as_of) {
-		int since = day_month(lapse) + 1;
-		snprintf(p->state, sizeof p->state, "suspended");
-		snprintf(p->reason, sizeof p->reason, "lapse");
-		month_format(since, p->since);
-		snprintf(p->owed_from, sizeof p->owed_from, "%s", p->since);
-		if ((c = pensioner_save(ctx, p)) ||
-		    (c = event_add(ctx, p->id, "lapse", lapse, since, "suspended",
-				   json_pack("{s:s,s:s}", "valid_until", p->valid_until, "run", r->as_of), NULL)) ||
-		    (c = audit_pensioner(ctx, "survival.suspend", p->id, NULL,
-					 json_pack("{s:s,s:s,s:s,s:s}", "reason", "lapse", "valid_until", p->valid_until,
-						   "suspended_from", p->since, "run", r->as_of))))
+		month_format(day_month(lapse) + 1, p->since);
+		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PENSIONER_SUSPEND);
+		if (!st)
+			return TAXID_E_INTERNAL;
+		sqlite3_bind_int64(st, 1, p->id);
+		sqlite3_bind_text(st, 2, "lapse", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, p->since, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, now_text(ctx), -1, SQLITE_STATIC);
+		snprintf(body, sizeof body, "{\"run\":\"%s\",\"valid_until\":\"%s\"}", r->as_of, p->valid_until);
+		if ((c = taxid_db_exec(ctx, st)) ||
+		    (c = event_add_text(ctx, p->id, "lapse", lapse, day_month(lapse) + 1, "suspended", body, NULL)))
 			return c;
-		c = notice_add(ctx, p->id, "suspension", p->since, r->as_of,
-			       json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", "suspension", "as_of", r->as_of, "valid_until",
-					 p->valid_until, "lapsed_on", p->lapse_on, "suspended_from", p->since),
-			       &added);
+		run_log(r, "suspended", p->id, p->since, NULL);
+		snprintf(body, sizeof body,
+			 "{\"notice\":\"suspension\",\"as_of\":\"%s\",\"valid_until\":\"%s\",\"lapsed_on\":\"%s\",\"suspended_from\":\"%s\"}",
+			 r->as_of, p->valid_until, p->lapse_on, p->since);
+		c = notice_add(ctx, p->id, "suspension", p->since, r->as_of, body, &added);
 		r->suspended += !c;
 		return c;
 	}
 	const struct policy *pol = policy_for(p->region);
 	long long left = vu - as_of;
-	json_t *body;
 	if (left < 0) {
 		snprintf(key, sizeof key, "%s:grace", p->valid_until);
-		body = json_pack("{s:s,s:s,s:s,s:I,s:s,s:b}", "notice", "reminder", "as_of", r->as_of, "valid_until",
-				 p->valid_until, "days_left", (json_int_t)left, "lapses_on", p->lapse_on, "grace", 1);
+		snprintf(body, sizeof body,
+			 "{\"notice\":\"reminder\",\"as_of\":\"%s\",\"valid_until\":\"%s\",\"days_left\":%lld,\"lapses_on\":\"%s\",\"grace\":true}",
+			 r->as_of, p->valid_until, left, p->lapse_on);
 	} else {
 		int k = 0;
 		while (k < pol->nrem && pol->reminders[k] < left)
@@ -2219,9 +2306,9 @@ static enum taxid_code run_deadline(struct taxid_ctx *ctx, struct run_state *r, 
 		if (k == pol->nrem)
 			return TAXID_OK;
 		snprintf(key, sizeof key, "%s:%d", p->valid_until, pol->reminders[k]);
-		body = json_pack("{s:s,s:s,s:s,s:I,s:i,s:s}", "notice", "reminder", "as_of", r->as_of, "valid_until",
-				 p->valid_until, "days_left", (json_int_t)left, "offset", pol->reminders[k], "lapses_on",
-				 p->lapse_on);
+		snprintf(body, sizeof body,
+			 "{\"notice\":\"reminder\",\"as_of\":\"%s\",\"valid_until\":\"%s\",\"days_left\":%lld,\"offset\":%d,\"lapses_on\":\"%s\"}",
+			 r->as_of, p->valid_until, left, pol->reminders[k], p->lapse_on);
 	}
 	c = notice_add(ctx, p->id, "reminder", key, r->as_of, body, &added);
 	r->reminded += added;
@@ -2253,8 +2340,7 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 		return c;
 	bulk_tune(ctx);
 	day_format(as_of, r.as_of);
-	char at[TAXID_TIME_LEN], lim[DATE_LEN];
-	taxid_time_format(ctx->now, at);
+	char lim[DATE_LEN];
 	day_format(as_of + max_reminder(), lim);
 	int cur = day_month(as_of);
 
@@ -2262,18 +2348,11 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	if (!st)
 		return TAXID_E_INTERNAL;
 	sqlite3_bind_text(st, 1, r.as_of, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now_text(ctx), -1, SQLITE_STATIC);
 	if ((c = taxid_db_exec(ctx, st)))
 		return c;
-	if (sqlite3_changes(ctx->db) > 0) {
-		char subject[32];
-		snprintf(subject, sizeof subject, "run:%s", r.as_of);
-		json_t *d = json_pack("{s:s}", "step", "start");
-		c = taxid_audit(ctx, "survival.run", subject, NULL, d);
-		json_decref(d);
-		if (c)
-			return c;
-	}
+	if (sqlite3_changes(ctx->db) > 0 && (c = run_audit(ctx, &r, "start")))
+		return c;
 	if ((c = run_get(ctx, &r)))
 		return c;
 	if (r.done)
@@ -2310,12 +2389,8 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 		while (n < batch && (rc = sqlite3_step(st)) == SQLITE_ROW)
 			pensioner_read(st, &v[n++]);
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			c = taxid_db_fail(ctx, rc);
-			for (long long i = 0; i < n; i++)
-				pensioner_clear(&v[i]);
-			break;
-		}
 		for (long long i = 0; i < n; i++) {
 			if (!c)
 				c = r.phase == 0 ? run_age18(ctx, &r, &v[i], cur) : run_deadline(ctx, &r, &v[i], as_of);
@@ -2332,12 +2407,14 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 			r.cursor_date[0] = 0;
 			r.cursor_id = 0;
 		}
-		if ((c = run_save(ctx, &r)) || (c = taxid_db_commit(ctx)))
+		if ((r.log && (c = run_audit(ctx, &r, "batch"))) || (c = run_save(ctx, &r)) || (c = taxid_db_commit(ctx)))
 			break;
 		if ((c = taxid_db_begin(ctx)) || (c = notices_emit(ctx, r.as_of)))
 			break;
 	}
 	free(v);
+	json_decref(r.log);
+	r.log = NULL;
 	if (c)
 		return c;
 	if (!r.done) {
@@ -2345,17 +2422,12 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 		if (!st)
 			return TAXID_E_INTERNAL;
 		sqlite3_bind_text(st, 1, r.as_of, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, now_text(ctx), -1, SQLITE_STATIC);
 		if ((c = taxid_db_exec(ctx, st)))
 			return c;
-		char subject[32];
-		snprintf(subject, sizeof subject, "run:%s", r.as_of);
-		json_t *d = json_pack("{s:s,s:I,s:I,s:I,s:I}", "step", "done", "processed", (json_int_t)r.processed, "suspended",
-				      (json_int_t)r.suspended, "reminders", (json_int_t)r.reminded, "terminated",
-				      (json_int_t)r.terminated);
-		c = taxid_audit(ctx, "survival.run", subject, NULL, d);
-		json_decref(d);
-		if (c)
+		r.log = json_pack("{s:I,s:I,s:I,s:I}", "processed", (json_int_t)r.processed, "suspended", (json_int_t)r.suspended,
+				  "reminders", (json_int_t)r.reminded, "terminated", (json_int_t)r.terminated);
+		if ((c = run_audit(ctx, &r, "done")))
 			return c;
 	}
 	return taxid_emit(ctx, run_summary(&r, 0));

@@ -112,6 +112,17 @@ enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const c
 		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
 		goto out;
 	}
+	const char *bind[2] = {"card_sha256", "phone_sha256"};
+	char *dst[2] = {v->card_sha256, v->phone_sha256};
+	for (int i = 0; i < 2; i++) {
+		json_t *h = json_object_get(p, bind[i]);
+		if (h && (!json_is_string(h) || json_string_length(h) != 64)) {
+			c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+			goto out;
+		}
+		if (h)
+			memcpy(dst[i], json_string_value(h), 65);
+	}
 	if (fac)
 		v->factors = (int)json_integer_value(fac);
 	if (mm)

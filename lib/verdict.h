@@ -20,6 +20,8 @@ struct taxid_verdict {
 	char nonce[129];
 	int factors;        /* bank verdicts: 3 or 4 factors checked; 0 when absent */
 	char mismatch[16];  /* bank verdicts: the factor the bank reported wrong (name, doc_no, card, phone), or "" */
+	char card_sha256[65];  /* bank verdicts: hex SHA-256 of the card number judged, binding the verdict to it */
+	char phone_sha256[65]; /* bank verdicts: hex SHA-256 of the bank-reserved phone judged (4 factors) */
 };
 
 /* Check a wire verdict {issuer, payload, sig}: trusted issuer for kind, Ed25519 signature over the exact

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit.h"
 #include "challenge.h"
@@ -205,6 +206,37 @@ enum taxid_code taxid_verify_mobile(struct taxid_ctx *ctx, json_t *req, json_t *
 	return check_value(ctx, req, out, taxid_ids_check_mobile, taxid_mask_phone);
 }
 
+static int same_digest(const char *hex, const char *value)
+{
+	unsigned char h[32];
+	char mine[65];
+	taxid_sha256(value, strlen(value), h);
+	for (int i = 0; i < 32; i++)
+		snprintf(mine + 2 * i, 3, "%02x", h[i]);
+	return strlen(hex) == 64 && strncasecmp(hex, mine, 64) == 0;
+}
+
+enum taxid_code taxid_verify_bank_verdict(struct taxid_ctx *ctx, json_t *wire, const char *field, const char *doc_no,
+					  const char *card, const char *phone, struct taxid_verdict *v)
+{
+	enum taxid_code c = taxid_verdict_check(ctx, wire, "bank", doc_no, 1, field, v);
+	if (c)
+		return c;
+	/* A bank's word counts only for the card (and phone) it judged: one verdict must not pass any card. */
+	if (!same_digest(v->card_sha256, card))
+		return taxid_fail_detail(ctx, TAXID_E_BANK_MISMATCH, "card", json_pack("{s:s}", "reason", "verdict_not_for_this_card"));
+	if (phone) {
+		int factors = v->factors ? v->factors : 3;
+		if (factors < 4)
+			return taxid_fail_detail(ctx, TAXID_E_BANK_MISMATCH, "phone",
+						 json_pack("{s:i,s:i}", "factors_checked", factors, "factors_needed", 4));
+		if (!same_digest(v->phone_sha256, phone))
+			return taxid_fail_detail(ctx, TAXID_E_BANK_MISMATCH, "phone",
+						 json_pack("{s:s}", "reason", "verdict_not_for_this_phone"));
+	}
+	return TAXID_OK;
+}
+
 /* The 3/4-factor bank-card check: every factor is validated here, the bank's signed verdict decides. */
 enum taxid_code taxid_verify_bank(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
@@ -242,11 +274,9 @@ enum taxid_code taxid_verify_bank(struct taxid_ctx *ctx, json_t *req, json_t *ou
 		return c;
 	}
 	struct taxid_verdict v;
-	if ((c = taxid_verdict_check(ctx, json_object_get(req, "bank"), "bank", doc.normalized, 1, "bank", &v)))
+	if ((c = taxid_verify_bank_verdict(ctx, json_object_get(req, "bank"), "bank", doc.normalized, cd.normalized,
+					   phone ? ph.normalized : NULL, &v)))
 		return c;
-	if (v.factors && v.factors < factors)
-		return taxid_fail_detail(ctx, TAXID_E_BANK_MISMATCH, "phone",
-					 json_pack("{s:i,s:i}", "factors_checked", v.factors, "factors_needed", factors));
 	char masked[sizeof cd.normalized];
 	taxid_mask_card(cd.normalized, masked);
 	json_object_set_new(out, "factors", json_integer(factors));

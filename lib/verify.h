@@ -18,6 +18,14 @@ enum taxid_code taxid_verify_document(struct taxid_ctx *ctx, json_t *req, const 
 /* Put the facts a validator derived into out (masked number unless --reveal). */
 void taxid_verify_describe(struct taxid_ctx *ctx, enum taxid_doc_type t, const struct taxid_id_info *info, json_t *out);
 
+struct taxid_verdict;
+/* Check a bank verdict (request member field) for a document, card and optional bank-reserved phone (all
+ * normalised): signature and freshness, then that it judged this card (card_sha256) and, with a phone, four
+ * factors including this phone (phone_sha256). TAXID_OK means the verdict is about these factors; whether the
+ * bank said pass is taxid_verdict_passed. */
+enum taxid_code taxid_verify_bank_verdict(struct taxid_ctx *ctx, json_t *wire, const char *field, const char *doc_no,
+					  const char *card, const char *phone, struct taxid_verdict *v);
+
 /* Actions. */
 enum taxid_code taxid_verify_identity(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_verify_uscc(struct taxid_ctx *ctx, json_t *req, json_t *out);

@@ -28,7 +28,7 @@ refused() {
 nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 
 @test "a 4-factor check that the bank passes is ok with factors 4 and the card masked" {
-	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":4}')" phone="$PHONE"
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "$PHONE" pass 1 '{"factors":4}')" phone="$PHONE"
 	assert_success
 	[ "$(jfield .factors)" = 4 ]
 	[ "$(jfield .card)" = '************1234' ]
@@ -41,7 +41,7 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 }
 
 @test "a 3-factor check (no phone) that the bank passes is ok with factors 3" {
-	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')"
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" pass 1 '{"factors":3}')"
 	assert_success
 	[ "$(jfield .factors)" = 3 ]
 	[ "$(jfield .card)" = '************1234' ]
@@ -49,15 +49,15 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 
 @test "the verdict's subject is the normalised document number" {
 	run taxid-verify bank name=张三 doc_no=11010519491231002x card=" 6222020003001234 " \
-		"bank:=$(verdict bank-svc bank "$DOC")"
+		"bank:=$(bank_verdict bank-svc "$DOC" "$CARD" "")"
 	assert_success
 	[ "$(jfield .card)" = '************1234' ]
-	bank "$(verdict bank-svc bank 11010519491231002x)"
+	bank "$(bank_verdict bank-svc 11010519491231002x "$CARD" "")"
 	refused verdict_subject_mismatch bank
 }
 
 @test "a card failing Luhn is bad_checksum on card, before the verdict is looked at" {
-	v=$(verdict bank-svc bank "$DOC")
+	v=$(bank_verdict bank-svc "$DOC" "$CARD" "")
 	bank "$v" card=6222020003001235
 	refused bad_checksum card
 	bank "$v" card=62220200030012
@@ -69,14 +69,14 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 }
 
 @test "an invalid phone is refused on phone" {
-	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":4}')" phone=23800138000
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" pass 1 '{"factors":4}')" phone=23800138000
 	refused bad_format phone
-	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":4}')" phone=1380013800
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" pass 1 '{"factors":4}')" phone=1380013800
 	refused bad_format phone
 }
 
 @test "an invalid document number is refused on doc_no" {
-	v=$(verdict bank-svc bank 110105194912310021)
+	v=$(bank_verdict bank-svc 110105194912310021 "$CARD" "")
 	run taxid-verify bank name=张三 doc_no=110105194912310021 card="$CARD" "bank:=$v"
 	refused bad_checksum doc_no
 	run taxid-verify bank name=张三 doc_no=1101051949 card="$CARD" "bank:=$v"
@@ -86,7 +86,7 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 }
 
 @test "a bank verdict of fail naming the phone is bank_mismatch on phone, and spends the verdict" {
-	v=$(verdict bank-svc bank "$DOC" fail 0 '{"factors":4,"mismatch":"phone"}')
+	v=$(bank_verdict bank-svc "$DOC" "$CARD" "$PHONE" fail 0 '{"factors":4,"mismatch":"phone"}')
 	bank "$v" phone="$PHONE"
 	refused bank_mismatch phone
 	# the failure is kept: nonce spent and audited
@@ -99,17 +99,17 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 
 @test "the mismatch names the factor at fault; an unknown one falls back to card" {
 	for f in name doc_no card; do
-		bank "$(verdict bank-svc bank "$DOC" fail 0 "{\"factors\":3,\"mismatch\":\"$f\"}")"
+		bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" fail 0 "{\"factors\":3,\"mismatch\":\"$f\"}")"
 		refused bank_mismatch "$f"
 	done
-	bank "$(verdict bank-svc bank "$DOC" fail 0 '{"factors":3,"mismatch":"moon"}')"
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" fail 0 '{"factors":3,"mismatch":"moon"}')"
 	refused bank_mismatch card
-	bank "$(verdict bank-svc bank "$DOC" fail)"
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" fail)"
 	refused bank_mismatch card
 }
 
 @test "a verdict of 3 factors does not pass a 4-factor check" {
-	v=$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')
+	v=$(bank_verdict bank-svc "$DOC" "$CARD" "" pass 1 '{"factors":3}')
 	bank "$v" phone="$PHONE"
 	refused bank_mismatch phone
 	[ "$(jfield .error.factors_checked)" = 3 ]
@@ -118,7 +118,7 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 }
 
 @test "a replayed bank verdict is verdict_replayed" {
-	v=$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')
+	v=$(bank_verdict bank-svc "$DOC" "$CARD" "" pass 1 '{"factors":3}')
 	bank "$v"
 	assert_success
 	bank "$v"
@@ -136,12 +136,12 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 	refused verdict_wrong_kind bank
 	run taxid-verify bank name=张三 doc_no="$DOC" card="$CARD"
 	refused missing_field bank
-	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":"four"}')"
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "" pass 1 '{"factors":"four"}')"
 	refused verdict_malformed bank
 }
 
 @test "name and card are required" {
-	v=$(verdict bank-svc bank "$DOC")
+	v=$(bank_verdict bank-svc "$DOC" "$CARD" "")
 	run taxid-verify bank doc_no="$DOC" card="$CARD" "bank:=$v"
 	refused missing_field name
 	run taxid-verify bank name=张三 doc_no="$DOC" "bank:=$v"
@@ -149,8 +149,19 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 }
 
 @test "the bank verdict must be bound to the card and phone it judged" {
-	skip "needs a design decision: the signed bank payload names only the document (CONTRACT.md), so one verdict passes any card"
-	v=$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3,"card_last4":"9999"}')
-	bank "$v"
+	# a verdict the bank gave for another card passes no card but that one
+	bank "$(bank_verdict bank-svc "$DOC" 6217000010010012345 "" pass 1 '{"factors":3}')"
 	refused bank_mismatch card
+	[ "$(jfield .error.reason)" = verdict_not_for_this_card ]
+	# nor a verdict that does not name its card at all
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3}')"
+	refused bank_mismatch card
+	# a 4-factor verdict for another phone does not pass this phone
+	bank "$(bank_verdict bank-svc "$DOC" "$CARD" 13900139000 pass 1 '{"factors":4}')" phone="$PHONE"
+	refused bank_mismatch phone
+	[ "$(jfield .error.reason)" = verdict_not_for_this_phone ]
+	# a malformed binding is a malformed verdict
+	bank "$(verdict bank-svc bank "$DOC" pass 1 '{"factors":3,"card_sha256":"abc"}')"
+	refused verdict_malformed bank
+	[ "$(nonces)" = 0 ]
 }

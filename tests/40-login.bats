@@ -159,11 +159,18 @@ local_setup() {
 	keygen face; trust face face; keygen bank; trust bank bank
 	run taxid-login reset account=zhang_san method=face new_password='F4ce!passwd' face:="$(verdict face face 11010519491231002X)"
 	assert_success
-	run taxid-login --now "$(at 2)" reset account=zhang_san method=bank bank_phone=13900139000
+	run taxid-login --now "$(at 2)" reset account=zhang_san method=bank bank_phone=13900139000 card=6222020003001234
 	assert_success
 	ch=$(jfield .sms.challenge); code=$(sms_code 13900139000)
-	run taxid-login --now "$(at 2)" reset account=zhang_san method=bank bank_phone=13900139000 new_password='B4nk!passwd' \
-		"sms:={\"challenge\":\"$ch\",\"code\":\"$code\"}" bank:="$(TAXID_NOW=$(at 2) verdict bank bank 11010519491231002X pass 1 '{"factors":4}')"
+	# a verdict for another card does not reset the password
+	run taxid-login --now "$(at 2)" reset account=zhang_san method=bank bank_phone=13900139000 card=6222020003001234 \
+		new_password='B4nk!passwd' "sms:={\"challenge\":\"$ch\",\"code\":\"$code\"}" \
+		bank:="$(TAXID_NOW=$(at 2) bank_verdict bank 11010519491231002X 6217000010010012345 13900139000 pass 1 '{"factors":4}')"
+	assert_failure 1
+	[ "$(jfield .error.code)" = bank_mismatch ]
+	run taxid-login --now "$(at 2)" reset account=zhang_san method=bank bank_phone=13900139000 card=6222020003001234 \
+		new_password='B4nk!passwd' "sms:={\"challenge\":\"$ch\",\"code\":\"$code\"}" \
+		bank:="$(TAXID_NOW=$(at 2) bank_verdict bank 11010519491231002X 6222020003001234 13900139000 pass 1 '{"factors":4}')"
 	assert_success
 	run taxid-login --now "$(at 3)" account=zhang_san password='B4nk!passwd'
 	assert_success

@@ -5,7 +5,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 TAXID_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-export TAXID_BIN="$TAXID_ROOT/bin"
+export TAXID_BIN="${TAXID_BIN:-$TAXID_ROOT/bin}"
 export PATH="$TAXID_BIN:$PATH"
 
 setup() {
@@ -56,6 +56,17 @@ verdict() {
 	local sig
 	sig=$(openssl pkeyutl -sign -rawin -inkey "$BATS_TEST_TMPDIR/$name.pem" -in "$p" | base64 -w0)
 	jq -nc --arg i "$name" --arg p "$(base64 -w0 <"$p")" --arg s "$sig" '{issuer:$i, payload:$p, sig:$s}'
+}
+
+# bank_verdict NAME SUBJECT CARD PHONE [RESULT [SCORE [EXTRA-JSON]]]: a signed bank verdict bound to the card
+# (and the phone, unless PHONE is empty) by their SHA-256, as a bank's 3/4-factor service signs it.
+bank_verdict() {
+	local name=$1 subject=$2 card=$3 phone=$4 result=${5:-pass} score=${6:-1} extra=${7:-'{}'}
+	local bind
+	bind=$(jq -nc --arg c "$(printf '%s' "$card" | sha256sum | cut -d' ' -f1)" \
+		--arg p "$([ -z "$phone" ] || printf '%s' "$phone" | sha256sum | cut -d' ' -f1)" --argjson x "$extra" \
+		'{card_sha256:$c} + (if $p == "" then {} else {phone_sha256:$p} end) + $x')
+	verdict "$name" bank "$subject" "$result" "$score" "$bind"
 }
 
 # sms_code PHONE-DIGITS: drain the outbox and print the newest code sent to that phone.
