@@ -9,7 +9,7 @@ static const struct taxid_opt import_opts[] = {
 
 static const struct taxid_opt fixture_opts[] = {
 	{"count", TAXID_OPT_INT, "N", "how many people (default 10)"},
-	{"seed", TAXID_OPT_INT, "S", "seed of the generator (default 1); the same seed gives the same bytes"},
+	{"seed", TAXID_OPT_INT, "S", "seed of the generator (default 1); the same seed gives the same people (only a --password hash has a fresh salt each run)"},
 	{"doc-types", TAXID_OPT_STRING, "LIST", "document types in turn, e.g. 201,227,210 (default 201)"},
 	{"password", TAXID_OPT_STRING, "P", "emit password_hash of P (one argon2id hash for the run)"},
 	{NULL, 0, NULL, NULL},

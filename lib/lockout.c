@@ -174,8 +174,10 @@ enum taxid_code taxid_lock_check(struct taxid_ctx *ctx, const char *scope, const
 			return c;
 		taxid_keep_changes(ctx);
 	} else if (!k.locked_until && window_over(ctx, &p, &k)) {
+		/* the failures have left the window: neither they nor the captcha they asked for count any more */
 		k.failures = 0;
 		k.first = 0;
+		k.captcha = 0;
 	}
 	fill_state(&k, &p, s);
 	if (k.locked_until)

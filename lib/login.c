@@ -152,7 +152,7 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 				goto out;
 		}
 		if (ls.locked) {
-			json_t *d = json_object();
+			json_t *d = json_pack("{s:s}", "scope", SCOPE_PASSWORD); /* the same shape as a refusal while locked */
 			set_time(d, "locked_until", ls.locked_until);
 			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, "password", d);
 		} else {
@@ -311,6 +311,7 @@ enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out)
 				json_decref(why);
 				goto out;
 			}
+			json_object_set_new(why, "scope", json_string(factor));
 			set_time(why, "locked_until", ls.locked_until);
 			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, factor, why);
 		} else {
@@ -362,15 +363,18 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 		const char *pw = taxid_req_str(ctx, req, "password", 1, &c);
 		if (c || (c = taxid_session_check(ctx, req, "session", &aid, &sid)))
 			return c;
+		char subject[40];
+		struct taxid_lock_state ls;
+		taxid_lock_subject_account(aid, subject);
+		/* rule 8: while locked even the correct current password is refused */
+		if ((c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls)))
+			return c;
 		struct taxid_account cur;
 		if ((c = taxid_account_load(ctx, aid, &cur)))
 			return c;
 		int ok = taxid_password_verify(ctx, cur.password_hash, cur.peppered, pw) == 1;
 		taxid_account_clear(&cur);
 		if (!ok) {
-			char subject[40];
-			struct taxid_lock_state ls;
-			taxid_lock_subject_account(aid, subject);
 			if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "passwd", &ls)))
 				return c;
 			return taxid_fail(ctx, TAXID_E_BAD_CREDENTIALS, "password");
@@ -431,7 +435,8 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	}
 	/* Step 1 for the SMS channels: send the code. An unknown account gets the same answer and no message. */
 	if (strcmp(method, "face") != 0 && !json_object_get(req, "sms")) {
-		const char *to = bank_phone ? bp.normalized : known ? a.phone : NULL;
+		/* an unknown account sends nothing, not even to a bank phone it names: the same answer, no message */
+		const char *to = !known ? NULL : bank_phone ? bp.normalized : a.phone;
 		if (to) {
 			if ((c = send_sms(ctx, to, "reset", out)))
 				goto out;
@@ -449,8 +454,9 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	const char *new_pw = taxid_req_str(ctx, req, "new_password", 1, &c);
 	if (c)
 		goto out;
-	if (!known) {
-		c = taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "account");
+	if (!known) { /* answered as a known account's failed second channel would be (rule 11) */
+		c = strcmp(method, "face") == 0 ? taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "face")
+						: taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "sms");
 		goto out;
 	}
 	char *doc = resident_number(ctx, a.person_id);

@@ -772,6 +772,13 @@ static enum taxid_code subject_load(struct taxid_ctx *ctx, json_t *req, json_t *
 static enum taxid_code certify_gate(struct taxid_ctx *ctx, struct subject *s, day_t day)
 {
 	struct pensioner *p = &s->p;
+	/* The registry's word first: a person marked abnormal there (taxid-register mark) certifies nothing. */
+	if (s->person.abnormal) {
+		const char *why = s->person.abnormal_reason;
+		if (why && strcmp(why, "deceased") == 0)
+			return taxid_fail(ctx, TAXID_E_PERSON_DECEASED, "doc_no");
+		return taxid_fail_detail(ctx, TAXID_E_IDENTITY_ABNORMAL, "doc_no", why ? json_pack("{s:s}", "reason", why) : NULL);
+	}
 	if (strcmp(p->state, "terminated") == 0) {
 		if (strcmp(p->reason, "death") == 0 || strcmp(p->reason, "declared_dead") == 0)
 			return taxid_fail(ctx, TAXID_E_PERSON_DECEASED, "doc_no");
@@ -1125,9 +1132,17 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 	if (c == TAXID_OK) {
 		int same = taxid_name_equal(name, existing.name);
 		long long pid = existing.id;
+		char *why = existing.abnormal ? strdup(existing.abnormal_reason ? existing.abnormal_reason : "abnormal") : NULL;
 		taxid_person_clear(&existing);
-		if (!same)
+		if (!same) {
+			free(why);
 			return taxid_fail(ctx, TAXID_E_IDENTITY_MISMATCH, "name");
+		}
+		if (why) { /* an abnormal person (deceased, cancelled, fraud, stolen document) is not enrolled */
+			c = taxid_fail_detail(ctx, TAXID_E_IDENTITY_ABNORMAL, "doc_no", json_pack("{s:s}", "reason", why));
+			free(why);
+			return c;
+		}
 		struct pensioner p;
 		c = pensioner_load(ctx, TAXID_SQL_SURV_PENSIONER_BY_PERSON, pid, &p);
 		if (c == TAXID_OK) {
@@ -2038,6 +2053,7 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 	sqlite3_bind_text(st, 1, lim, -1, SQLITE_STATIC);
 	bind_opt(st, 2, region);
 	int rc;
+	long rows = 0;
 	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		day_t vu = 0, lapse = 0;
 		day_parse((const char *)sqlite3_column_text(st, 6), &vu);
@@ -2056,6 +2072,7 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 									sqlite3_column_text(st, 5)));
 		row_person(ctx, st, 8, row);
 		c = taxid_emit(ctx, row);
+		taxid_progress(ctx, ++rows);
 	}
 	if (!c && rc != SQLITE_DONE)
 		c = taxid_db_fail(ctx, rc);

@@ -171,7 +171,7 @@ bare() {
 	EOF
 }
 
-@test "password rules: each failing rule is named" {
+@test "rule 4: password rules; each failing rule is named" {
 	local pw want
 	while IFS='|' read -r pw want; do
 		run taxid-register <<<"$(bare $ZS zhangsan "$pw" 13800138000)"

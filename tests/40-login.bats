@@ -13,7 +13,7 @@ local_setup() {
 	[[ "$h" =~ ^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$ ]]
 }
 
-@test "rule 2: a successful login rehashes old parameters and adds the pepper; a failed one does not" {
+@test "rules 2 and 5: a successful login rehashes old parameters and adds the pepper; a failed one does not" {
 	sqlite3 "$TAXID_DB" "update account set password_hash = '$(phc 'Secr3t!pass' 1)'"
 	before=$(sqlite3 "$TAXID_DB" "select password_hash from account")
 	run taxid-login account=zhang_san password=wrong-Pass1
@@ -153,6 +153,32 @@ local_setup() {
 	assert_success
 	[ "$(jfield '.sms.challenge | length')" -eq 24 ]
 	[ "$(taxid-verify sms outbox | wc -l)" -eq 0 ]
+}
+
+@test "rule 11: reset's second step for an unknown account is refused as a known account's wrong code is" {
+	run taxid-login reset account=nobody_here method=sms new_password='N3w!passw0rd' 'sms:={"challenge":"AAAAAAAAAAAAAAAAAAAAAAAA","code":"123456"}'
+	unknown=$(jq -c 'del(.line)' <<<"$output")
+	run taxid-login reset account=zhang_san method=sms new_password='N3w!passw0rd' 'sms:={"challenge":"AAAAAAAAAAAAAAAAAAAAAAAA","code":"123456"}'
+	[ "$(jq -c 'del(.line)' <<<"$output")" = "$unknown" ]
+	[ "$(jfield .error.code)/$(jfield .error.field)" = challenge_invalid/sms ]
+	# by bank, an unknown account sends no code, not even to the bank phone it names
+	run taxid-login reset account=nobody_here method=bank bank_phone=13900139000 card=6222020003001234
+	assert_success
+	[ "$(jfield .next)" = sms ]
+	[ "$(taxid-verify sms outbox | wc -l)" -eq 0 ]
+}
+
+@test "rule 8: while the password scope is locked, passwd refuses even the correct current password" {
+	tok=$(login_sms zhang_san 'Secr3t!pass' | jq -r .session.token)
+	keygen cap; trust cap captcha
+	for m in 1 2 3 4 5; do
+		taxid-login --now "$(at $m)" account=zhang_san password=Wrong-pass1 captcha:="$(TAXID_NOW=$(at $m) verdict cap captcha zhang_san)" >/dev/null || true
+	done
+	run taxid-login --now "$(at 6)" passwd session="$tok" password='Secr3t!pass' new_password='N3w!passw0rd'
+	assert_failure 1
+	[ "$(jfield .error.code)" = locked ]
+	run taxid-login --now "$(at 126)" passwd session="$tok" password='Secr3t!pass' new_password='N3w!passw0rd'
+	[ "$(jfield .error.code)" != locked ]
 }
 
 @test "reset by face verdict and by bank card with the bank-reserved phone" {

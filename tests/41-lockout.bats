@@ -49,6 +49,18 @@ wrong() {
 	[ "$(jfield '.scopes[] | select(.scope=="password") | .failures')" = 0 ]
 }
 
+@test "rule 10: once failures leave a sliding window, the captcha they asked for is no longer needed" {
+	taxid-lockout policy set scope=password threshold:=5 window=sliding window_seconds:=600 duration=seconds duration_seconds:=7200 >/dev/null
+	run wrong 0
+	[ "$(jfield .error.code)" = bad_credentials ]
+	run taxid-login --now "$(at 5)" account=zhang_san password='Secr3t!pass'
+	[ "$(jfield .error.code)" = captcha_required ]
+	run taxid-lockout --now "$(at 11)" status account=zhang_san
+	[ "$(jfield '.scopes[] | select(.scope=="password") | .captcha_required')" = false ]
+	run taxid-login --now "$(at 11)" account=zhang_san password='Secr3t!pass'
+	assert_success
+}
+
 @test "rule 8: a success resets the counter" {
 	for m in 0 1 2 3; do wrong $m >/dev/null || true; done
 	run taxid-login --now "$(at 5)" account=zhang_san password='Secr3t!pass' captcha:="$(TAXID_NOW=$(at 5) verdict cap captcha zhang_san)"

@@ -467,3 +467,23 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run taxid-survival card doc_type=201 doc_no="$a" state=stolen
 	[ "$(jq -c '[.error.code, .error.allowed]' <<<"$output")" = '["bad_value",["normal","lost","frozen"]]' ]
 }
+
+@test "a person marked abnormal in the registry is not enrolled and does not certify; deceased is person_deceased" {
+	a=$(ric 11010519491231002) b=$(ric 11010519500101001) d=$(ric 11010519450303001)
+	enrol 张三 "$a" 2025-12-01 >/dev/null
+	enrol 李四 "$b" 2025-12-01 >/dev/null
+	taxid-register mark doc_type=201 doc_no="$a" reason=deceased operator=op7 >/dev/null
+	taxid-register mark doc_type=201 doc_no="$b" reason=suspected_fraud operator=op7 >/dev/null
+	run certify "$a" 张三
+	assert_failure 1
+	[ "$(jfield .error.code)" = person_deceased ]
+	run certify "$b" 李四
+	[ "$(jfield .error.code)/$(jfield .error.reason)" = identity_abnormal/suspected_fraud ]
+	# a registered person marked abnormal before enrolment is refused at enrolment
+	jq -nc --arg d "$d" '{doc_type:"201", doc_no:$d, name:"王五", login_name:"wang_wu", initial_password:"doc_tail6"}' | taxid-register import >/dev/null
+	taxid-register mark doc_type=201 doc_no="$d" reason=household_cancelled operator=op7 >/dev/null
+	run enrol 王五 "$d"
+	assert_failure 1
+	[ "$(jfield .error.code)/$(jfield .error.reason)" = identity_abnormal/household_cancelled ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner')" = 2 ]
+}
