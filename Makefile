@@ -8,6 +8,7 @@
 #   make deps            install the Debian packages the build and tests need
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
 #   make bench           run the benchmarks (see bench/)
+#   make deb             build the Debian package in a copy of the tree (deb-deps installs its tooling)
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -15,6 +16,7 @@ MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
+EXAMPLESDIR ?= $(DATADIR)/doc/taxid/examples
 DESTDIR  ?=
 
 CC       ?= cc
@@ -48,8 +50,9 @@ LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst lib/%.c,$(P)build/lib/%.o,$(LIB_SRC))
 LIBA     := $(P)lib/libtaxid.a
 CMD_SRC  := $(wildcard cmd/taxid-*.c)
-BINS     := $(patsubst cmd/%.c,$(P)bin/%,$(CMD_SRC))
+BINS     := $(P)bin/taxid $(patsubst cmd/%.c,$(P)bin/%,$(CMD_SRC))
 MANPAGES := $(wildcard man/*.[157])
+EXAMPLES := $(wildcard examples/*.sh)
 
 all: $(LIBA) $(BINS)
 
@@ -75,6 +78,12 @@ $(LIBA): $(LIB_OBJ)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
+# The 'taxid' entry point only runs the tools: it needs none of the library.
+$(P)bin/taxid: cmd/taxid.c
+	@mkdir -p $(P)bin
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
 $(P)bin/%: cmd/%.c $(LIBA) $(wildcard lib/*.h)
 	@mkdir -p $(P)bin
 	@$(if $(Q),echo "  LINK    $@")
@@ -84,36 +93,48 @@ check: all
 	TAXID_BIN=$(abspath $(P)bin) tests/run
 
 demo: all
-	scripts/demo.sh
+	TAXID_BIN=$(abspath $(P)bin) scripts/demo.sh
 
 deps:
 	scripts/deps.sh
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
-	shellcheck -s bash scripts/*.sh tests/run .ci/run completions/taxid.bash
+	shellcheck -s bash scripts/*.sh bench/*.sh tests/run .ci/run completions/taxid.bash $(EXAMPLES)
 
 FUZZ_SECONDS ?= 20
 fuzz: build/regions.inc
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# BENCH_SIZES, BENCH_RUNS, BENCH_TMP, ...: see bench/run.sh. Benchmarks the binaries of this build (O=DIR too).
 bench: all
-	bench/run.sh
+	BENCH_BIN=$(abspath $(P)bin) bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(EXAMPLESDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for t in $(notdir $(BINS)); do install -m 0644 completions/taxid.bash $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 	install -m 0644 completions/_taxid $(DESTDIR)$(ZSHCOMPDIR)/_taxid
+	$(if $(EXAMPLES),install -m 0755 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/)
 
 uninstall:
 	for b in $(notdir $(BINS)); do rm -f $(DESTDIR)$(BINDIR)/$$b $(DESTDIR)$(BASHCOMPDIR)/$$b; done
 	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_taxid
+	for e in $(notdir $(EXAMPLES)); do rm -f $(DESTDIR)$(EXAMPLESDIR)/$$e; done
+	rmdir $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(dir $(EXAMPLESDIR)) 2>/dev/null || true
+
+# The .deb is built in a copy of the tree (dpkg-buildpackage cleans the tree it builds in, and bin/ may be
+# in use); it lands in $(O)/ as taxid_VERSION_ARCH.deb.
+deb:
+	scripts/deb.sh $(abspath $(O))
+
+deb-deps:
+	scripts/deps.sh --deb
 
 clean:
 	rm -rf build bin lib/libtaxid.a asan
 
-.PHONY: all check demo deps lint fuzz bench install uninstall clean
+.PHONY: all check demo deps deb deb-deps lint fuzz bench install uninstall clean

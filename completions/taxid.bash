@@ -41,14 +41,22 @@ _taxid() {
 	args=("${words[@]:1:${#words[@]}-2}")
 	if [[ ${cmd##*/} == taxid ]]; then
 		# The dispatcher: 'taxid verify ...' completes as 'taxid-verify ...'.
-		if ((${#words[@]} == 2)); then
+		# 'taxid <TAB>': the tools (on PATH, and beside taxid when it is called by path) and its own words;
+		# 'taxid help <TAB>': the tools.
+		if ((${#words[@]} == 2)) || { ((${#words[@]} == 3)) && [[ ${words[1]} == help ]]; }; then
 			while IFS= read -r c; do
+				c=${c##*/}
 				c=${c#taxid-}
 				[[ $c == "$cur"* ]] && cands+=("$c")
-			done < <(compgen -c taxid- | sort -u)
+			done < <({
+				compgen -c taxid-
+				[[ $cmd == */* ]] && compgen -f -- "${cmd%/*}/taxid-"
+				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version; fi
+			} | sort -u)
 			COMPREPLY=("${cands[@]}")
 			return 0
 		fi
+		[[ ${words[1]} == help || ${words[1]} == -* ]] && return 0
 		tool=taxid-${words[1]}
 		[[ $cmd == */* && -x ${cmd%/*}/$tool ]] && tool=${cmd%/*}/$tool
 		args=("${args[@]:1}")

@@ -167,9 +167,12 @@ static double mono(void)
 }
 
 static double progress_start, progress_last;
+static long progress_count; /* the most reported: a NO_INPUT action counts its rows, not its one request */
 
 void taxid_progress(struct taxid_ctx *ctx, long done)
 {
+	if (done > progress_count)
+		progress_count = done;
 	if (!ctx->progress || (done & 255))
 		return;
 	double t = mono();
@@ -185,8 +188,9 @@ static void progress_end(struct taxid_ctx *ctx)
 {
 	if (ctx->progress && progress_last > 0) {
 		double el = mono() - progress_start;
-		fprintf(stderr, "\r%s: %ld records, %.0f/s, %.1fs elapsed, done\n", ctx->tool->name, ctx->done,
-			el > 0 ? ctx->done / el : 0.0, el);
+		long n = progress_count > ctx->done ? progress_count : ctx->done;
+		fprintf(stderr, "\r%s: %ld records, %.0f/s, %.1fs elapsed, done\n", ctx->tool->name, n, el > 0 ? n / el : 0.0,
+			el);
 	}
 }
 
@@ -590,6 +594,8 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		ctx->refused++;
 	enum taxid_exit e = taxid_error_exit(c);
 	note_exit(e);
+	if (e > TAXID_EXIT_REFUSED)
+		json_object_clear(out); /* a stopping error (I/O, busy, ...): nothing the handler described was kept */
 	int rc = 0;
 	if (!(c == TAXID_OK && (a->flags & TAXID_ACT_ROWS))) {
 		json_t *res = result(ctx, c, out, ref, line);

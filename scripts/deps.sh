@@ -1,11 +1,16 @@
 #!/bin/sh
 # Install the Debian packages taxid needs to build, test and lint, when any is missing.
 # Says what it does; does nothing when everything is there. Needs root (or sudo) to install.
+# With --deb: only what building the Debian package needs on top (make deb-deps; make deb).
 set -eu
 
 PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
 sqlite3 jq bats bats-support bats-assert bats-file mandoc shellcheck argon2 openssl
 python3-stdnum bash-completion zsh clang util-linux"
+if [ "${1:-}" = --deb ]; then
+	PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
+debhelper dpkg-dev fakeroot"
+fi
 
 missing=""
 for p in $PKGS; do

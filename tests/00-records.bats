@@ -108,3 +108,52 @@ load helper
 	exec {V[1]}>&-
 	[ "$(jq -r .ok <<<"$first")" = true ]
 }
+
+# errmsg CODE LANG: the message of CODE in lib/errors.def, English (en) or Chinese (zh).
+errmsg() {
+	sed -nE "s/^X\([A-Z0-9_]+, *\"$1\", *[A-Z]+, *\"([^\"]*)\", *\"([^\"]*)\"\).*/\\$([ "$2" = en ] && echo 1 || echo 2)/p" \
+		"$TAXID_ROOT/lib/errors.def"
+}
+
+@test "every tool's refusals follow the locale: Chinese under zh_CN, English under C, same code" {
+	taxid-verify sms send phone=1 purpose=login >/dev/null || true # creates the database
+	# TOOL and a request it refuses (beyond the bad JSON every tool refuses)
+	local -a cases=(
+		"taxid-verify uscc value=12345"
+		"taxid-register register method=hall"
+		"taxid-login account=nobody"
+		"taxid-lockout clear account=nobody"
+		"taxid-survival status doc_type=201 doc_no=11010519491231002X"
+		"taxid-bind"
+	)
+	local bin tool c n=0 zh en code
+	for bin in "$TAXID_BIN"/taxid-*; do
+		tool=$(basename "$bin")
+		local -a reqs=("echo oops | $tool")
+		for c in "${cases[@]}"; do
+			if [ "${c%% *}" = "$tool" ] && [ "$c" != "$tool" ]; then reqs+=("$c"); fi
+		done
+		for c in "${reqs[@]}"; do
+			n=$((n + 1))
+			zh=$(env LANG=zh_CN.UTF-8 LC_ALL= LC_MESSAGES= bash -c "$c" | head -n 1) || true
+			en=$(env LANG=C LC_ALL= LC_MESSAGES= bash -c "$c" | head -n 1) || true
+			code=$(jq -r '.error.code' <<<"$en")
+			[ "$(jq -r .ok <<<"$en")" = false ] || { echo "$c: not refused: $en"; return 1; }
+			[ "$(jq -r .error.code <<<"$zh")" = "$code" ] || { echo "$c: $zh"; return 1; }
+			[ "$(jq -r .error.message <<<"$en")" = "$(errmsg "$code" en)" ] || { echo "$c (C): $en"; return 1; }
+			[ "$(jq -r .error.message <<<"$zh")" = "$(errmsg "$code" zh)" ] || { echo "$c (zh_CN): $zh"; return 1; }
+			jq -r .error.message <<<"$zh" | grep -qP '[^\x00-\x7F]' || { echo "$c: not Chinese: $zh"; return 1; }
+		done
+	done
+	[ "$n" -ge 10 ]
+}
+
+@test "every error code has a Chinese message and an English one" {
+	local n=0 code
+	while IFS= read -r code; do
+		n=$((n + 1))
+		[ -n "$(errmsg "$code" en)" ] || { echo "no English message: $code"; return 1; }
+		errmsg "$code" zh | grep -qP '[^\x00-\x7F]' || { echo "no Chinese message: $code"; return 1; }
+	done < <(sed -nE 's/^X\([A-Z0-9_]+, *"([a-z0-9_]+)".*/\1/p' "$TAXID_ROOT/lib/errors.def")
+	[ "$n" -eq "$(grep -c '^X(' "$TAXID_ROOT/lib/errors.def")" ]
+}

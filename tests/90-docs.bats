@@ -76,6 +76,68 @@ tool_actions() {
 	fi
 }
 
+@test "every option and request member of every action is described in the tool's page" {
+	local page tool action item missing=() n=0
+	for page in "$MAN"/taxid-*.1; do
+		tool=$(basename "$page" .1)
+		[ -x "$TAXID_BIN/$tool" ] || continue
+		while IFS= read -r action; do
+			# shellcheck disable=SC2086 # an action of two words is two arguments
+			while IFS= read -r item; do
+				n=$((n + 1))
+				case $item in
+				--help | --version | --db | --now | --tz | --reveal | --progress | --no-progress) ;;
+				--*) grep -qE -- "Fl -${item#--}( |$)" "$page" || missing+=("$tool $action: option $item") ;;
+				*=) grep -qE "(^|[ .])D[qo] ${item%=}( |$)" "$page" || missing+=("$tool $action: member ${item%=}") ;;
+				esac
+			done < <("$tool" __complete $action)
+		done < <(tool_actions "$tool")
+	done
+	[ "$n" -gt 0 ]
+	if [ "${#missing[@]}" -ne 0 ]; then
+		printf 'not described (".Fl -OPTION", ".Dq MEMBER" or "Do MEMBER Dc"): %s\n' "${missing[@]}"
+		return 1
+	fi
+}
+
+@test "the error lists of the tool pages give the messages of lib/errors.def" {
+	local page code en zh row want bad=() n=0
+	for page in "$MAN"/*.[1-8]; do
+		grep -q '^\.\\" BEGIN errors' "$page" || continue
+		# Between '.\" BEGIN errors' and '.\" END errors': ".It Li CODE", '.Qq "ENGLISH" ,', '.Qq "CHINESE" :'.
+		while IFS=$'\t' read -r code en zh; do
+			n=$((n + 1))
+			row=$(grep -E "^X\([A-Z0-9_]+, *\"$code\"," "$TAXID_ROOT/lib/errors.def") || {
+				bad+=("$(basename "$page"): $code is not in lib/errors.def")
+				continue
+			}
+			want=$(sed -E 's/^X\([^,]+, *"[^"]+", *[A-Z]+, *"([^"]*)", *"([^"]*)"\)$/\1\t\2/' <<<"$row")
+			[ "$en"$'\t'"$zh" = "$want" ] || bad+=("$(basename "$page"): $code: '$en' / '$zh', want '$want'")
+		done < <(awk '/^\.\\" BEGIN errors/ { on = 1; next } /^\.\\" END errors/ { on = 0 }
+			on && /^\.It Li [a-z0-9_]+$/ { code = $3; getline en; getline zh
+				sub(/^\.Qq "/, "", en); sub(/" ,$/, "", en); sub(/^\.Qq "/, "", zh); sub(/" :$/, "", zh)
+				print code "\t" en "\t" zh }' "$page")
+	done
+	[ "$n" -gt 0 ]
+	if [ "${#bad[@]}" -ne 0 ]; then
+		printf '%s\n' "${bad[@]}"
+		return 1
+	fi
+}
+
+@test "taxid(7) and every tool page link each other" {
+	local page name missing=()
+	for page in "$MAN"/taxid-*.1; do
+		name=$(basename "$page" .1)
+		grep -qxE "\.Xr $name 1( ,)?" "$MAN/taxid.7" || missing+=("taxid.7 -> $name(1)")
+		grep -qxE '\.Xr taxid 7( ,)?' "$page" || missing+=("$name(1) -> taxid(7)")
+	done
+	if [ "${#missing[@]}" -ne 0 ]; then
+		printf 'missing link: %s\n' "${missing[@]}"
+		return 1
+	fi
+}
+
 @test "taxid-verify(1) describes identity, the trust and sms sub-actions and audit" {
 	run tool_actions taxid-verify
 	assert_success
