@@ -112,6 +112,37 @@ static const char *const migrations[] = {
 	"  kind TEXT NOT NULL, key TEXT NOT NULL, run TEXT, body TEXT NOT NULL,"
 	"  created_at TEXT NOT NULL, emitted_at TEXT, UNIQUE (pensioner_id, kind, key)) STRICT;"
 	"CREATE INDEX survival_notice_pending ON survival_notice(run, id) WHERE emitted_at IS NULL;",
+	/* enterprises (taxid-bind): the core record, relations of persons to enterprises, and their history,
+	 * which is never deleted */
+	"CREATE TABLE enterprise ("
+	"  id INTEGER PRIMARY KEY, tin TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'normal' CHECK (status IN ('normal', 'suspended', 'deregistered')),"
+	"  credit TEXT CHECK (credit IN ('A', 'B', 'M', 'C', 'D')),"
+	"  blacklist INTEGER NOT NULL DEFAULT 0, realname_risk INTEGER NOT NULL DEFAULT 0,"
+	"  rep_type INTEGER NOT NULL, rep_index BLOB NOT NULL, rep_enc BLOB NOT NULL, rep_name_enc BLOB NOT NULL,"
+	"  fin_type INTEGER, fin_index BLOB, fin_enc BLOB, fin_name_enc BLOB,"
+	"  declpw_hash TEXT, declpw_set_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT;"
+	"CREATE TABLE relation ("
+	"  id INTEGER PRIMARY KEY, enterprise_id INTEGER NOT NULL REFERENCES enterprise(id),"
+	"  person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  role TEXT NOT NULL CHECK (role IN ('legal_rep', 'finance_manager', 'administrator', 'tax_handler',"
+	"    'invoice_clerk', 'invoice_purchaser')),"
+	"  permissions TEXT NOT NULL DEFAULT '[]',"
+	"  origin TEXT NOT NULL CHECK (origin IN ('core', 'grant', 'request')),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'revoked', 'unbound', 'ended')),"
+	"  valid_from TEXT NOT NULL, valid_until TEXT, created_at TEXT NOT NULL, created_by INTEGER REFERENCES person(id),"
+	"  updated_at TEXT NOT NULL) STRICT;"
+	"CREATE INDEX relation_enterprise ON relation(enterprise_id, state);"
+	"CREATE INDEX relation_person ON relation(person_id, state);"
+	"CREATE TABLE relation_event ("
+	"  id INTEGER PRIMARY KEY, relation_id INTEGER NOT NULL REFERENCES relation(id), at TEXT NOT NULL,"
+	"  event TEXT NOT NULL, by_person INTEGER REFERENCES person(id), by_operator TEXT, note TEXT) STRICT;"
+	"CREATE INDEX relation_event_relation ON relation_event(relation_id);"
+	"CREATE TRIGGER relation_no_delete BEFORE DELETE ON relation BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;"
+	"CREATE TRIGGER relation_event_no_delete BEFORE DELETE ON relation_event"
+	"  BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;"
+	"CREATE TRIGGER relation_event_no_update BEFORE UPDATE ON relation_event"
+	"  BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;",
 };
 
 int taxid_db_schema_version(void)

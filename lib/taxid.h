@@ -21,5 +21,6 @@
 #include "lockctl.h"
 #include "register.h"
 #include "fixture.h"
+#include "bind.h"
 
 #endif

@@ -1,0 +1,765 @@
+/* Enterprises: the core record (taxpayer number, name, status, credit, risk flags, legal representative and
+ * finance manager by document) and its operator actions; the core links follow the record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "bind.h"
+#include "clock.h"
+#include "crypto.h"
+#include "db.h"
+#include "ids.h"
+#include "keys.h"
+#include "person.h"
+#include "record.h"
+#include "register.h"
+#include "verify.h"
+
+/* ---- shared with bind.c ---- */
+
+void taxid_bind_today(struct taxid_ctx *ctx, char out[11])
+{
+	unsigned ymd = (unsigned)taxid_local_ymd(ctx->now, ctx->tz_offset) % 100000000u;
+	snprintf(out, 11, "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+void taxid_enterprise_clear(struct taxid_enterprise *e)
+{
+	free(e->name);
+	if (e->declpw_hash)
+		taxid_wipe(e->declpw_hash, strlen(e->declpw_hash));
+	free(e->declpw_hash);
+	memset(e, 0, sizeof *e);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	snprintf(buf, n, "%s", s ? (const char *)s : "");
+}
+
+static enum taxid_code load_row(struct taxid_ctx *ctx, sqlite3_stmt *st, struct taxid_enterprise *e)
+{
+	memset(e, 0, sizeof *e);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	}
+	e->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, e->tin, sizeof e->tin);
+	e->name = strdup((const char *)sqlite3_column_text(st, 2));
+	col_text(st, 3, e->status, sizeof e->status);
+	col_text(st, 4, e->credit, sizeof e->credit);
+	e->blacklist = sqlite3_column_int(st, 5);
+	e->realname_risk = sqlite3_column_int(st, 6);
+	e->rep_type = sqlite3_column_int(st, 7);
+	if (sqlite3_column_bytes(st, 8) == 32)
+		memcpy(e->rep_index, sqlite3_column_blob(st, 8), 32);
+	if (sqlite3_column_type(st, 11) != SQLITE_NULL && sqlite3_column_bytes(st, 12) == 32) {
+		e->fin_type = sqlite3_column_int(st, 11);
+		memcpy(e->fin_index, sqlite3_column_blob(st, 12), 32);
+	}
+	if (sqlite3_column_type(st, 15) != SQLITE_NULL)
+		e->declpw_hash = strdup((const char *)sqlite3_column_text(st, 15));
+	col_text(st, 16, e->declpw_set_at, sizeof e->declpw_set_at);
+	col_text(st, 17, e->created_at, sizeof e->created_at);
+	col_text(st, 18, e->updated_at, sizeof e->updated_at);
+	sqlite3_reset(st);
+	return e->name ? TAXID_OK : TAXID_E_INTERNAL;
+}
+
+/* Validate a taxpayer number from the request: the validator's reason names the field. */
+static enum taxid_code read_tin(struct taxid_ctx *ctx, json_t *req, const char *field, char tin[40])
+{
+	enum taxid_code c = TAXID_OK;
+	const char *s = taxid_req_str(ctx, req, field, 1, &c);
+	if (c)
+		return c;
+	struct taxid_ids_opts o;
+	struct taxid_id_info info;
+	taxid_verify_opts(ctx, req, &o);
+	memset(&info, 0, sizeof info);
+	if ((c = taxid_ids_check_tin(s, strlen(s), &o, &info)))
+		return taxid_fail(ctx, c, field);
+	snprintf(tin, 40, "%s", info.normalized);
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_enterprise_load(struct taxid_ctx *ctx, json_t *req, const char *field, struct taxid_enterprise *e)
+{
+	char tin[40];
+	enum taxid_code c = read_tin(ctx, req, field, tin);
+	memset(e, 0, sizeof *e);
+	if (c)
+		return c;
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, tin, -1, SQLITE_TRANSIENT);
+	c = load_row(ctx, st, e);
+	return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, c, field) : c;
+}
+
+enum taxid_code taxid_enterprise_load_id(struct taxid_ctx *ctx, long long id, struct taxid_enterprise *e)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	return load_row(ctx, st, e);
+}
+
+enum taxid_code taxid_relation_event(struct taxid_ctx *ctx, long long relation_id, const char *event, long long by_person,
+				     const char *by_operator, const char *note)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_EVENT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, relation_id);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
+	if (by_person)
+		sqlite3_bind_int64(st, 4, by_person);
+	if (by_operator)
+		sqlite3_bind_text(st, 5, by_operator, -1, SQLITE_STATIC);
+	if (note)
+		sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_relation_create(struct taxid_ctx *ctx, long long enterprise_id, long long person_id, const char *role,
+				      json_t *permissions, const char *origin, const char *state, const char *valid_from,
+				      const char *valid_until, long long by_person, const char *by_operator, long long *id)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	char *perms = json_dumps(permissions, JSON_COMPACT);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_INSERT);
+	if (!st || !perms) {
+		free(perms);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_int64(st, 1, enterprise_id);
+	sqlite3_bind_int64(st, 2, person_id);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, perms, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, valid_from, -1, SQLITE_STATIC);
+	if (valid_until)
+		sqlite3_bind_text(st, 8, valid_until, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, at, -1, SQLITE_TRANSIENT);
+	if (by_person)
+		sqlite3_bind_int64(st, 10, by_person);
+	free(perms);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return taxid_db_fail(ctx, rc);
+	const char *event = strcmp(origin, "request") == 0 ? "requested"
+			    : strcmp(origin, "grant") == 0 ? "granted"
+			    : by_person                    ? "bound"
+			    : strcmp(state, "active") == 0 ? "linked"
+							   : "linked_pending";
+	return taxid_relation_event(ctx, *id, event, by_person, by_operator, NULL);
+}
+
+enum taxid_code taxid_relation_set_state(struct taxid_ctx *ctx, long long relation_id, const char *state, const char *event,
+					 long long by_person, const char *by_operator, const char *note)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_SET_STATE);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, relation_id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	enum taxid_code c = taxid_db_exec(ctx, st);
+	return c ? c : taxid_relation_event(ctx, relation_id, event, by_person, by_operator, note);
+}
+
+/* ---- the core record ---- */
+
+/* A role holder named by the core record: document and name as the request gives them. */
+struct holder {
+	int present;
+	enum taxid_doc_type type;
+	char no[40];
+	char *name;
+	unsigned char index[32];
+};
+
+static void holder_clear(struct holder *h)
+{
+	free(h->name);
+	memset(h, 0, sizeof *h);
+}
+
+/* The fields of a holder object, named for refusals ("legal_rep.doc_no"). */
+static const char *const holder_fields[2][4] = {
+	{"legal_rep", "legal_rep.doc_type", "legal_rep.doc_no", "legal_rep.name"},
+	{"finance_manager", "finance_manager.doc_type", "finance_manager.doc_no", "finance_manager.name"},
+};
+
+/* Read holder which (0 legal_rep, 1 finance_manager) from the request. *null_given tells an explicit null. */
+static enum taxid_code read_holder(struct taxid_ctx *ctx, json_t *req, int which, int required, struct holder *h,
+				   int *null_given)
+{
+	const char *const *f = holder_fields[which];
+	json_t *v = json_object_get(req, f[0]);
+	memset(h, 0, sizeof *h);
+	if (null_given)
+		*null_given = v && json_is_null(v);
+	if (!v || json_is_null(v))
+		return required ? taxid_fail(ctx, TAXID_E_MISSING_FIELD, f[0]) : TAXID_OK;
+	if (!json_is_object(v))
+		return taxid_fail(ctx, TAXID_E_BAD_TYPE, f[0]);
+	struct taxid_id_info info;
+	enum taxid_code c = taxid_verify_document(ctx, v, "doc_type", "doc_no", &h->type, &info);
+	if (c)
+		return taxid_fail(ctx, c, ctx->err_field && strcmp(ctx->err_field, "doc_type") == 0 ? f[1] : f[2]);
+	const char *name = taxid_req_str(ctx, v, "name", 1, &c);
+	if (c)
+		return taxid_fail(ctx, c, f[3]);
+	h->name = taxid_name_normalize(name);
+	if (!h->name)
+		return TAXID_E_INTERNAL;
+	if (!*h->name)
+		return taxid_fail(ctx, TAXID_E_MISSING_FIELD, f[3]);
+	snprintf(h->no, sizeof h->no, "%s", info.normalized);
+	taxid_person_doc_index(ctx, h->type, h->no, h->index);
+	/* A person the registry knows must be named as the registry names them. */
+	struct taxid_person p;
+	c = taxid_person_find_doc(ctx, h->type, h->no, &p);
+	if (c == TAXID_E_NOT_FOUND)
+		return TAXID_OK;
+	if (c)
+		return c;
+	int same = taxid_name_equal(p.name, h->name);
+	taxid_person_clear(&p);
+	h->present = 1;
+	return same ? TAXID_OK : taxid_fail(ctx, TAXID_E_NAME_MISMATCH, f[3]);
+}
+
+/* Everything an add, import or update may set. */
+struct core {
+	char tin[40];
+	const char *name;
+	const char *status;
+	const char *credit;      /* NULL: unrated */
+	int blacklist, realname_risk;
+	struct holder rep, fin;
+	int has_name, has_status, has_credit, has_flags, has_rep, has_fin, fin_null;
+};
+
+static void core_clear(struct core *k)
+{
+	holder_clear(&k->rep);
+	holder_clear(&k->fin);
+}
+
+static int one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const statuses[] = {"normal", "suspended", "deregistered", NULL};
+static const char *const credits[] = {"A", "B", "M", "C", "D", NULL};
+static const char *const flag_names[] = {"blacklist", "realname_risk", NULL};
+
+static json_t *allowed(const char *const *list)
+{
+	json_t *a = json_array();
+	for (; *list; list++)
+		json_array_append_new(a, json_string(*list));
+	return json_pack("{s:o}", "allowed", a);
+}
+
+/* Read the core members; full: an add (tin, name, legal_rep required). */
+static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, struct core *k)
+{
+	enum taxid_code c;
+	memset(k, 0, sizeof *k);
+	if ((c = read_tin(ctx, req, "tin", k->tin)))
+		return c;
+	k->name = taxid_req_str(ctx, req, "name", full, &c);
+	if (c)
+		return c;
+	k->has_name = k->name != NULL;
+	if (k->name && strlen(k->name) > 200)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "name");
+	k->status = taxid_req_str(ctx, req, "status", 0, &c);
+	if (c)
+		return c;
+	k->has_status = k->status != NULL;
+	if (k->status && !one_of(k->status, statuses))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", allowed(statuses));
+	json_t *cr = json_object_get(req, "credit");
+	k->has_credit = cr != NULL;
+	if (cr && !json_is_null(cr)) {
+		k->credit = taxid_req_str(ctx, req, "credit", 0, &c);
+		if (c)
+			return c;
+		if (!one_of(k->credit, credits))
+			return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "credit", allowed(credits));
+	}
+	json_t *fl = json_object_get(req, "flags");
+	if (fl && !json_is_null(fl)) {
+		size_t i;
+		json_t *f;
+		if (!json_is_array(fl))
+			return taxid_fail(ctx, TAXID_E_BAD_TYPE, "flags");
+		k->has_flags = 1;
+		json_array_foreach(fl, i, f) {
+			if (!json_is_string(f) || !one_of(json_string_value(f), flag_names))
+				return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "flags", allowed(flag_names));
+			if (strcmp(json_string_value(f), "blacklist") == 0)
+				k->blacklist = 1;
+			else
+				k->realname_risk = 1;
+		}
+	} else if (fl) {
+		k->has_flags = 1; /* null: no flags */
+	}
+	if ((c = read_holder(ctx, req, 0, full, &k->rep, NULL)))
+		return c;
+	k->has_rep = k->rep.name != NULL;
+	if ((c = read_holder(ctx, req, 1, 0, &k->fin, &k->fin_null)))
+		return c;
+	k->has_fin = k->fin.name != NULL || k->fin_null;
+	return TAXID_OK;
+}
+
+static const char *read_operator(struct taxid_ctx *ctx, json_t *req, enum taxid_code *c)
+{
+	const char *op = taxid_req_str(ctx, req, "operator", 1, c);
+	if (op && strlen(op) > 64) {
+		*c = taxid_fail(ctx, TAXID_E_BAD_VALUE, "operator");
+		return NULL;
+	}
+	return op;
+}
+
+enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], long long *person_id,
+				       int *level)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_PERSON_BY_INDEX);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_blob(st, 1, index, 32, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	*person_id = 0;
+	if (level)
+		*level = 0;
+	if (rc == SQLITE_ROW) {
+		*person_id = sqlite3_column_int64(st, 0);
+		if (level)
+			*level = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
+/* The legal representative is linked at once; the finance manager's link waits for the person (DOMAIN §8). */
+static enum taxid_code link_core(struct taxid_ctx *ctx, long long enterprise_id, const char *role,
+				 const unsigned char index[32], const char *op, json_t *links)
+{
+	long long pid, rid;
+	enum taxid_code c = taxid_enterprise_holder(ctx, index, &pid, NULL);
+	if (c || !pid)
+		return c;
+	const char *state = strcmp(role, "legal_rep") == 0 ? "active" : "pending";
+	char today[11];
+	taxid_bind_today(ctx, today);
+	json_t *none = json_array();
+	c = taxid_relation_create(ctx, enterprise_id, pid, role, none, "core", state, today, NULL, 0, op, &rid);
+	json_decref(none);
+	if (!c && links)
+		json_array_append_new(links, json_pack("{s:I,s:s,s:s}", "relation", (json_int_t)rid, "role", role, "state", state));
+	return c;
+}
+
+/* A new holder for a role ends the old holder's core link. */
+static enum taxid_code end_core(struct taxid_ctx *ctx, long long enterprise_id, const char *role, const char *op)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_CORE_OPEN);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, enterprise_id);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	long long ids[64];
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return taxid_db_fail(ctx, rc);
+	enum taxid_code c = TAXID_OK;
+	for (int i = 0; i < n && !c; i++)
+		c = taxid_relation_set_state(ctx, ids[i], "ended", "replaced", 0, op, "the core record names another person");
+	return c;
+}
+
+static enum taxid_code seal_holder(struct taxid_ctx *ctx, sqlite3_stmt *st, int col, const struct holder *h,
+				   unsigned char **enc, unsigned char **name_enc)
+{
+	char kind[16];
+	size_t el, nl;
+	snprintf(kind, sizeof kind, "doc:%d", (int)h->type);
+	*enc = taxid_pii_seal(ctx->keys, kind, h->no, &el);
+	*name_enc = taxid_pii_seal(ctx->keys, "enterprise.person_name", h->name, &nl);
+	if (!*enc || !*name_enc)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int(st, col, (int)h->type);
+	sqlite3_bind_blob(st, col + 1, h->index, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, col + 2, *enc, (int)el, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, col + 3, *name_enc, (int)nl, SQLITE_TRANSIENT);
+	return TAXID_OK;
+}
+
+static json_t *flags_json(int blacklist, int realname_risk)
+{
+	json_t *a = json_array();
+	if (blacklist)
+		json_array_append_new(a, json_string("blacklist"));
+	if (realname_risk)
+		json_array_append_new(a, json_string("realname_risk"));
+	return a;
+}
+
+static enum taxid_code insert(struct taxid_ctx *ctx, struct core *k, const char *op, json_t *out)
+{
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_INSERT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	unsigned char *re = NULL, *rn = NULL, *fe = NULL, *fn = NULL;
+	enum taxid_code c;
+	sqlite3_bind_text(st, 1, k->tin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->status ? k->status : "normal", -1, SQLITE_STATIC);
+	if (k->credit)
+		sqlite3_bind_text(st, 4, k->credit, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, k->blacklist);
+	sqlite3_bind_int(st, 6, k->realname_risk);
+	if ((c = seal_holder(ctx, st, 7, &k->rep, &re, &rn)) || (k->fin.name && (c = seal_holder(ctx, st, 11, &k->fin, &fe, &fn))))
+		goto out;
+	sqlite3_bind_text(st, 15, at, -1, SQLITE_STATIC);
+	long long id = 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		c = taxid_db_fail(ctx, rc);
+		goto out;
+	}
+	json_t *links = json_array();
+	char subj[64];
+	snprintf(subj, sizeof subj, "enterprise:%s", k->tin);
+	if (!(c = link_core(ctx, id, "legal_rep", k->rep.index, op, links)) &&
+	    !(k->fin.name && (c = link_core(ctx, id, "finance_manager", k->fin.index, op, links))))
+		c = taxid_audit_new(ctx, "enterprise_add", subj, op,
+				    json_pack("{s:s,s:s?,s:O}", "status", k->status ? k->status : "normal", "credit", k->credit,
+					      "links", links));
+	json_object_set_new(out, "links", links);
+out:
+	free(re);
+	free(rn);
+	free(fe);
+	free(fn);
+	return c;
+}
+
+static void put_core_summary(json_t *out, const char *tin, const char *name, const char *status)
+{
+	json_object_set_new(out, "tin", json_string(tin));
+	json_object_set_new(out, "name", json_string(name));
+	json_object_set_new(out, "status", json_string(status));
+}
+
+enum taxid_code taxid_enterprise_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct core k;
+	enum taxid_code c = TAXID_OK;
+	const char *op = read_operator(ctx, req, &c);
+	if (c)
+		return c;
+	if ((c = read_core(ctx, req, 1, &k)))
+		goto out;
+	struct taxid_enterprise e;
+	c = taxid_enterprise_load(ctx, req, "tin", &e);
+	taxid_enterprise_clear(&e);
+	if (c == TAXID_OK) {
+		c = taxid_fail(ctx, TAXID_E_ENTERPRISE_EXISTS, "tin");
+		goto out;
+	}
+	if (c != TAXID_E_NOT_FOUND)
+		goto out;
+	ctx->err_field = NULL;
+	if ((c = insert(ctx, &k, op, out)))
+		goto out;
+	put_core_summary(out, k.tin, k.name, k.status ? k.status : "normal");
+out:
+	core_clear(&k);
+	return c;
+}
+
+/* Apply an update or an import record to an existing enterprise; *changed tells whether anything differed. */
+static enum taxid_code apply(struct taxid_ctx *ctx, struct taxid_enterprise *e, struct core *k, const char *op, json_t *out,
+			     int *changed)
+{
+	enum taxid_code c;
+	const char *name = k->has_name ? k->name : e->name;
+	const char *status = k->has_status ? k->status : e->status;
+	const char *credit = k->has_credit ? k->credit : (e->credit[0] ? e->credit : NULL);
+	int bl = k->has_flags ? k->blacklist : e->blacklist, rr = k->has_flags ? k->realname_risk : e->realname_risk;
+	int rep_changed = k->has_rep && ((int)k->rep.type != e->rep_type || memcmp(k->rep.index, e->rep_index, 32) != 0);
+	int fin_changed = k->has_fin && (k->fin_null ? e->fin_type != 0
+						     : ((int)k->fin.type != e->fin_type || memcmp(k->fin.index, e->fin_index, 32) != 0));
+	json_t *what = json_array();
+	if (strcmp(name, e->name) != 0)
+		json_array_append_new(what, json_string("name"));
+	if (strcmp(status, e->status) != 0)
+		json_array_append_new(what, json_string("status"));
+	if (strcmp(credit ? credit : "", e->credit) != 0)
+		json_array_append_new(what, json_string("credit"));
+	if (bl != e->blacklist || rr != e->realname_risk)
+		json_array_append_new(what, json_string("flags"));
+	if (rep_changed)
+		json_array_append_new(what, json_string("legal_rep"));
+	if (fin_changed)
+		json_array_append_new(what, json_string("finance_manager"));
+	*changed = json_array_size(what) > 0;
+	put_core_summary(out, e->tin, name, status);
+	json_object_set_new(out, "changed", what);
+	if (!*changed)
+		return TAXID_OK;
+
+	/* Rewrite the row: the holders not changed keep their sealed values, re-read from the stored row. */
+	sqlite3_stmt *cur = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
+	if (!cur)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(cur, 1, e->id);
+	if (sqlite3_step(cur) != SQLITE_ROW) {
+		sqlite3_reset(cur);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_UPDATE);
+	unsigned char *re = NULL, *rn = NULL, *fe = NULL, *fn = NULL;
+	char at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	c = TAXID_OK;
+	if (!st) {
+		sqlite3_reset(cur);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_int64(st, 1, e->id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_TRANSIENT);
+	if (credit)
+		sqlite3_bind_text(st, 4, credit, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 5, bl);
+	sqlite3_bind_int(st, 6, rr);
+	if (rep_changed)
+		c = seal_holder(ctx, st, 7, &k->rep, &re, &rn);
+	else
+		for (int i = 0; i < 4; i++)
+			sqlite3_bind_value(st, 7 + i, sqlite3_column_value(cur, 7 + i));
+	if (!c && fin_changed && !k->fin_null)
+		c = seal_holder(ctx, st, 11, &k->fin, &fe, &fn);
+	else if (!c && !fin_changed)
+		for (int i = 0; i < 4; i++)
+			sqlite3_bind_value(st, 11 + i, sqlite3_column_value(cur, 11 + i));
+	sqlite3_bind_text(st, 15, at, -1, SQLITE_STATIC);
+	if (!c)
+		c = taxid_db_exec(ctx, st);
+	sqlite3_reset(cur);
+	free(re);
+	free(rn);
+	free(fe);
+	free(fn);
+	if (c)
+		return c;
+	json_t *links = json_array();
+	if (rep_changed && !(c = end_core(ctx, e->id, "legal_rep", op)))
+		c = link_core(ctx, e->id, "legal_rep", k->rep.index, op, links);
+	if (!c && fin_changed && !(c = end_core(ctx, e->id, "finance_manager", op)) && !k->fin_null)
+		c = link_core(ctx, e->id, "finance_manager", k->fin.index, op, links);
+	char subj[64];
+	snprintf(subj, sizeof subj, "enterprise:%s", e->tin);
+	if (!c)
+		c = taxid_audit_new(ctx, "enterprise_update", subj, op,
+				    json_pack("{s:O,s:O}", "changed", json_object_get(out, "changed"), "links", links));
+	json_object_set_new(out, "links", links);
+	return c;
+}
+
+enum taxid_code taxid_enterprise_update(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct core k;
+	struct taxid_enterprise e;
+	enum taxid_code c = TAXID_OK;
+	int changed;
+	memset(&e, 0, sizeof e);
+	const char *op = read_operator(ctx, req, &c);
+	if (c)
+		return c;
+	if (!(c = read_core(ctx, req, 0, &k)) && !(c = taxid_enterprise_load(ctx, req, "tin", &e)))
+		c = apply(ctx, &e, &k, op, out, &changed);
+	core_clear(&k);
+	taxid_enterprise_clear(&e);
+	return c;
+}
+
+enum taxid_code taxid_enterprise_import(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct core k;
+	struct taxid_enterprise e;
+	enum taxid_code c = TAXID_OK;
+	int changed = 0;
+	memset(&e, 0, sizeof e);
+	const char *op = read_operator(ctx, req, &c);
+	if (c)
+		return c;
+	if ((c = read_core(ctx, req, 1, &k)))
+		goto out;
+	c = taxid_enterprise_load(ctx, req, "tin", &e);
+	if (c == TAXID_E_NOT_FOUND) {
+		ctx->err_field = NULL;
+		if (!(c = insert(ctx, &k, op, out))) {
+			put_core_summary(out, k.tin, k.name, k.status ? k.status : "normal");
+			json_object_set_new(out, "import", json_string("created"));
+		}
+	} else if (!c && !(c = apply(ctx, &e, &k, op, out, &changed))) {
+		json_object_set_new(out, "import", json_string(changed ? "updated" : "unchanged"));
+	}
+out:
+	core_clear(&k);
+	taxid_enterprise_clear(&e);
+	return c;
+}
+
+/* A holder as shown: document type, masked number and name, and whether the registry knows the person. */
+static json_t *holder_json(struct taxid_ctx *ctx, sqlite3_stmt *st, int col)
+{
+	int type = sqlite3_column_int(st, col);
+	char kind[16];
+	snprintf(kind, sizeof kind, "doc:%d", type);
+	char *no = taxid_pii_open(ctx->keys, kind, sqlite3_column_blob(st, col + 2), (size_t)sqlite3_column_bytes(st, col + 2));
+	char *name = taxid_pii_open(ctx->keys, "enterprise.person_name", sqlite3_column_blob(st, col + 3),
+				    (size_t)sqlite3_column_bytes(st, col + 3));
+	if (!no || !name) {
+		free(no);
+		free(name);
+		return NULL;
+	}
+	char *mno = malloc(strlen(no) + 1), *mname = malloc(strlen(name) + 2);
+	json_t *o = NULL;
+	if (mno && mname) {
+		taxid_mask_doc(no, mno);
+		taxid_mask_name(name, mname);
+		o = json_pack("{s:s,s:i,s:s,s:s}", "doc_type", taxid_ids_doc_name((enum taxid_doc_type)type) ? taxid_ids_doc_name((enum taxid_doc_type)type) : "other",
+			      "doc_type_code", type, "doc_no", ctx->reveal ? no : mno, "name", ctx->reveal ? name : mname);
+	}
+	free(mno);
+	free(mname);
+	free(no);
+	free(name);
+	return o;
+}
+
+enum taxid_code taxid_enterprise_show(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct taxid_enterprise e;
+	enum taxid_code c = taxid_enterprise_load(ctx, req, "tin", &e);
+	if (c)
+		return c;
+	put_core_summary(out, e.tin, e.name, e.status);
+	json_object_set_new(out, "credit", e.credit[0] ? json_string(e.credit) : json_null());
+	json_object_set_new(out, "flags", flags_json(e.blacklist, e.realname_risk));
+	json_object_set_new(out, "declaration_password_set", json_boolean(e.declpw_hash != NULL));
+	if (e.declpw_set_at[0])
+		json_object_set_new(out, "declaration_password_set_at", json_string(e.declpw_set_at));
+	json_object_set_new(out, "created_at", json_string(e.created_at));
+	json_object_set_new(out, "updated_at", json_string(e.updated_at));
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
+	if (!st) {
+		taxid_enterprise_clear(&e);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_int64(st, 1, e.id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *rep = holder_json(ctx, st, 7);
+		json_object_set_new(out, "legal_rep", rep ? rep : json_null());
+		json_object_set_new(out, "finance_manager",
+				    sqlite3_column_type(st, 11) != SQLITE_NULL ? holder_json(ctx, st, 11) : json_null());
+	}
+	sqlite3_reset(st);
+	json_t *counts = json_object();
+	st = taxid_sql(ctx, TAXID_SQL_ENT_COUNTS);
+	if (st) {
+		sqlite3_bind_int64(st, 1, e.id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new(counts, (const char *)sqlite3_column_text(st, 0),
+					    json_integer(sqlite3_column_int64(st, 1)));
+		sqlite3_reset(st);
+	}
+	json_object_set_new(out, "relations", counts);
+	taxid_enterprise_clear(&e);
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_enterprise_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *status = taxid_req_str(ctx, req, "status", 0, &c);
+	if (c)
+		return c;
+	if (status && !one_of(status, statuses))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", allowed(statuses));
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_LIST);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	if (status)
+		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	int rc;
+	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:s,s:s,s:s,s:o,s:o,s:b,s:s,s:s}", "tin", sqlite3_column_text(st, 0), "name",
+					sqlite3_column_text(st, 1), "status", sqlite3_column_text(st, 2), "credit",
+					sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
+										  : json_string((const char *)sqlite3_column_text(st, 3)),
+					"flags", flags_json(sqlite3_column_int(st, 4), sqlite3_column_int(st, 5)),
+					"declaration_password_set", sqlite3_column_int(st, 6), "created_at",
+					sqlite3_column_text(st, 7), "updated_at", sqlite3_column_text(st, 8));
+		c = taxid_emit(ctx, row);
+	}
+	sqlite3_reset(st);
+	return c;
+}
+
+char *taxid_enterprise_holder_name(struct taxid_ctx *ctx, long long enterprise_id, int which)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, enterprise_id);
+	char *name = NULL;
+	int col = which ? 14 : 10;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, col) != SQLITE_NULL)
+		name = taxid_pii_open(ctx->keys, "enterprise.person_name", sqlite3_column_blob(st, col),
+				      (size_t)sqlite3_column_bytes(st, col));
+	sqlite3_reset(st);
+	return name;
+}

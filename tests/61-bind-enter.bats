@@ -1,0 +1,263 @@
+#!/usr/bin/env bats
+# taxid-bind: entering an enterprise with the declaration password and its lock (SECURITY.md rules 6-12:
+# one lock mechanism, a scope per enterprise, apart from the login lock), declpw set/reset, maintain.
+load helper
+
+E1=91310115MA27Y4U47J
+E2=91310115MA1B2C3D8U
+PW='Secr3t!pass'
+REP='{"doc_type":"201","doc_no":"110105198001010016","name":"王法人"}'
+FIN='{"doc_type":"201","doc_no":"110105198502020028","name":"李财务"}'
+
+people() {
+	local hash login doc name phone
+	hash=$(phc "$PW")
+	while read -r login doc name phone; do
+		jq -nc --arg l "$login" --arg d "$doc" --arg n "$name" --arg p "$phone" --arg h "$hash" \
+			'{doc_type:"201", doc_no:$d, name:$n, login_name:$l, phone:$p, password_hash:$h, face_verified:true}'
+	done | taxid-register import >/dev/null
+}
+
+sess() { login_sms "$1" "$PW" "$2" | jq -r .session.token; }
+
+# declpw ACTION SESSION TIN PASSWORD PHONE: both steps of 'declpw set|reset' (the code goes to PHONE); prints
+# the second step's result.
+declpw() {
+	local out ch code
+	out=$(taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4") || { echo "$out"; return 1; }
+	ch=$(jq -r .sms.challenge <<<"$out")
+	code=$(sms_code "$5")
+	taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4" \
+		sms:="$(jq -nc --arg c "$ch" --arg k "$code" '{challenge:$c, code:$k}')"
+}
+
+local_setup() {
+	people <<'EOF'
+wang_rep 110105198001010016 王法人 13800138001
+li_fin 110105198502020028 李财务 13800138002
+zhao_tax 110105199003030031 赵办税 13800138003
+qian_other 110105197504040044 钱其他 13800138004
+EOF
+	taxid-bind enterprise add tin=$E1 name=上海测试有限公司 legal_rep:="$REP" finance_manager:="$FIN" operator=op1 >/dev/null
+	taxid-bind enterprise add tin=$E2 name=第二测试有限公司 legal_rep:="$REP" operator=op1 >/dev/null
+	R=$(sess wang_rep 13800138001)
+	Z=$(sess zhao_tax 13800138003)
+	declpw set "$R" $E1 Decl2026pw 13800138001 | jq -e .declaration_password_set >/dev/null
+	TAXID_NOW=$(at 2) declpw set "$R" $E2 Other2026pw 13800138001 | jq -e .declaration_password_set >/dev/null
+}
+
+@test "enter without an authorisation needs the declaration password; the right one gives an enterprise session" {
+	run taxid-bind enter session="$Z" tin=$E1
+	assert_failure 1
+	[ "$(jfield .error.code)" = declaration_password_required ]
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+	[ "$(jfield .via)" = declaration_password ]
+	[ "$(jfield .role)" = null ]
+	[ "$(jfield .session.scope)" = "enterprise:$E1" ]
+	# another enterprise's password does not open this one
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Other2026pw
+	[ "$(jfield .error.code)" = declaration_password_wrong ]
+	[ "$(jfield .error.failures)" = 1 ]
+	taxid-bind enterprise add tin=91310115MA5E6F7G8T name=无密码公司 legal_rep:="$REP" operator=op1 >/dev/null
+	run taxid-bind enter session="$Z" tin=91310115MA5E6F7G8T declaration_password=Decl2026pw
+	[ "$(jfield .error.code)" = declaration_password_not_set ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enter' and detail like '%declaration_password%'")" = 1 ]
+}
+
+@test "5 wrong declaration passwords lock that enterprise for that person for 120 minutes, and nothing else" {
+	for i in 1 2 3 4; do
+		run taxid-bind --now "$(at "$i")" enter session="$Z" tin=$E1 declaration_password=wrong${i}pw1
+		[ "$(jfield .error.code)" = declaration_password_wrong ]
+		[ "$(jfield .error.failures)" = "$i" ]
+	done
+	run taxid-bind --now "$(at 5)" enter session="$Z" tin=$E1 declaration_password=wrong5pw1
+	assert_failure 1
+	[ "$(jfield .error.code)" = locked ]
+	[ "$(jfield .error.locked_until)" = "$(at 125)" ]
+	[ "$(jfield .error.scope)" = "declaration:$E1" ]
+	# locked: the right password is refused too, and the attempts neither count nor extend the lock
+	run taxid-bind --now "$(at 6)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	[ "$(jfield .error.code)" = locked ]
+	[ "$(jfield .error.locked_until)" = "$(at 125)" ]
+	# the other enterprise is not locked for this person
+	run taxid-bind --now "$(at 7)" enter session="$Z" tin=$E2 declaration_password=Other2026pw
+	assert_success
+	# another person is not locked on this enterprise
+	Q=$(TAXID_NOW=$(at 8) sess qian_other 13800138004)
+	run taxid-bind --now "$(at 9)" enter session="$Q" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+	# the login lock is untouched: the person logs in, and the password scope has no failures
+	run taxid-lockout --now "$(at 10)" status account=zhao_tax
+	jq -e '.scopes[] | select(.scope == "password") | .failures == 0 and (.locked | not)' <<<"$output"
+	jq -e --arg s "declaration:$E1" '.scopes[] | select(.scope == $s) | .locked and .failures == 5' <<<"$output"
+	run env TAXID_NOW="$(at 11)" bash -c "$(declare -f login_sms sms_code); login_sms zhao_tax '$PW' 13800138003"
+	assert_success
+	jq -e '.session.token' <<<"$output"
+	# one minute before the end it still holds; at the end a fresh allowance
+	Z2=$(TAXID_NOW=$(at 124) sess zhao_tax 13800138003)
+	run taxid-bind --now "$(at 124)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw
+	[ "$(jfield .error.code)" = locked ]
+	run taxid-bind --now "$(at 125)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock_time'")" = 1 ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from lock_counter where scope = 'declaration:$E1'")" = 0 ]
+}
+
+@test "login failures do not count toward the declaration lock, nor the reverse" {
+	taxid-login --now "$(at 1)" account=zhao_tax password=Wrong-pass1 >/dev/null || true
+	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
+	run taxid-bind --now "$(at 2)" enter session="$Z" tin=$E1 declaration_password=nope12345
+	[ "$(jfield .error.failures)" = 1 ]
+	run taxid-bind --now "$(at 3)" enter session="$Z" tin=$E1 declaration_password=nope23456
+	[ "$(jfield .error.failures)" = 2 ]
+	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
+	# and a successful entry does not reset the login counter
+	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
+}
+
+@test "the declaration lock is taxid-lockout's: its policy applies and its operator clear works" {
+	taxid-lockout policy set scope=declaration threshold:=2 >/dev/null
+	taxid-bind enter session="$Z" tin=$E1 declaration_password=bad1pw12 >/dev/null || true
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=bad2pw12
+	[ "$(jfield .error.code)" = locked ]
+	run taxid-lockout list
+	[ "$(jfield .scope)" = "declaration:$E1" ]
+	taxid-lockout clear account=zhao_tax scope="declaration:$E1" reason=phoned operator=op9 >/dev/null
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+}
+
+@test "an active authorisation enters even while the declaration password is locked for the person" {
+	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E1 declaration_password=bad${i}pw12 >/dev/null || true; done
+	rel=$(taxid-bind grant session="$R" tin=$E1 role=tax_handler login_name=zhao_tax | jq -r .relation)
+	taxid-bind confirm session="$Z" relation="$rel" >/dev/null
+	run taxid-bind enter session="$Z" tin=$E1
+	assert_success
+	[ "$(jfield .via)" = authorisation ]
+}
+
+@test "declpw rules: 8-20 letters and digits, no spaces; the class rule is policy" {
+	taxid-bind enterprise add tin=91310115MA5E6F7G8T name=新公司 legal_rep:="$REP" operator=op1 >/dev/null
+	T=91310115MA5E6F7G8T
+	for pw in abc1234 abcdefghij1234567890x 'abcd 1234' 'abcd-1234' abcdefgh 12345678; do
+		run taxid-bind declpw set session="$R" tin=$T declaration_password="$pw"
+		assert_failure 1
+		[ "$(jfield .error.code)" = declaration_password_policy ]
+	done
+	run taxid-bind declpw set session="$R" tin=$T declaration_password='abcd 1234'
+	[ "$(jfield .error.rule)" = no_spaces ]
+	run taxid-bind declpw set session="$R" tin=$T declaration_password=abc1234
+	[ "$(jfield .error.rule)" = length ]
+	run taxid-bind declpw set session="$R" tin=$T declaration_password=abcdefgh
+	[ "$(jfield .error.rule)" = classes ]
+	sqlite3 "$TAXID_DB" "insert into setting values ('declpw.min_classes', '1')"
+	run taxid-bind --now "$(at 4)" declpw set session="$R" tin=$T declaration_password=abcdefgh
+	assert_success
+	[ "$(jfield .next)" = sms ]
+	run taxid-bind --now "$(at 6)" declpw set session="$R" tin=$T declaration_password=a1b2c3d4e5f6g7h8i9j0
+	assert_success
+}
+
+@test "declpw: only the legal representative or finance manager, with a bound phone and an SMS code" {
+	F=$(sess li_fin 13800138002)
+	run taxid-bind declpw reset session="$Z" tin=$E1 declaration_password=New2026pw
+	assert_failure 1
+	[ "$(jfield .error.code)" = not_authorized ]
+	# the finance manager only once the link is confirmed
+	run taxid-bind declpw reset session="$F" tin=$E1 declaration_password=New2026pw
+	[ "$(jfield .error.code)" = not_authorized ]
+	taxid-bind bind session="$F" tin=$E1 role=finance_manager >/dev/null
+	run taxid-bind declpw set session="$F" tin=$E1 declaration_password=New2026pw
+	[ "$(jfield .error.code)" = declaration_password_exists ]
+	# a wrong code changes nothing
+	run taxid-bind declpw reset session="$F" tin=$E1 declaration_password=New2026pw
+	assert_success
+	ch=$(jfield .sms.challenge)
+	[ "$(jfield .sms.phone)" = '138****8002' ]
+	run taxid-bind declpw reset session="$F" tin=$E1 declaration_password=New2026pw sms:="{\"challenge\":\"$ch\",\"code\":\"000000\"}"
+	[ "$(jfield .error.code)" = sms_code_invalid ]
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+	code=$(sms_code 13800138002)
+	run taxid-bind declpw reset session="$F" tin=$E1 declaration_password=New2026pw sms:="{\"challenge\":\"$ch\",\"code\":\"$code\"}"
+	assert_success
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=New2026pw
+	assert_success
+	# no bound phone: refused before any code is sent
+	sqlite3 "$TAXID_DB" "update account set phone_index = NULL, phone_enc = NULL where login_name = 'wang_rep'"
+	run taxid-bind declpw reset session="$R" tin=$E1 declaration_password=Other2026pw
+	[ "$(jfield .error.code)" = phone_required ]
+	# stored as peppered argon2id, never in clear
+	[[ "$(sqlite3 "$TAXID_DB" "select declpw_hash from enterprise where tin = '$E1'")" == '$argon2id$v=19$m=19456,t=2,p=1$'* ]]
+}
+
+@test "a reset by the legal representative clears that enterprise's declaration locks, and only those" {
+	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E1 declaration_password=bad${i}pw12 >/dev/null || true; done
+	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E2 declaration_password=bad${i}pw12 >/dev/null || true; done
+	Q=$(sess qian_other 13800138004)
+	taxid-bind enter session="$Q" tin=$E1 declaration_password=bad1pw12 >/dev/null || true
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	[ "$(jfield .error.code)" = locked ]
+	run env TAXID_NOW="$(at 3)" bash -c "$(declare -f declpw sms_code); declpw reset '$R' $E1 Fresh2026pw 13800138001"
+	assert_success
+	[ "$(jfield .counters_cleared)" = 2 ]
+	[ "$(jfield .unlocked)" = 1 ]
+	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Fresh2026pw
+	assert_success
+	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E2 declaration_password=Other2026pw
+	[ "$(jfield .error.code)" = locked ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock' and actor = 'account:1'")" = 2 ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'declpw_reset'")" = 1 ]
+}
+
+@test "maintain: a legal representative changes a related person's phone, proven by an SMS to the new phone" {
+	rel=$(taxid-bind grant session="$R" tin=$E1 role=tax_handler login_name=zhao_tax | jq -r .relation)
+	taxid-bind confirm session="$Z" relation="$rel" >/dev/null
+	Q=$(sess qian_other 13800138004)
+	# qian_other has no relation to E1
+	run taxid-bind maintain session="$R" tin=$E1 login_name=qian_other phone=13900139000
+	assert_failure 1
+	[ "$(jfield .error.code)" = not_related ]
+	# a person without a maintaining role cannot
+	run taxid-bind maintain session="$Q" tin=$E1 login_name=zhao_tax phone=13900139000
+	[ "$(jfield .error.code)" = not_authorized ]
+	run taxid-bind maintain session="$R" tin=$E1 doc_type=201 doc_no=110105199003030031 phone=13900139000
+	assert_success
+	[ "$(jfield .next)" = sms ]
+	[ "$(jfield .phone)" = '139****9000' ]
+	ch=$(jfield .sms.challenge)
+	run taxid-bind maintain session="$R" tin=$E1 login_name=zhao_tax phone=13900139000 sms:="{\"challenge\":\"$ch\",\"code\":\"999999\"}"
+	[ "$(jfield .error.code)" = sms_code_invalid ]
+	[ "$(taxid-register show login_name=zhao_tax | jq -r .account.phone)" = '138****8003' ]
+	code=$(sms_code 13900139000)
+	run taxid-bind maintain session="$R" tin=$E1 login_name=zhao_tax phone=13900139000 sms:="{\"challenge\":\"$ch\",\"code\":\"$code\"}"
+	assert_success
+	[ "$(jfield .changed)" = true ]
+	[ "$(taxid-register show login_name=zhao_tax | jq -r .account.phone)" = '139****9000' ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'maintain_phone' and subject = 'person:3'")" = 1 ]
+	# the new phone is the account's: it logs in with it
+	run taxid-login --now "$(at 2)" account=13900139000 password="$PW"
+	assert_success
+	# the code was used up; and a phone bound to another account is refused before any code is sent to it
+	run taxid-bind maintain session="$R" tin=$E1 login_name=zhao_tax phone=13900139000 sms:="{\"challenge\":\"$ch\",\"code\":\"$code\"}"
+	[ "$(jfield .error.code)" = challenge_invalid ]
+	run taxid-bind --now "$(at 3)" maintain session="$R" tin=$E1 login_name=zhao_tax phone=13800138004
+	[ "$(jfield .error.code)" = phone_taken ]
+	[ "$(taxid-verify sms outbox | jq -s 'map(select(.to == "13800138004")) | length')" = 0 ]
+}
+
+@test "no declaration password or SMS code reaches the database or the output in clear" {
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	assert_success
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Wrong2026pw
+	! grep -q 'Decl2026pw\|Wrong2026pw\|Other2026pw' <<<"$output"
+	sqlite3 "$TAXID_DB" "pragma wal_checkpoint(truncate)" >/dev/null
+	for f in "$TAXID_DB" "$TAXID_DB"-wal; do
+		[ ! -e "$f" ] || ! grep -qa 'Decl2026pw\|Other2026pw\|Wrong2026pw' "$f"
+	done
+	! sqlite3 "$TAXID_DB" .dump | grep -q 'Decl2026pw\|Other2026pw'
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where detail like '%2026pw%'")" = 0 ]
+}
