@@ -56,9 +56,9 @@ worker() {
 		round=$((round + 1))
 		taxid-verify <verify.ndjson >>"out.$w" 2>>"err.$w"
 		taxid-register fixture --count 20 --seed "$((w * 1000 + round))" --password 'Fixture!pw1' |
-			jq -c '.login_name |= . + "_'"$w"'_'"$round"'"' | taxid-register import >>"out.$w" 2>>"err.$w"
-		# a fresh minute each round, so the SMS cooldown of the second factor does not refuse it
-		taxid-login --now "$(at $((round * 2)))" account="good_$w" password='Good!pass1' >>"out.$w" 2>>"err.$w"
+			jq -c --arg p "w${w}r${round}x" '.login_name = $p + (.ref | ltrimstr("fx-"))' | taxid-register import >>"out.$w" 2>>"err.$w"
+		# a fresh day each round, so neither the SMS cooldown nor the daily cap of the second factor refuses it
+		taxid-login --now "$(at $((round * 1440)))" account="good_$w" password='Good!pass1' >>"out.$w" 2>>"err.$w"
 		if [ "$round" = 1 ] && [ "$w" -le 4 ]; then
 			taxid-login account=victim_4 password='Wrong!pass1' captcha:="$(sed -n "${w}p" cap.4)" >"try.$w.0" 2>>"err.$w"
 			echo "4 $(jq -r .error.code "try.$w.0")" >>"bad.$w"

@@ -64,7 +64,7 @@ gen() {
 	[[ $stderr == *"taxid-register: 600 records, "*", done"* ]]
 }
 
-@test "--no-progress silences a terminal" {
+@test "the --no-progress option silences a terminal" {
 	taxid-register fixture --count 600 --password 'Fixture-pw-1' >people.ndjson
 	run pty 'taxid-register import --no-progress <people.ndjson >/dev/null && taxid-register --no-progress fixture --count 600 >/dev/null'
 	assert_success
