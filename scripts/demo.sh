@@ -1,8 +1,8 @@
 #!/bin/bash
 # The main job, end to end, on a local database ./demo.db: register people (hall code and face), log in with a
 # second factor, lock an account with wrong passwords and unlock it, enrol pensioners, certify them by
-# different methods, run the survival batch, show who is suspended and resume one with back pay; and, when
-# taxid-bind is built, add an enterprise and a grant. Prints each step, the command and its JSON result.
+# different methods, run the survival batch, show who is suspended and resume one with back pay; add an enterprise, bind,
+# authorise, enter with the authorisation and with the declaration password. Prints each step, the command and its JSON result.
 #
 # usage: scripts/demo.sh [DIR]      (DIR: where demo.db goes, default the current directory)
 # Environment: TAXID_BIN (the tools, default bin/ of this tree), DEMO_NOW (the pinned clock, default
@@ -204,19 +204,40 @@ show taxid-survival certify doc_type=201 doc_no=$SB name=孙八 method=fingerpri
 must '.ok and .payment_resumes'
 show taxid-survival status doc_type=201 doc_no=$SB
 
-if [ -x "$bin/taxid-bind" ]; then
-	step "An enterprise with 张三 as legal representative; he authorises 王五 as its tax handler, who confirms"
-	tin=91310115MA27Y4U47J
-	show taxid-bind enterprise add tin=$tin name=上海示例科技有限公司 \
-		"legal_rep:={\"doc_type\":\"201\",\"doc_no\":\"$ZS\",\"name\":\"张三\"}" operator=op-07
-	must .ok
-	show taxid-bind --now "$(at 9)" grant session="$token" tin=$tin role=tax_handler login_name=wang_wu
-	must .ok
-	relation=$(field .relation)
-	show taxid-bind --now "$(at 9)" confirm session="$wang_token" relation="$relation"
-	must .ok
-	show taxid-bind --now "$(at 9)" list tin=$tin operator=op-07
-fi
+step "An enterprise with 张三 as legal representative; he binds to it, authorises 王五 as its tax handler, who confirms"
+tin=91310115MA27Y4U47J
+show taxid-bind enterprise add tin=$tin name=上海示例科技有限公司 \
+	"legal_rep:={\"doc_type\":\"201\",\"doc_no\":\"$ZS\",\"name\":\"张三\"}" operator=op-07
+must .ok
+show taxid-bind --now "$(at 9)" bind session="$token" tin=$tin role=legal_rep
+must '.ok and .state == "active"'
+show taxid-bind --now "$(at 9)" grant session="$token" tin=$tin role=tax_handler login_name=wang_wu
+must .ok
+relation=$(field .relation)
+show taxid-bind --now "$(at 9)" confirm session="$wang_token" relation="$relation"
+must .ok
+
+step "王五 enters the enterprise to file returns: his authorisation lets him in without the declaration password"
+show taxid-bind --now "$(at 10)" enter session="$wang_token" tin=$tin
+must '.ok and .via == "authorisation"'
+
+step "张三 sets the enterprise's declaration password (an SMS code to his bound phone confirms it)"
+show taxid-bind --now "$(at 10)" declpw set session="$token" tin=$tin declaration_password=Decl2026pw
+must '.next == "sms"'
+ch=$(field .sms.challenge)
+k=$(sms_code 13800138000)
+show taxid-bind --now "$(at 10)" declpw set session="$token" tin=$tin declaration_password=Decl2026pw \
+	"sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}"
+must .ok
+
+step "张三 revokes 王五's authorisation; 王五 now needs the declaration password (a wrong one is counted)"
+show taxid-bind --now "$(at 11)" revoke session="$token" relation="$relation"
+must .ok
+show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Wrong2026pw || true
+must '.error.code == "declaration_password_wrong"'
+show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Decl2026pw
+must '.ok and .via == "declaration_password"'
+show taxid-bind --now "$(at 11)" list tin=$tin operator=op-07
 
 step "The audit chain is intact"
 show taxid-verify audit
