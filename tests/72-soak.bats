@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# Soak: 8 concurrent processes run mixed requests against one database for a bounded time
+# Soak: 8 concurrent processes run mixed requests (verifications, imports, logins good and bad, grants,
+# certifications) against one database for a bounded time
 # (SOAK_SECONDS, default 20). Nothing busy reaches a result, every lock counter is exact,
 # the audit chain holds, and the throughput is printed.
 load helper
@@ -22,13 +23,22 @@ local_setup() {
 	h=$(phc 'Good!pass1')
 	for w in $(seq 1 $WORKERS); do
 		jq -nc --arg d "$(ric "11010519800101$((100 + w))")" --arg l "good_$w" --arg p "1380013$((8000 + w))" --arg h "$h" \
-			'{doc_type:"201", doc_no:$d, name:"好人", login_name:$l, phone:$p, password_hash:$h}'
+			'{doc_type:"201", doc_no:$d, name:"好人", login_name:$l, phone:$p, password_hash:$h, face_verified:true}'
 	done >accounts.ndjson
 	for v in $(seq 1 $VICTIMS); do
 		jq -nc --arg d "$(ric "11010519700201$((100 + v))")" --arg l "victim_$v" --arg p "1390013$((8000 + v))" --arg h "$h" \
 			'{doc_type:"201", doc_no:$d, name:"受害", login_name:$l, phone:$p, password_hash:$h}'
 	done >>accounts.ndjson
 	taxid-register import <accounts.ndjson >/dev/null
+	# one enterprise per worker with its good account as legal representative, and that account's session
+	uscc $WORKERS 5 >tins
+	for w in $(seq 1 $WORKERS); do
+		jq -nc --arg t "$(sed -n "${w}p" tins)" --arg d "$(ric "11010519800101$((100 + w))")" \
+			'{tin:$t, name:"浸泡测试有限公司", legal_rep:{doc_type:"201", doc_no:$d, name:"好人"}, operator:"soak"}'
+	done | taxid-bind enterprise import >/dev/null
+	for w in $(seq 1 $WORKERS); do
+		login_sms "good_$w" 'Good!pass1' "1380013$((8000 + w))" | jq -r .session.token >"session.$w"
+	done
 	# 20 pensioners per worker, certified by that worker only
 	for w in $(seq 1 $WORKERS); do
 		for k in $(seq 10 29); do
@@ -71,6 +81,14 @@ worker() {
 			taxid-login account="victim_$v" password='Wrong!pass1' captcha:="$cap" >"try.$w.$round" 2>>"err.$w"
 			echo "$v $(jq -r .error.code "try.$w.$round")" >>"bad.$w"
 			cat "try.$w.$round" >>"out.$w"
+		fi
+		# grants: odd rounds authorise the next worker's account as tax handler, even rounds revoke it
+		if [ $((round % 2)) = 1 ]; then
+			taxid-bind grant session="$(cat "session.$w")" tin="$(sed -n "${w}p" tins)" role=tax_handler \
+				login_name="good_$((w % WORKERS + 1))" >"grant.$w" 2>>"err.$w"
+			cat "grant.$w" >>"out.$w"
+		else
+			taxid-bind revoke session="$(cat "session.$w")" relation="$(jq -r .relation "grant.$w")" >>"out.$w" 2>>"err.$w"
 		fi
 		awk -v w="$w" '$1 == w {print $2}' pensioners.txt | sed -n "$(( (round - 1) % 20 + 1 ))p" |
 			while read -r d; do
@@ -118,6 +136,12 @@ worker() {
 	# every import result was committed: the accounts in the database are the ones reported created
 	created=$(jq -r 'select(.status == "created") | .line' all.ndjson | wc -l)
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = "$((created + WORKERS + VICTIMS))" ]
+	# every grant and revoke reported is in the database, and nothing else
+	granted=$(jq -r 'select(.ok and .state == "pending") | .relation' all.ndjson | wc -l)
+	revoked=$(jq -r 'select(.ok and .state == "revoked") | .relation' all.ndjson | wc -l)
+	[ "$granted" -gt 0 ]
+	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM relation WHERE role = 'tax_handler'")" = "$granted" ]
+	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM relation WHERE role = 'tax_handler' AND state = 'revoked'")" = "$revoked" ]
 	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA integrity_check')" = ok ]
 	run taxid-verify audit
 	assert_success

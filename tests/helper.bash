@@ -99,3 +99,24 @@ login_sms() {
 
 # at MINUTES: an RFC 3339 instant MINUTES after 2026-11-25T08:00:00Z.
 at() { date -u -d "2026-11-25T08:00:00Z + $1 minutes" +%Y-%m-%dT%H:%M:%SZ; }
+
+# uscc N [SEED]: N valid unified social credit codes (GB 32100 with the GB 11714 organisation code inside).
+uscc() {
+	awk -v n="$1" -v seed="${2:-1}" 'BEGIN {
+		a = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+		split("1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28", w, " ")
+		split("3 7 9 10 5 8 4 2", ow, " ")
+		for (i = 0; i < n; i++) {
+			org = sprintf("%08d", (seed * 7919 + i * 104729) % 100000000)
+			s = 0
+			for (k = 1; k <= 8; k++) s += substr(org, k, 1) * ow[k]
+			c = 11 - s % 11
+			org = org (c == 10 ? "X" : c == 11 ? "0" : c)
+			body = "91110105" org
+			s = 0
+			for (k = 1; k <= 17; k++) s += (index(a, substr(body, k, 1)) - 1) * w[k]
+			c = (31 - s % 31) % 31
+			print body substr(a, c + 1, 1)
+		}
+	}'
+}
