@@ -90,10 +90,16 @@ enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const cha
 {
 	unsigned char prev[32] = {0}, hash[32], head_hash[32];
 	long long id = 1, head_id = 0;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_AUDIT_LAST);
-	if (!st)
+	sqlite3_stmt *st;
+	int rc;
+	if (ctx->audit_head.valid) { /* a transaction that already appended: its head is in memory */
+		id = ctx->audit_head.id + 1;
+		memcpy(prev, ctx->audit_head.hash, 32);
+		goto append;
+	}
+	if (!(st = taxid_sql(ctx, TAXID_SQL_AUDIT_LAST)))
 		return TAXID_E_INTERNAL;
-	int rc = sqlite3_step(st);
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0) + 1;
 		if (sqlite3_column_bytes(st, 1) == 32)
@@ -109,6 +115,7 @@ enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const cha
 		id = head_id + 1;
 		memcpy(prev, head_hash, 32);
 	}
+append:;
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
@@ -135,7 +142,26 @@ enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const cha
 	sqlite3_bind_blob(st, 9, hash, 32, SQLITE_TRANSIENT);
 	enum taxid_code c = taxid_db_exec(ctx, st);
 	free(d);
-	return c ? c : put_head(ctx, id, hash);
+	if (c)
+		return c;
+	if (sqlite3_get_autocommit(ctx->db))
+		return put_head(ctx, id, hash);
+	/* Inside a transaction the head goes to meta once, at commit: the write lock is held until then, so no
+	 * other writer can append in between. */
+	ctx->audit_head.valid = ctx->audit_head.dirty = 1;
+	ctx->audit_head.id = id;
+	memcpy(ctx->audit_head.hash, hash, 32);
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_audit_flush(struct taxid_ctx *ctx)
+{
+	if (!ctx->audit_head.dirty)
+		return TAXID_OK;
+	enum taxid_code c = put_head(ctx, ctx->audit_head.id, ctx->audit_head.hash);
+	if (!c)
+		ctx->audit_head.dirty = 0;
+	return c;
 }
 
 enum taxid_code taxid_audit_new(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,

@@ -17,4 +17,7 @@ enum taxid_code taxid_audit_new(struct taxid_ctx *ctx, const char *action, const
 /* Verify the whole chain; fills out with rows checked and, when broken, the first broken row id. */
 enum taxid_code taxid_audit_verify(struct taxid_ctx *ctx, json_t *out);
 
+/* Write the audit head kept in memory during a transaction to meta (before COMMIT; lib/db.c calls it). */
+enum taxid_code taxid_audit_flush(struct taxid_ctx *ctx);
+
 #endif

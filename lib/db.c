@@ -7,12 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "db.h"
 #include "keys.h"
 #include "record.h"
 #include "sql.h"
 
 static sqlite3_stmt *cache[TAXID_SQL_COUNT];
+
+static void tx_forget(struct taxid_ctx *ctx);
 
 static void say(const struct taxid_ctx *ctx, const char *what, const char *why)
 {
@@ -157,6 +160,7 @@ fail:
 
 void taxid_db_close(struct taxid_ctx *ctx)
 {
+	tx_forget(ctx);
 	for (int i = 0; i < TAXID_SQL_COUNT; i++) {
 		sqlite3_finalize(cache[i]);
 		cache[i] = NULL;
@@ -194,24 +198,41 @@ enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
 }
 
+/* What a transaction keeps in memory (the audit head, settings read) lives as long as the transaction. */
+static void tx_forget(struct taxid_ctx *ctx)
+{
+	memset(&ctx->audit_head, 0, sizeof ctx->audit_head);
+	memset(&ctx->audit_head_sp, 0, sizeof ctx->audit_head_sp);
+	json_decref(ctx->settings);
+	ctx->settings = NULL;
+}
+
 enum taxid_code taxid_db_begin(struct taxid_ctx *ctx)
 {
+	tx_forget(ctx);
 	return exec_sql(ctx, "BEGIN IMMEDIATE");
 }
 
 enum taxid_code taxid_db_commit(struct taxid_ctx *ctx)
 {
-	return exec_sql(ctx, "COMMIT");
+	enum taxid_code c = taxid_audit_flush(ctx);
+	if (!c)
+		c = exec_sql(ctx, "COMMIT");
+	if (!c)
+		tx_forget(ctx);
+	return c;
 }
 
 void taxid_db_rollback(struct taxid_ctx *ctx)
 {
 	if (ctx->db && !sqlite3_get_autocommit(ctx->db))
 		sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+	tx_forget(ctx);
 }
 
 enum taxid_code taxid_db_savepoint(struct taxid_ctx *ctx)
 {
+	ctx->audit_head_sp = ctx->audit_head;
 	return exec_sql(ctx, "SAVEPOINT request");
 }
 
@@ -223,28 +244,47 @@ enum taxid_code taxid_db_release(struct taxid_ctx *ctx)
 void taxid_db_rollback_savepoint(struct taxid_ctx *ctx)
 {
 	sqlite3_exec(ctx->db, "ROLLBACK TO request; RELEASE request", NULL, NULL, NULL);
+	ctx->audit_head = ctx->audit_head_sp; /* the request's audit rows are gone with it */
+	json_decref(ctx->settings);           /* and so are any settings it wrote */
+	ctx->settings = NULL;
 }
 
 long long taxid_setting_int(struct taxid_ctx *ctx, const char *key, long long def)
 {
+	/* Inside a transaction a setting is read once: the write lock keeps others from changing it. */
+	int tx = ctx->db && !sqlite3_get_autocommit(ctx->db);
+	json_t *hit = tx && ctx->settings ? json_object_get(ctx->settings, key) : NULL;
+	if (hit)
+		return json_is_integer(hit) ? (long long)json_integer_value(hit) : def;
 	sqlite3_stmt *st = ctx->db ? taxid_sql(ctx, TAXID_SQL_SETTING_GET) : NULL;
 	if (!st)
 		return def;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	long long v = def;
+	int found = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 		char *end;
 		long long x = s ? strtoll(s, &end, 10) : 0;
-		if (s && *s && !*end)
+		if (s && *s && !*end) {
 			v = x;
+			found = 1;
+		}
 	}
 	sqlite3_reset(st);
+	if (tx) {
+		if (!ctx->settings)
+			ctx->settings = json_object();
+		/* null: absent or not an integer, so the caller's default applies */
+		json_object_set_new(ctx->settings, key, found ? json_integer(v) : json_null());
+	}
 	return v;
 }
 
 enum taxid_code taxid_setting_set(struct taxid_ctx *ctx, const char *key, const char *value)
 {
+	json_decref(ctx->settings);
+	ctx->settings = NULL;
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SETTING_PUT);
 	if (!st)
 		return TAXID_E_INTERNAL;

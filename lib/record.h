@@ -75,6 +75,15 @@ struct taxid_ctx {
 	int keep_on_error;           /* commit the transaction although the request was refused */
 	FILE *out;
 	long done, refused;
+	/* The audit chain's head while a transaction is open: appends chain on it in memory and it is written to
+	 * meta once, at commit (lib/audit.c, lib/db.c). The copy is restored when a request's savepoint is
+	 * rolled back. */
+	struct taxid_audit_head {
+		int valid, dirty;
+		long long id;
+		unsigned char hash[32];
+	} audit_head, audit_head_sp;
+	json_t *settings;            /* settings read in the open transaction (lib/db.c), NULL outside */
 };
 
 /* Run a tool: parse argv (common options, action, action options, KEY=VALUE operands), open what the

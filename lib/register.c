@@ -1069,6 +1069,8 @@ enum taxid_code taxid_register_import(struct taxid_ctx *ctx, json_t *req, json_t
 	if (!tuned) {
 		tuned = 1;
 		taxid_db_exec(ctx, taxid_sql(ctx, TAXID_SQL_REG_IMPORT_CACHE));
+		taxid_db_exec(ctx, taxid_sql(ctx, TAXID_SQL_REG_IMPORT_SUBJOURNAL));
+		taxid_db_exec(ctx, taxid_sql(ctx, TAXID_SQL_REG_IMPORT_CHECKPOINT));
 	}
 	long long bs = taxid_req_int(ctx, req, "batch_size", 0, &c);
 	if (bs > 0)

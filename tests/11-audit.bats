@@ -183,3 +183,111 @@ expect_broken() {
 	run sqlite3 "$TAXID_DB" 'SELECT max(id) FROM audit'
 	assert_output 6
 }
+
+# ---- any row (issue 7): every row edited, deleted, swapped with every other, moved and rotated ----
+
+# six_rows: five_rows and one more, then a pristine copy to restore before each tampering.
+six_rows() {
+	five_rows || return 1
+	taxid-verify --now 2026-11-25T08:01:00Z sms send phone=13700137000 purpose=register >/dev/null || return 1
+	[ "$(audit_count)" = 6 ] || return 1
+	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	cp "$TAXID_DB" pristine.db
+}
+
+restore() {
+	rm -f "$TAXID_DB-wal" "$TAXID_DB-shm"
+	cp pristine.db "$TAXID_DB"
+}
+
+# broken_at: the id verification reports as the first broken link (and that it refused).
+broken_at() {
+	local out
+	out=$(taxid-verify audit) && { echo "intact: $out" >&2; return 1; }
+	[ "$(jq -r .error.code <<<"$out")" = audit_broken ] || { echo "$out" >&2; return 1; }
+	jq -r .error.broken_at <<<"$out"
+}
+
+# swap I J: exchange the contents of rows I and J (all but the id), as a reordering by hand would.
+swap() {
+	tamper "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE id IN ($1, $2);
+		UPDATE audit SET (at, tool, action, actor, subject, detail, prev, hash) =
+			(SELECT at, tool, action, actor, subject, detail, prev, hash FROM t WHERE t.id = ($1 + $2 - audit.id))
+		WHERE id IN ($1, $2)"
+}
+
+@test "editing any row's detail, or deleting any row, is reported at that row" {
+	six_rows
+	for i in 1 2 3 4 5 6; do
+		restore
+		tamper "UPDATE audit SET detail = json_set(detail, '\$.x', 1) WHERE id = $i"
+		[ "$(broken_at)" = "$i" ] || { echo "edit of row $i" >&2; false; }
+		restore
+		tamper "DELETE FROM audit WHERE id = $i"
+		[ "$(broken_at)" = "$i" ] || { echo "deletion of row $i" >&2; false; }
+	done
+	restore
+	run taxid-verify audit
+	assert_success
+}
+
+@test "swapping any two rows (a reordering) is reported at the first of them" {
+	six_rows
+	for i in 1 2 3 4 5; do
+		for j in $(seq $((i + 1)) 6); do
+			restore
+			swap "$i" "$j"
+			[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit")" = 6 ]
+			[ "$(sqlite3 "$TAXID_DB" "SELECT hex(hash) FROM audit WHERE id = $i")" = \
+				"$(sqlite3 pristine.db "SELECT hex(hash) FROM audit WHERE id = $j")" ]
+			[ "$(broken_at)" = "$i" ] || { echo "swap of rows $i and $j" >&2; false; }
+		done
+	done
+}
+
+@test "moving any row to the end, or rotating the rows after it, is reported at the row it left" {
+	six_rows
+	for i in 1 2 3 4 5; do
+		restore
+		# row i taken out and put back as the newest row: the same rows, in another order
+		tamper "UPDATE audit SET id = 7 WHERE id = $i; UPDATE audit SET id = id - 1 WHERE id > $i"
+		[ "$(sqlite3 "$TAXID_DB" "SELECT count(*), max(id) FROM audit")" = '6|6' ]
+		[ "$(broken_at)" = "$i" ] || { echo "row $i moved to the end" >&2; false; }
+		restore
+		# rows i..6 rotated by one: the newest row put in place of row i
+		tamper "UPDATE audit SET id = -id WHERE id >= $i; UPDATE audit SET id = CASE WHEN id = -6 THEN $i ELSE -id + 1 END WHERE id < 0"
+		[ "$(sqlite3 "$TAXID_DB" "SELECT count(*), max(id) FROM audit")" = '6|6' ]
+		[ "$(broken_at)" = "$i" ] || { echo "rows from $i rotated" >&2; false; }
+	done
+}
+
+@test "a reordered chain stays reported after later writes, at the same row" {
+	six_rows
+	swap 2 4
+	[ "$(broken_at)" = 2 ]
+	run taxid-verify --now 2026-11-25T09:00:00Z sms send phone=13800138000 purpose=register
+	assert_success
+	[ "$(audit_count)" = 7 ]
+	[ "$(broken_at)" = 2 ]
+}
+
+@test "a batch with refused requests keeps the chain whole, and the head written at commit is its last row" {
+	taxid-register fixture --count 12 --seed 4 --password 'Fixture!pw1' >people.ndjson
+	# records 4 and 8 take login names already used by records 1 and 2: refused inside their batches
+	a=$(sed -n 1p people.ndjson | jq -r .login_name) b=$(sed -n 2p people.ndjson | jq -r .login_name)
+	jq -c --arg a "$a" --arg b "$b" 'if .ref == "fx-4" then .login_name = $a elif .ref == "fx-8" then .login_name = $b else . end' \
+		people.ndjson >in.ndjson
+	run taxid-register import --batch-size 5 <in.ndjson
+	assert_failure 1
+	[ "$(jq -s -c 'map(select(.ok | not) | .line)' <<<"$output")" = '[4,8]' ]
+	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 10 ]
+	run taxid-verify audit
+	assert_success
+	[ "$(jfield .chain)" = intact ]
+	rows=$(jfield .rows)
+	# the head in meta is the last row: another transaction appends onto it
+	[ "$(sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = 'audit_head'" | cut -d: -f1)" = "$rows" ]
+	taxid-verify sms send phone=13800138000 purpose=register >/dev/null
+	run taxid-verify audit
+	[ "$(jfield .chain)/$(jfield .rows)" = "intact/$((rows + 1))" ]
+}
