@@ -1,56 +1,65 @@
-#!/bin/bash
-# bench/import.sh [N]: time `taxid-register import` of N synthetic people (fixture --password: one argon2id hash
-# reused, so the import's own work is measured: validation, AES-GCM of name, document and phone, blind indexes,
-# three tables with their unique indexes, audit chain) against sqlite3 importing the same rows as CSV
-# (.mode csv / .import) into one equivalent table with the same unique keys, each into a fresh database.
-# Prints: benchmark, records, taxid seconds, sqlite3 seconds, ratio. Default N: 1000000.
+#!/usr/bin/env bash
+# Benchmark `taxid-register import` of N people against sqlite3 importing the same rows as CSV.
+#   bench/import.sh [N]          (default 1000000; make bench runs it through bench/run.sh)
+# The people: `taxid-register fixture --count N --seed 1 --password P` (valid resident IDs, names with rare
+# characters, mobiles, login names, one pre-hashed argon2id password for the run: the import's own work is
+# measured, not N argon2 computations). The same records are turned into CSV by jq beforehand (not timed).
+# Timed, alternately, each into a fresh database, best of BENCH_RUNS (bench/common.sh):
+#   taxid-register import < people.ndjson > /dev/null
+#       validation of every field, AES-GCM of name, document number and phone, HMAC blind indexes, person,
+#       document and account rows with their unique indexes, one audit row per person (hash chain), one
+#       result line per person, a commit every 1000 records
+#   sqlite3 plain.db < import.sql
+#       .mode csv / .import into one table with the same columns and the same unique keys (document, login
+#       name, phone), in clear text, one transaction; the same journal, synchronous and cache settings
+# Afterwards both databases must hold N people (and taxid N accounts and N audit rows), or the benchmark fails.
+# Environment: BENCH_BIN, BENCH_TMP, BENCH_RUNS (bench/common.sh).
 set -euo pipefail
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
-n=${1:-1000000}
-case $n in '' | *[!0-9]*)
-	echo "usage: bench/import.sh [N]" >&2
-	exit 64
-	;;
-esac
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
-for t in "$bin/taxid-register" sqlite3 jq; do
-	command -v "$t" >/dev/null || {
-		echo "bench/import.sh: '$t' not found (run make first)" >&2
-		exit 69
-	}
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/taxid-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+n=$(size_arg import "${1:-}" 1000000)
+runs=$(runs_for "$n")
+need jq sqlite3
+need_bin taxid-register
+workdir
+cd "$work"
 export TAXID_NOW=2026-11-25T08:00:00Z
-unset TAXID_DB TAXID_KEYFILE
 
-now() { date +%s.%N; }
+echo "bench: import: generating $n fixture people and their CSV" >&2
+"$bin/taxid-register" fixture --no-progress --count "$n" --seed 1 --password 'Bench!pass1' >people.ndjson
+jq -r '[.doc_type, .doc_no, .name, .nationality, .birth_date, .sex, .region, .login_name, .phone, .password_hash,
+	(if .face_verified then 4 else 3 end)] | @csv' people.ndjson >people.csv
 
-"$bin/taxid-register" fixture --no-progress --count "$n" --seed 1 --password 'Bench!pass1' >"$work/people.ndjson"
-jq -r '[.doc_type, .doc_no, .name, .nationality, .login_name, .phone, .password_hash,
-	(if .face_verified then 4 else 3 end)] | @csv' "$work/people.ndjson" >"$work/people.csv"
-
-t0=$(now)
-"$bin/taxid-register" --no-progress -d "$work/taxid.db" import <"$work/people.ndjson" >"$work/results.ndjson"
-t1=$(now)
-sqlite3 "$work/plain.db" <<SQL
+# The settings taxid uses for an import (lib/db.c, REG_IMPORT_* in lib/sql.def), so that only the work differs.
+cat >import.sql <<'SQL'
+.bail on
+.output /dev/null
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-CREATE TABLE person (doc_type TEXT NOT NULL, doc_no TEXT NOT NULL UNIQUE, name TEXT NOT NULL, nationality TEXT,
-	login_name TEXT UNIQUE, phone TEXT UNIQUE, password_hash TEXT, level INTEGER);
+PRAGMA cache_size = -131072;
+PRAGMA temp_store = MEMORY;
+.output stdout
+CREATE TABLE person (doc_type TEXT NOT NULL, doc_no TEXT NOT NULL, name TEXT NOT NULL, nationality TEXT,
+	birth_date TEXT, sex TEXT, region TEXT, login_name TEXT UNIQUE, phone TEXT UNIQUE, password_hash TEXT,
+	level INTEGER, UNIQUE (doc_type, doc_no));
 .mode csv
-.import '$work/people.csv' person
+.import people.csv person
 SQL
-t2=$(now)
 
-created=$(grep -c '"status":"created"' "$work/results.ndjson" || true)
-rows=$(sqlite3 "$work/plain.db" 'SELECT count(*) FROM person')
-if [ "$created" -ne "$n" ] || [ "$rows" -ne "$n" ]; then
-	echo "bench/import.sh: taxid created $created, sqlite3 imported $rows of $n records" >&2
+fresh() { rm -f taxid.db taxid.db-wal taxid.db-shm taxid.db.key plain.db plain.db-wal plain.db-shm; }
+taxid_import() { "$bin/taxid-register" --no-progress -d "$work/taxid.db" import <people.ndjson >/dev/null; }
+sqlite_import() { sqlite3 plain.db <import.sql; }
+
+echo "bench: import: $runs run(s) of each side" >&2
+best_pair "$runs" taxid_import sqlite_import fresh
+
+got=$(sqlite3 taxid.db "SELECT (SELECT count(*) FROM person) || ' ' || (SELECT count(*) FROM account) || ' ' ||
+	(SELECT count(*) FROM audit WHERE action = 'import')")
+rows=$(sqlite3 plain.db 'SELECT count(*) FROM person')
+if [ "$got" != "$n $n $n" ] || [ "$rows" -ne "$n" ]; then
+	echo "bench: import: taxid holds $got (persons, accounts, audit rows), sqlite3 $rows, of $n records" >&2
 	exit 70
 fi
-awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
-	printf "%-10s %10s %12s %12s %8s\n", "benchmark", "records", "taxid_s", "sqlite3_s", "ratio"
-	printf "%-10s %10d %12.2f %12.2f %8.2f\n", "import", n, b - a, c - b, (b - a) / (c - b)
-}'
+header
+row import "$n" "$best_taxid" "sqlite3 .import CSV" "$best_ref"

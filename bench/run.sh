@@ -1,29 +1,90 @@
 #!/usr/bin/env bash
-# Run every benchmark in bench/ and print one table (make bench).
-#   bench/run.sh [ARGS...]     ARGS go to each benchmark (bench/verify.sh takes N)
-# A benchmark is bench/*.sh other than this script and the generators (gen-*.sh); each prints a header line
-# starting "benchmark" and then its rows. The table has the first header only. Exits non-zero when one failed.
+# Run every benchmark and print one table (make bench): each benchmark, taxid's figure, the reference tool's
+# figure measured in the same run, their ratio (taxid over reference: above 1 taxid is slower), the cost per
+# record of each, and the goal where there is one; then the scaling series (cost per record at each size).
+#   bench/run.sh                 sizes from BENCH_SIZES (default "10000 100000 1000000")
+#   BENCH_BIN=/tmp/b/bin BENCH_SIZES="10000 100000" bench/run.sh
+# Environment:
+#   BENCH_BIN     the taxid-* binaries (default: the repository's bin/); `make O=DIR bench` sets DIR/bin
+#   BENCH_SIZES   record counts for verify, import and survival, the scaling series (default 10k, 100k, 1M)
+#   BENCH_LOGINS  logins per timed batch (default 20); BENCH_STARTS start-ups per timed batch (default 200)
+#   BENCH_TMP, BENCH_RUNS, BENCH_SEED   see bench/common.sh and bench/verify.sh
+# The benchmarks (each also runs alone and prints tab-separated rows): verify.sh (taxid-verify vs jq -c .),
+# import.sh (taxid-register import vs sqlite3 .import of the same rows as CSV), survival.sh (taxid-survival run
+# vs the same job in plain SQL in sqlite3), login.sh (the taxid-login password step vs the argon2 CLI at the
+# same parameters), startup.sh (taxid-verify with a trivial request vs sqlite3 :memory: 'select 1').
+# Progress goes to stderr. Exits non-zero when a benchmark failed (the table still shows the others).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-status=0
-header=
-for b in "$here"/*.sh; do
-	case ${b##*/} in run.sh | gen-*.sh) continue ;; esac
-	echo "bench: ${b##*/}" >&2
-	if ! out=$("$b" "$@"); then
-		echo "bench: ${b##*/} failed" >&2
-		status=1
-		continue
-	fi
-	while IFS= read -r line; do
-		case $line in
-		benchmark*)
-			[ -z "$header" ] || continue
-			header=$line
-			;;
-		esac
-		printf '%s\n' "$line"
-	done <<<"$out"
+sizes=${BENCH_SIZES:-10000 100000 1000000}
+for s in $sizes; do
+	case $s in '' | *[!0-9]* | 0*) echo "bench: BENCH_SIZES must be positive integers, not '$s'" >&2; exit 64 ;; esac
 done
+rows=$(mktemp "${BENCH_TMP:-${TMPDIR:-/tmp}}/taxid-bench-rows.XXXXXX")
+trap 'rm -f "$rows"' EXIT
+status=0
+
+# bench NAME [N]: run bench/NAME.sh, keep its rows.
+bench() {
+	local out
+	echo "bench: $1 ${2:-}" >&2
+	if out=$("$here/$1.sh" "${@:2}"); then
+		grep -v '^benchmark' <<<"$out" >>"$rows" || true
+	else
+		echo "bench: $1 ${2:-} failed" >&2
+		status=1
+	fi
+}
+
+start=$(date +%s)
+for s in $sizes; do
+	bench verify "$s"
+	bench import "$s"
+	bench survival "$s"
+done
+bench login "${BENCH_LOGINS:-20}"
+bench startup "${BENCH_STARTS:-200}"
+
+# The table. Per-record figures: microseconds per record (verify, import, survival) or milliseconds per run
+# (login, start-up). Goals (issues 3 and 5): import within 3x of sqlite3's CSV import, login at most 1.3x the
+# argon2 CLI, the survival run within 1.5x of plain SQL.
+awk -F '\t' -v secs="$(($(date +%s) - start))" '
+function per(s, n, ms) { return ms ? sprintf("%.2f ms", 1000 * s / n) : sprintf("%.2f us", 1e6 * s / n) }
+BEGIN {
+	goal["import"] = 3; goal["login"] = 1.3; goal["survival"] = 1.5
+	fmt = "%-9s %8s %9s %12s  %-30s %9s %12s %7s  %s\n"
+	printf fmt, "benchmark", "n", "taxid_s", "taxid/unit", "reference", "ref_s", "ref/unit", "ratio", "goal"
+}
+{
+	name = $1; n = $2; t = $3; ref = $4; r = $5
+	ms = (name == "login" || name == "start-up")
+	ratio = r > 0 ? t / r : 0
+	g = ""
+	if (name in goal)
+		g = sprintf("<= %.1fx: %s", goal[name], ratio <= goal[name] ? "met" : "NOT met")
+	printf fmt, name, n, sprintf("%.3f", t), per(t, n, ms), ref, sprintf("%.3f", r), per(r, n, ms),
+		sprintf("%.2f", ratio), g
+	if (!ms) {
+		if (!(name in seen)) { seen[name] = 1; order[++nb] = name }
+		cost[name, ++k[name]] = 1e6 * t / n; sz[name, k[name]] = n
+		rcost[name, k[name]] = 1e6 * r / n
+	}
+}
+END {
+	if (nb) {
+		printf "\nscaling: taxid (reference) microseconds per record at each size; spread = largest / smallest\n"
+		for (b = 1; b <= nb; b++) {
+			name = order[b]; line = sprintf("%-9s", name); lo = hi = cost[name, 1]
+			for (i = 1; i <= k[name]; i++) {
+				c = cost[name, i]
+				line = line sprintf("  %8d: %7.2f (%6.2f)", sz[name, i], c, rcost[name, i])
+				if (c < lo) lo = c
+				if (c > hi) hi = c
+			}
+			printf "%s   spread %.2f\n", line, (lo > 0 ? hi / lo : 0)
+		}
+	}
+	printf "\n(%d s in all)\n", secs
+}' "$rows"
 exit "$status"

@@ -7,36 +7,29 @@
 # encrypted names and numbers, audit); the others are cloned from them with bulk SQL — each clone a new person,
 # document (a fresh random blind index, the seed's encrypted number and name, so they decrypt) and pensioner —
 # and every pensioner's last certification, deadline and lapse day are then set by one formula.
-# Timed, each on its own copy of that database, best of BENCH_RUNS (default 1) fresh copies:
+# Timed, alternately, each on its own fresh copy of that database, best of BENCH_RUNS (bench/common.sh):
 #   taxid-survival run --as-of 2026-11-25 > notices      (batches of 1000, audit chain, notices printed decrypted)
 #   sqlite3 copy.db < the same job in SQL                (one transaction; notices printed as hex, no hash chain)
 # Both final states are compared (pensioner states, events, notices by kind); a difference fails the benchmark.
-# Prints a header line (starting "benchmark") and one row; base/taxid is sqlite3's time over taxid's (the goal
-# is at least 0.67: taxid within 1.5x of plain SQL), per_s is pensioners per second for taxid.
-# Environment: TAXID_SURVIVAL (default bin/taxid-survival), BENCH_RUNS (default 1), BENCH_TMP (default $TMPDIR).
+# Environment: BENCH_BIN, BENCH_TMP, BENCH_RUNS (bench/common.sh).
 set -euo pipefail
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
-n=${1:-1000000}
-case $n in '' | *[!0-9]* | 0) echo "usage: bench/survival.sh [N]" >&2; exit 64 ;; esac
-runs=${BENCH_RUNS:-1}
-
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-taxid=${TAXID_SURVIVAL:-$root/bin/taxid-survival}
-case $taxid in /*) ;; *) taxid=$PWD/$taxid ;; esac
-[ -x "$taxid" ] || { echo "bench: $taxid is missing; run make first" >&2; exit 66; }
-command -v sqlite3 >/dev/null 2>&1 || { echo "bench: sqlite3 is not installed" >&2; exit 69; }
-
-tmp=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/survival-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+n=$(size_arg survival "${1:-}" 1000000)
+runs=$(runs_for "$n")
+need sqlite3
+need_bin taxid-survival
+taxid=$bin/taxid-survival
+workdir
+tmp=$work
 cd "$tmp"
-export TAXID_NOW=2026-11-25T08:00:00Z LC_ALL=C
-unset TAXID_KEYFILE TAXID_TZ TAXID_DB
+export TAXID_NOW=2026-11-25T08:00:00Z
 asof=2026-11-25
 seeds=$((n < 1000 ? n : 1000))
 
 # ---- the data ----
-echo "bench: enrolling $seeds pensioners through taxid-survival, cloning to $n" >&2
+echo "bench: survival: enrolling $seeds pensioners through taxid-survival, cloning to $n" >&2
 awk -v n="$seeds" 'BEGIN {
 	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " "); cc = "10X98765432"
 	for (i = 0; i < n; i++) {
@@ -136,30 +129,19 @@ SELECT n.id, n.pensioner_id, n.kind, n.body, p.region, d.doc_type, hex(d.no_enc)
 UPDATE survival_notice SET emitted_at = '$TAXID_NOW' WHERE run = '$asof' AND emitted_at IS NULL;
 SQL
 
-fresh() { # NAME: a copy of the base database and its key file
-	cp base.db "$1.db"
-	cp base.db.key "$1.db.key"
-}
-
-seconds() { # CMD...: wall-clock seconds of CMD
-	local TIMEFORMAT=%3R t
-	t=$({ time "$@" >/dev/null 2>"$tmp/stderr"; } 2>&1) || { echo "bench: $* failed:" >&2; cat "$tmp/stderr" >&2; exit 70; }
-	echo "$t"
+fresh() { # the two copies of the base database and its key file
+	cp base.db t.db
+	cp base.db.key t.db.key
+	cp base.db s.db
+	cp base.db.key s.db.key
+	rm -f t.db-wal t.db-shm s.db-wal s.db-shm
 }
 
 taxid_run() { TAXID_DB=$tmp/t.db "$taxid" --no-progress run --as-of "$asof" >"$tmp/notices.ndjson"; }
 sql_run() { sqlite3 "$tmp/s.db" <"$tmp/job.sql"; }
 
-best_t= best_s=
-for ((i = 0; i < runs; i++)); do
-	fresh t
-	fresh s
-	echo "bench: run $((i + 1)) of $runs" >&2
-	t=$(seconds taxid_run)
-	s=$(seconds sql_run)
-	best_t=$(awk -v a="$best_t" -v b="$t" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
-	best_s=$(awk -v a="$best_s" -v b="$s" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
-done
+echo "bench: survival: $runs run(s) of each side" >&2
+best_pair "$runs" taxid_run sql_run fresh
 
 # The two did the same job.
 state() {
@@ -173,9 +155,7 @@ if [ "$(state t.db)" != "$(state s.db)" ]; then
 	exit 70
 fi
 notices=$(grep -c '"notice"' notices.ndjson)
-echo "bench: $notices notices; $(sqlite3 t.db "SELECT suspended || ' suspended, ' || reminded || ' reminders' FROM survival_run")" >&2
+echo "bench: survival: $notices notices; $(sqlite3 t.db "SELECT suspended || ' suspended, ' || reminded || ' reminders' FROM survival_run")" >&2
 
-printf '%-18s %9s %9s  %-18s %9s %10s %11s\n' benchmark n taxid_s baseline base_s base/taxid per_s
-awk -v n="$n" -v t="$best_t" -v b="$best_s" 'BEGIN {
-	printf "%-18s %9d %9.3f  %-18s %9.3f %10.2f %11.0f\n", "survival run", n, t, "sqlite3 job.sql", b, (t > 0 ? b / t : 0), (t > 0 ? n / t : 0)
-}'
+header
+row survival "$n" "$best_taxid" "sqlite3 < job.sql" "$best_ref"

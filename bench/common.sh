@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# Sourced by the benchmarks in bench/ (not a benchmark itself): where the binaries are, scratch space, timing,
+# and the one output format bench/run.sh reads.
+#   BENCH_BIN   directory of the taxid-* binaries (default: the repository's bin/); e.g. BENCH_BIN=/tmp/b/bin after
+#               `make O=/tmp/b`
+#   BENCH_TMP   where the data and databases go (default $TMPDIR, else /tmp); never the repository
+#   BENCH_RUNS  timed runs of each side, best kept (default 3 below 1,000,000 records, 1 from there on)
+# Each benchmark prints a header line "benchmark<TAB>n<TAB>taxid_s<TAB>reference<TAB>ref_s" and then one
+# tab-separated row per measurement: its name, the records (or runs) n, taxid's seconds, the reference's
+# command and seconds. The two sides run alternately, each on its own fresh copy of the same input.
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_root=$(cd "$bench_dir/.." && pwd)
+bin=${BENCH_BIN:-$bench_root/bin}
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+export LC_ALL=C
+unset TAXID_DB TAXID_KEYFILE TAXID_TZ
+
+# need TOOL...: each is on PATH.
+need() {
+	local t
+	for t; do
+		command -v "$t" >/dev/null 2>&1 || { echo "bench: $t is not installed (make deps)" >&2; exit 69; }
+	done
+}
+
+# need_bin NAME...: each is an executable in $bin.
+need_bin() {
+	local t
+	for t; do
+		[ -x "$bin/$t" ] || { echo "bench: $bin/$t is missing; build first (make O=DIR, then BENCH_BIN=DIR/bin)" >&2; exit 66; }
+	done
+}
+
+# size_arg NAME N DEFAULT: N validated (a positive integer), DEFAULT when empty.
+size_arg() {
+	local v=${2:-$3}
+	case $v in '' | *[!0-9]* | 0*) echo "usage: bench/$1.sh [N]  (N a positive integer)" >&2; exit 64 ;; esac
+	echo "$v"
+}
+
+# runs_for N: how many timed runs of each side.
+runs_for() {
+	if [ -n "${BENCH_RUNS:-}" ]; then echo "$BENCH_RUNS"; elif [ "$1" -lt 1000000 ]; then echo 3; else echo 1; fi
+}
+
+# workdir: a fresh scratch directory in $work, removed on exit.
+workdir() {
+	work=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/taxid-bench.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: $work is this directory
+	trap "rm -rf '$work'" EXIT
+}
+
+# timed FUNC [ARGS...]: wall-clock seconds of one call (stdout discarded, stderr kept for the error report);
+# stops the benchmark when it fails.
+timed() {
+	local TIMEFORMAT=%3R t
+	if ! t=$({ time "$@" >/dev/null 2>"$work/stderr"; } 2>&1); then
+		echo "bench: $* failed:" >&2
+		cat "$work/stderr" >&2
+		exit 70
+	fi
+	echo "$t"
+}
+
+# best_pair RUNS TAXID_FUNC REF_FUNC [PREP_FUNC]: run PREP (when given), TAXID and REF alternately RUNS times;
+# sets best_taxid and best_ref to the shortest of each. Each function gets the run number (0-based).
+best_pair() {
+	local i t r
+	best_taxid='' best_ref=''
+	for ((i = 0; i < $1; i++)); do
+		[ -z "${4:-}" ] || "$4" "$i"
+		t=$(timed "$2" "$i")
+		r=$(timed "$3" "$i")
+		best_taxid=$(awk -v a="$best_taxid" -v b="$t" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+		best_ref=$(awk -v a="$best_ref" -v b="$r" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+	done
+}
+
+# alternate RUNS N TAXID_FUNC REF_FUNC: RUNS batches of N calls of each side, one call of each in turn (so
+# both see the same load on a shared machine); sets best_taxid and best_ref to the shortest batch of each, in
+# seconds. Each function gets the call number (0-based, counting across batches).
+alternate() {
+	local run i a b c ts rs
+	best_taxid='' best_ref=''
+	for ((run = 0; run < $1; run++)); do
+		ts=0 rs=0
+		for ((i = run * $2; i < (run + 1) * $2; i++)); do
+			a=${EPOCHREALTIME/./}
+			"$3" "$i" >/dev/null 2>"$work/stderr" || { echo "bench: $3 failed:" >&2; cat "$work/stderr" >&2; exit 70; }
+			b=${EPOCHREALTIME/./}
+			"$4" "$i" >/dev/null 2>"$work/stderr" || { echo "bench: $4 failed:" >&2; cat "$work/stderr" >&2; exit 70; }
+			c=${EPOCHREALTIME/./}
+			ts=$((ts + b - a)) rs=$((rs + c - b))
+		done
+		best_taxid=$(awk -v a="$best_taxid" -v b="$ts" 'BEGIN { b /= 1e6; print (a == "" || b < a + 0) ? sprintf("%.4f", b) : a }')
+		best_ref=$(awk -v a="$best_ref" -v b="$rs" 'BEGIN { b /= 1e6; print (a == "" || b < a + 0) ? sprintf("%.4f", b) : a }')
+	done
+}
+
+header() { printf 'benchmark\tn\ttaxid_s\treference\tref_s\n'; }
+
+# row NAME N TAXID_S REFERENCE REF_S
+row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@"; }
