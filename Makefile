@@ -7,6 +7,7 @@
 #   make install DESTDIR=... PREFIX=/usr ; make uninstall
 #   make deps            install the Debian packages the build and tests need
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
+#   make valgrind        a subset of the suite under valgrind memcheck (VALGRIND_TESTS=tests/x.bats ...)
 #   make bench           run the benchmarks (see bench/)
 #   make deb             build the Debian package in a copy of the tree (deb-deps installs its tooling)
 
@@ -79,7 +80,8 @@ $(LIBA): $(LIB_OBJ)
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 # The 'taxid' entry point only runs the tools: it needs none of the library.
-$(P)bin/taxid: cmd/taxid.c
+# (rebuilt with the library so that its --version stays that of the tools beside it)
+$(P)bin/taxid: cmd/taxid.c $(LIBA)
 	@mkdir -p $(P)bin
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
@@ -105,6 +107,10 @@ lint:
 FUZZ_SECONDS ?= 20
 fuzz: build/regions.inc
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# A subset of the suite with every tool under valgrind memcheck (scripts/valgrind.sh; files in VALGRIND_TESTS).
+valgrind: all
+	TAXID_BIN=$(abspath $(P)bin) scripts/valgrind.sh $(VALGRIND_TESTS)
 
 # BENCH_SIZES, BENCH_RUNS, BENCH_TMP, ...: see bench/run.sh. Benchmarks the binaries of this build (O=DIR too).
 bench: all
@@ -137,4 +143,4 @@ deb-deps:
 clean:
 	rm -rf build bin lib/libtaxid.a asan
 
-.PHONY: all check demo deps deb deb-deps lint fuzz bench install uninstall clean
+.PHONY: all check demo deps deb deb-deps lint fuzz valgrind bench install uninstall clean
