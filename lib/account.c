@@ -112,11 +112,20 @@ void taxid_password_params(struct taxid_ctx *ctx, struct taxid_argon2_params *p)
 	p->parallelism = (uint32_t)(par < 1 ? 1 : par > 16 ? 16 : par);
 }
 
-/* Decode one UTF-8 character (input already valid: it came through jansson). */
+/* Decode one UTF-8 character. Input from requests is valid (it came through jansson), but this is a public
+ * validator: a malformed sequence is one invalid character (0xFFFD) of one byte, never a read past the NUL. */
 static unsigned next_cp(const unsigned char **s)
 {
 	const unsigned char *p = *s;
 	unsigned cp;
+	int len = p[0] < 0x80 ? 1 : p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+	for (int i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			len = 0;
+	if (len == 0) {
+		*s += 1;
+		return 0xfffd;
+	}
 	if (p[0] < 0x80) {
 		cp = p[0];
 		*s += 1;

@@ -56,9 +56,10 @@ static enum taxid_code put_policy(struct taxid_ctx *ctx, const char *scope, long
 	return taxid_db_exec(ctx, st);
 }
 
-enum taxid_code taxid_lockctl_policy_set(struct taxid_ctx *ctx, json_t *req, json_t *out)
+enum taxid_code taxid_lockctl_policy_parse(struct taxid_ctx *ctx, json_t *req, json_t **row)
 {
 	enum taxid_code c = TAXID_OK;
+	*row = NULL;
 	const char *scope = taxid_req_str(ctx, req, "scope", 1, &c);
 	const char *window = c ? NULL : taxid_req_str(ctx, req, "window", 0, &c);
 	const char *duration = c ? NULL : taxid_req_str(ctx, req, "duration", 0, &c);
@@ -84,13 +85,27 @@ enum taxid_code taxid_lockctl_policy_set(struct taxid_ctx *ctx, json_t *req, jso
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "duration");
 	if (strcmp(duration, "seconds") == 0 && (ds < 1 || ds > 366LL * 86400))
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "duration_seconds");
-	if ((c = put_policy(ctx, scope, threshold, window, ws, duration, ds)))
+	*row = json_pack("{s:s,s:I,s:s,s:I,s:s,s:I}", "scope", scope, "threshold", (json_int_t)threshold, "window", window,
+			 "window_seconds", (json_int_t)ws, "duration", duration, "duration_seconds", (json_int_t)ds);
+	return *row ? TAXID_OK : TAXID_E_INTERNAL;
+}
+
+enum taxid_code taxid_lockctl_policy_set(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	json_t *row;
+	enum taxid_code c = taxid_lockctl_policy_parse(ctx, req, &row);
+	if (c)
 		return c;
-	json_t *row = json_pack("{s:s,s:I,s:s,s:I,s:s,s:I}", "scope", scope, "threshold", (json_int_t)threshold, "window",
-				window, "window_seconds", (json_int_t)ws, "duration", duration, "duration_seconds",
-				(json_int_t)ds);
+	const char *scope = json_string_value(json_object_get(row, "scope"));
+	if ((c = put_policy(ctx, scope, json_integer_value(json_object_get(row, "threshold")),
+			    json_string_value(json_object_get(row, "window")),
+			    json_integer_value(json_object_get(row, "window_seconds")),
+			    json_string_value(json_object_get(row, "duration")),
+			    json_integer_value(json_object_get(row, "duration_seconds")))))
+		goto out;
 	c = taxid_audit(ctx, "lock_policy", scope, NULL, row);
 	json_object_update(out, row);
+out:
 	json_decref(row);
 	return c;
 }

@@ -1775,47 +1775,74 @@ static void policy_scope(const char *region, char lo[8], char hi[8])
 	hi[n - 1]++; /* digits: '9' + 1 is ':', still above every digit */
 }
 
+/* Check a window policy request for region (the caller read it): kind, months, grace_days, deadline, reminders
+ * and recompute (when not NULL). No database: taxid_survival_policy_parse exposes it to the fuzzer. */
+static enum taxid_code policy_parse(struct taxid_ctx *ctx, json_t *req, const char *region, struct policy *p,
+				    int *recompute)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *kind;
+	memset(p, 0, sizeof *p);
+	if ((c = req_word(ctx, req, "kind", window_words, NULL, &kind)))
+		return c;
+	if (strcmp(region, "default") != 0 && !region_ok(region))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "region");
+	snprintf(p->region, sizeof p->region, "%s", region);
+	p->kind = strcmp(kind, "birthday") == 0 ? W_BIRTHDAY : strcmp(kind, "fixed") == 0 ? W_FIXED : W_ROLLING;
+	/* Read as long long and checked before narrowing: 4294967297 months is not 1. */
+	long long months = taxid_req_int(ctx, req, "months", strcmp(kind, "cycle6") == 0 ? 6 : 12, &c);
+	long long grace = c ? 0 : taxid_req_int(ctx, req, "grace_days", 0, &c);
+	const char *dl = c ? NULL : taxid_req_str(ctx, req, "deadline", p->kind == W_FIXED, &c);
+	int rc = c ? 0 : taxid_req_bool(ctx, req, "recompute", 1, &c);
+	if (c)
+		return c;
+	if (recompute)
+		*recompute = rc;
+	if (months < 1 || months > 60 || (p->kind != W_ROLLING && months != 12 && json_object_get(req, "months")))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "months");
+	p->months = p->kind != W_ROLLING ? 12 : (int)months;
+	if (grace < 0 || grace > 366)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "grace_days");
+	p->grace = (int)grace;
+	if (dl) {
+		if (p->kind != W_FIXED || strlen(dl) != 5 || dl[2] != '-' || strspn(dl, "0123456789") != 2 ||
+		    strspn(dl + 3, "0123456789") != 2 || !taxid_date_valid(2000, atoi(dl), atoi(dl + 3)))
+			return taxid_fail(ctx, TAXID_E_BAD_VALUE, "deadline");
+		p->dl_month = atoi(dl);
+		p->dl_day = atoi(dl + 3);
+	}
+	json_t *rem = json_object_get(req, "reminders");
+	if (rem && !json_is_null(rem)) {
+		if (reminders_parse(rem, p))
+			return taxid_fail(ctx, TAXID_E_BAD_VALUE, "reminders");
+	} else {
+		p->nrem = builtin_policy.nrem;
+		memcpy(p->reminders, builtin_policy.reminders, sizeof p->reminders);
+	}
+	return TAXID_OK;
+}
+
+enum taxid_code taxid_survival_policy_parse(struct taxid_ctx *ctx, json_t *req, json_t **policy)
+{
+	enum taxid_code c = TAXID_OK;
+	struct policy p;
+	*policy = NULL;
+	const char *region = taxid_req_str(ctx, req, "region", 1, &c);
+	if (c || (c = policy_parse(ctx, req, region, &p, NULL)))
+		return c;
+	*policy = policy_json(&p);
+	return TAXID_OK;
+}
+
 enum taxid_code taxid_survival_policy_set(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
 	struct operator op;
-	const char *kind;
 	struct policy p;
-	memset(&p, 0, sizeof p);
+	int recompute = 1;
 	const char *region = taxid_req_str(ctx, req, "region", 1, &c);
-	if (c || (c = operator_get(ctx, req, NULL, &op)) || (c = req_word(ctx, req, "kind", window_words, NULL, &kind)))
+	if (c || (c = operator_get(ctx, req, NULL, &op)) || (c = policy_parse(ctx, req, region, &p, &recompute)))
 		return c;
-	if (strcmp(region, "default") != 0 && !region_ok(region))
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "region");
-	snprintf(p.region, sizeof p.region, "%s", region);
-	p.kind = strcmp(kind, "birthday") == 0 ? W_BIRTHDAY : strcmp(kind, "fixed") == 0 ? W_FIXED : W_ROLLING;
-	p.months = (int)taxid_req_int(ctx, req, "months", strcmp(kind, "cycle6") == 0 ? 6 : 12, &c);
-	p.grace = c ? 0 : (int)taxid_req_int(ctx, req, "grace_days", 0, &c);
-	const char *dl = c ? NULL : taxid_req_str(ctx, req, "deadline", p.kind == W_FIXED, &c);
-	int recompute = c ? 0 : taxid_req_bool(ctx, req, "recompute", 1, &c);
-	if (c)
-		return c;
-	if (p.months < 1 || p.months > 60 || (p.kind != W_ROLLING && p.months != 12 && json_object_get(req, "months")))
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "months");
-	if (p.kind != W_ROLLING)
-		p.months = 12;
-	if (p.grace < 0 || p.grace > 366)
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "grace_days");
-	if (dl) {
-		if (p.kind != W_FIXED || strlen(dl) != 5 || dl[2] != '-' || strspn(dl, "0123456789") != 2 ||
-		    strspn(dl + 3, "0123456789") != 2 || !taxid_date_valid(2000, atoi(dl), atoi(dl + 3)))
-			return taxid_fail(ctx, TAXID_E_BAD_VALUE, "deadline");
-		p.dl_month = atoi(dl);
-		p.dl_day = atoi(dl + 3);
-	}
-	json_t *rem = json_object_get(req, "reminders");
-	if (rem && !json_is_null(rem)) {
-		if (reminders_parse(rem, &p))
-			return taxid_fail(ctx, TAXID_E_BAD_VALUE, "reminders");
-	} else {
-		p.nrem = builtin_policy.nrem;
-		memcpy(p.reminders, builtin_policy.reminders, sizeof p.reminders);
-	}
 	char at[TAXID_TIME_LEN], dlbuf[8];
 	taxid_time_format(ctx->now, at);
 	json_t *pj = policy_json(&p);

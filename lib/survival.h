@@ -30,6 +30,9 @@ enum taxid_code taxid_survival_appeal_decide(struct taxid_ctx *ctx, json_t *req,
 /* Set a region's window policy; list the policies (rows). */
 enum taxid_code taxid_survival_policy_set(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_survival_policy_list(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* The policy parser alone, without the database (for the fuzzer): check a policy set request and give the policy
+ * it would store as JSON (the shape policy list prints). */
+enum taxid_code taxid_survival_policy_parse(struct taxid_ctx *ctx, json_t *req, json_t **policy);
 /* Everything known about one pensioner. */
 enum taxid_code taxid_survival_status(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* Rows: everyone due within some days of a date, or overdue, or suspended for a lapse. */

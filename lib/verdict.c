@@ -42,6 +42,61 @@ static enum taxid_code copy_str(struct taxid_ctx *ctx, json_t *o, const char *ke
 	return TAXID_OK;
 }
 
+enum taxid_code taxid_verdict_parse(struct taxid_ctx *ctx, const void *payload, size_t len, const char *field,
+				    struct taxid_verdict *v, json_t **parsed)
+{
+	enum taxid_code c;
+	*parsed = NULL;
+	json_t *p = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(p)) {
+		json_decref(p);
+		return taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+	}
+	const char *issued;
+	json_t *score = json_object_get(p, "score"), *live = json_object_get(p, "liveness");
+	if ((c = copy_str(ctx, p, "kind", v->kind, sizeof v->kind, field)) ||
+	    (c = copy_str(ctx, p, "subject", v->subject, sizeof v->subject, field)) ||
+	    (c = copy_str(ctx, p, "result", v->result, sizeof v->result, field)) ||
+	    (c = copy_str(ctx, p, "nonce", v->nonce, sizeof v->nonce, field)))
+		goto out;
+	issued = json_string_value(json_object_get(p, "issued_at"));
+	if (!issued || taxid_time_parse(issued, &v->issued_at) ||
+	    (strcmp(v->result, "pass") != 0 && strcmp(v->result, "fail") != 0) ||
+	    (score && !json_is_number(score)) || (live && !json_is_boolean(live))) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+		goto out;
+	}
+	json_t *fac = json_object_get(p, "factors"), *mm = json_object_get(p, "mismatch");
+	if ((fac && !json_is_integer(fac)) || (mm && (!json_is_string(mm) || json_string_length(mm) >= sizeof v->mismatch))) {
+		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+		goto out;
+	}
+	const char *bind[2] = {"card_sha256", "phone_sha256"};
+	char *dst[2] = {v->card_sha256, v->phone_sha256};
+	for (int i = 0; i < 2; i++) {
+		json_t *h = json_object_get(p, bind[i]);
+		if (h && (!json_is_string(h) || json_string_length(h) != 64)) {
+			c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
+			goto out;
+		}
+		if (h)
+			memcpy(dst[i], json_string_value(h), 65);
+	}
+	if (fac)
+		v->factors = (int)json_integer_value(fac);
+	if (mm)
+		memcpy(v->mismatch, json_string_value(mm), json_string_length(mm) + 1);
+	if (score)
+		v->score = json_number_value(score);
+	if (live)
+		v->liveness = json_is_true(live);
+	*parsed = p;
+	return TAXID_OK;
+out:
+	json_decref(p);
+	return c;
+}
+
 enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const char *kind, const char *subject,
 				    int consume, const char *field, struct taxid_verdict *v)
 {
@@ -87,50 +142,13 @@ enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const c
 		return taxid_fail(ctx, payload ? TAXID_E_VERDICT_BAD_SIGNATURE : TAXID_E_VERDICT_MALFORMED, field);
 	}
 	/* Only now, with the issuer's signature checked, is the payload parsed. */
-	json_t *p = json_loadb((const char *)payload, plen, JSON_REJECT_DUPLICATES, NULL);
+	const char *issued = NULL;
+	json_t *p = NULL;
+	c = taxid_verdict_parse(ctx, payload, plen, field, v, &p);
 	free(payload);
-	if (!json_is_object(p)) {
-		json_decref(p);
-		return taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
-	}
-	const char *issued;
-	json_t *score = json_object_get(p, "score"), *live = json_object_get(p, "liveness");
-	if ((c = copy_str(ctx, p, "kind", v->kind, sizeof v->kind, field)) ||
-	    (c = copy_str(ctx, p, "subject", v->subject, sizeof v->subject, field)) ||
-	    (c = copy_str(ctx, p, "result", v->result, sizeof v->result, field)) ||
-	    (c = copy_str(ctx, p, "nonce", v->nonce, sizeof v->nonce, field)))
+	if (c)
 		goto out;
 	issued = json_string_value(json_object_get(p, "issued_at"));
-	if (!issued || taxid_time_parse(issued, &v->issued_at) ||
-	    (strcmp(v->result, "pass") != 0 && strcmp(v->result, "fail") != 0) ||
-	    (score && !json_is_number(score)) || (live && !json_is_boolean(live))) {
-		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
-		goto out;
-	}
-	json_t *fac = json_object_get(p, "factors"), *mm = json_object_get(p, "mismatch");
-	if ((fac && !json_is_integer(fac)) || (mm && (!json_is_string(mm) || json_string_length(mm) >= sizeof v->mismatch))) {
-		c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
-		goto out;
-	}
-	const char *bind[2] = {"card_sha256", "phone_sha256"};
-	char *dst[2] = {v->card_sha256, v->phone_sha256};
-	for (int i = 0; i < 2; i++) {
-		json_t *h = json_object_get(p, bind[i]);
-		if (h && (!json_is_string(h) || json_string_length(h) != 64)) {
-			c = taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
-			goto out;
-		}
-		if (h)
-			memcpy(dst[i], json_string_value(h), 65);
-	}
-	if (fac)
-		v->factors = (int)json_integer_value(fac);
-	if (mm)
-		memcpy(v->mismatch, json_string_value(mm), json_string_length(mm) + 1);
-	if (score)
-		v->score = json_number_value(score);
-	if (live)
-		v->liveness = json_is_true(live);
 	if (strcmp(v->kind, kind) != 0) {
 		c = taxid_fail(ctx, TAXID_E_VERDICT_WRONG_KIND, field);
 		goto out;

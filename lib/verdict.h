@@ -30,6 +30,13 @@ struct taxid_verdict {
  * request member for refusals. */
 enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const char *kind, const char *subject,
 				    int consume, const char *field, struct taxid_verdict *v);
+/* Parse a verdict's payload (the exact bytes an issuer signed) into v, without the database or the signature:
+ * kind, subject, result, nonce and issued_at required, types and sizes checked; refusals are
+ * verdict_malformed (with field). On success *parsed holds the payload object (the caller decrefs it).
+ * taxid_verdict_check calls it once the signature is verified; the fuzzer calls it directly. v must be
+ * zeroed with score and liveness at -1, as taxid_verdict_check does. */
+enum taxid_code taxid_verdict_parse(struct taxid_ctx *ctx, const void *payload, size_t len, const char *field,
+				    struct taxid_verdict *v, json_t **parsed);
 /* 1 when the verdict says pass, liveness is not false and the score (if any) reaches the policy threshold for its kind. */
 int taxid_verdict_passed(struct taxid_ctx *ctx, const struct taxid_verdict *v);
 /* Describe a checked verdict as JSON (issuer, kind, result, score, liveness, issued_at). */

@@ -7,7 +7,8 @@
 # where new inputs go; the committed seeds are never written). Crashes, leaks, timeouts and property failures leave
 # a reproducer in build/fuzz/artifacts/NAME/; replay one with build/fuzz/NAME FILE.
 # Prints one line per harness; exits 1 when any harness failed, 2 on a build error.
-# Environment: FUZZ_CC (default clang, else clang-14), FUZZ_JOBS (parallel compiles, default nproc).
+# Environment: FUZZ_CC (default clang, else clang-14), FUZZ_JOBS (parallel compiles, default nproc), FUZZ_OUT (instead
+# of build/fuzz, e.g. a directory outside the work tree).
 set -euo pipefail
 
 usage() {
@@ -51,6 +52,7 @@ max_len() {
 	fuzz_ids) echo 256 ;;
 	fuzz_clock) echo 128 ;;
 	fuzz_records) echo 4096 ;;
+	fuzz_validators) echo 512 ;;
 	*) echo 4096 ;;
 	esac
 }
@@ -65,7 +67,7 @@ cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno
 	"-fsanitize=$sanitizers" -fno-sanitize-recover=all -Ilib -Ibuild '-DTAXID_VERSION="fuzz"'
 	"${pkg_cflags[@]}")
 
-out=build/fuzz
+out=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$out/lib"
 [ -f build/regions.inc ] || make -s build/regions.inc
 
