@@ -1015,6 +1015,9 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	}
 	free(pending.p);
 	free(now_line.p);
+	/* taxid_main may run again in the same process (the fuzzer calls it once per input) */
+	memset(&pending, 0, sizeof pending);
+	memset(&now_line, 0, sizeof now_line);
 	json_decref(ctx->err_detail);
 	taxid_db_close(ctx);
 	return worst;

@@ -131,10 +131,11 @@ for h in "${harnesses[@]}"; do
 	rc=0
 	"$out/$h" -max_total_time="$secs" -max_len="$(max_len "$h")" -timeout=25 -rss_limit_mb=4096 \
 		-print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "${seeds[@]}" >"$log" 2>&1 || rc=$?
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-	corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	# (|| true: a harness that crashes on a seed prints no cov or corp line, and set -e must not end the script)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1) || true
+	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1) || true
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2) || true
+	corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2) || true
 	if [ "$rc" -eq 0 ]; then
 		printf '%-14s ok     %ss, %s runs (%s/s), cov %s, corpus %s\n' "$h" "$secs" "${runs:-?}" "${speed:-?}" \
 			"${cov:-?}" "${corp:-?}"
