@@ -8,6 +8,7 @@
 #   make deps            install the Debian packages the build and tests need
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind        a subset of the suite under valgrind memcheck (VALGRIND_TESTS=tests/x.bats ...)
+#   make proof           what CI runs beyond the suite: make fuzz and make valgrind
 #   make bench           run the benchmarks (see bench/)
 #   make deb             build the Debian package in a copy of the tree (deb-deps installs its tooling)
 
@@ -108,6 +109,9 @@ FUZZ_SECONDS ?= 20
 fuzz: build/regions.inc
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Beyond the suite (the fault, soak and hostile-input tests are in it): the fuzzers, then memcheck.
+proof: fuzz valgrind
+
 # A subset of the suite with every tool under valgrind memcheck (scripts/valgrind.sh; files in VALGRIND_TESTS).
 valgrind: all
 	TAXID_BIN=$(abspath $(P)bin) scripts/valgrind.sh $(VALGRIND_TESTS)
@@ -143,4 +147,4 @@ deb-deps:
 clean:
 	rm -rf build bin lib/libtaxid.a asan
 
-.PHONY: all check demo deps deb deb-deps lint fuzz valgrind bench install uninstall clean
+.PHONY: all check demo deps deb deb-deps lint fuzz valgrind proof bench install uninstall clean

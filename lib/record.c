@@ -66,6 +66,8 @@ static void ob_grow(struct obuf *b, size_t more)
 
 static void ob_put(struct obuf *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return;
 	ob_grow(b, n);
 	if (!b->bad) {
 		memcpy(b->p + b->n, s, n);
@@ -207,7 +209,7 @@ static struct obuf pending, now_line;
 
 static int ob_write(struct taxid_ctx *ctx, struct obuf *b)
 {
-	int bad = b->bad || fwrite(b->p, 1, b->n, ctx->out) != b->n;
+	int bad = b->bad || (b->n && fwrite(b->p, 1, b->n, ctx->out) != b->n);
 	b->n = 0;
 	b->bad = 0;
 	return bad ? -1 : 0;
