@@ -427,13 +427,13 @@ static int argon2_params_ok(const struct taxid_argon2_params *p)
 }
 
 /* Read "<key>=<decimal>" at *sp; values above max are refused as soon as the digits exceed it. */
-static int phc_number(const char **sp, const char *key, uint32_t max, uint32_t *out)
+static int phc_number(const char **sp, const char *param, uint32_t max, uint32_t *out)
 {
 	const char *s = *sp;
-	size_t klen = strlen(key);
+	size_t klen = strlen(param);
 	uint64_t v = 0;
 
-	if (strncmp(s, key, klen) != 0 || s[klen] != '=')
+	if (strncmp(s, param, klen) != 0 || s[klen] != '=')
 		return -1;
 	s += klen + 1;
 	if (*s < '1' || *s > '9') /* no sign, no leading zero, no empty value */

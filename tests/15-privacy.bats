@@ -150,3 +150,17 @@ bank-svc'
 	run --separate-stderr taxid-verify identity doc_type=201 doc_no=110105194912310021
 	[[ "$output$stderr" != *110105194912310021* ]]
 }
+
+@test "rule 21: secrets are compared in constant time and wiped: no plain comparison touches a hash, code, token or key" {
+	# the one comparison of secrets is CRYPTO_memcmp behind taxid_ct_equal, and the wipe is OPENSSL_cleanse
+	grep -q 'return CRYPTO_memcmp(a, b, len) == 0;' "$TAXID_ROOT/lib/crypto.c"
+	grep -q 'OPENSSL_cleanse(buf, len)' "$TAXID_ROOT/lib/crypto.c"
+	# the modules that hold secrets compare them only through it
+	for f in challenge keys crypto verdict account login bind enterprise audit; do
+		run grep -nE '\b(memcmp|strcmp|strncmp|bcmp|strcasecmp)\([^;]*(hash|code|secret|token|tag|mac|pepper|key|digest|password)' \
+			"$TAXID_ROOT/lib/$f.c"
+		[ -z "$(grep -vE 'error_code|_code\(|scope|kind|method|purpose|action|role|factor' <<<"$output")" ] ||
+			{ echo "lib/$f.c compares a secret in variable time: $output"; false; }
+	done
+	grep -q 'taxid_ct_equal(h, stored, 32)' "$TAXID_ROOT/lib/challenge.c"
+}
