@@ -83,6 +83,11 @@ static enum taxid_code read_tin(struct taxid_ctx *ctx, json_t *req, const char *
 	memset(&info, 0, sizeof info);
 	if ((c = taxid_ids_check_tin(s, strlen(s), &o, &info)))
 		return taxid_fail(ctx, c, field);
+	/* The legacy 20-character number is a resident ID number and two digits: the enterprise's key would put
+	 * a person's document number in clear in the enterprise table, lock scopes, sessions and the audit.
+	 * Such businesses are recorded under their unified social credit code instead. */
+	if (strlen(info.normalized) == 20)
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, field, json_pack("{s:s}", "reason", "embeds_personal_id"));
 	snprintf(tin, 40, "%s", info.normalized);
 	return TAXID_OK;
 }

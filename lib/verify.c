@@ -191,9 +191,25 @@ enum taxid_code taxid_verify_uscc(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	return check_value(ctx, req, out, taxid_ids_check_uscc, NULL);
 }
 
+/* A taxpayer number is an enterprise's, except the legacy 20-character one: a resident ID number and two
+ * digits, masked as the document it holds. */
+static void mask_tin(const char *in, char *out)
+{
+	size_t n = strlen(in);
+	if (n != 20) {
+		memcpy(out, in, n + 1);
+		return;
+	}
+	char ric[19];
+	memcpy(ric, in, 18);
+	ric[18] = '\0';
+	taxid_mask_doc(ric, out);
+	strcat(out, in + 18);
+}
+
 enum taxid_code taxid_verify_tin(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	return check_value(ctx, req, out, taxid_ids_check_tin, NULL);
+	return check_value(ctx, req, out, taxid_ids_check_tin, mask_tin);
 }
 
 enum taxid_code taxid_verify_bank_card(struct taxid_ctx *ctx, json_t *req, json_t *out)

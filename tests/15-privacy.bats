@@ -164,3 +164,13 @@ bank-svc'
 	done
 	grep -q 'taxid_ct_equal(h, stored, 32)' "$TAXID_ROOT/lib/challenge.c"
 }
+
+@test "a legacy 20-character taxpayer number holds a resident ID number: masked like it, unless --reveal" {
+	run taxid-verify tin value=11010519491231002X01
+	assert_success
+	[ "$(jfield .value)" = 110105********002X01 ]
+	run taxid-verify tin value=91350100M000100Y43
+	[ "$(jfield .value)" = 91350100M000100Y43 ]
+	run taxid-verify --reveal tin value=11010519491231002X01
+	[ "$(jfield .value)" = 11010519491231002X01 ]
+}
