@@ -64,6 +64,12 @@ build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
 
 $(P)build/lib/ids.o: build/regions.inc
 
+# The version is compiled in (git describe): what prints it is rebuilt when it changes, so that an
+# incremental build never mixes versions.
+VERSION_STAMP := $(P)build/version.stamp
+$(shell mkdir -p $(P)build && (echo '$(VERSION)' | cmp -s - $(VERSION_STAMP) || echo '$(VERSION)' > $(VERSION_STAMP)))
+$(P)build/lib/record.o: $(VERSION_STAMP)
+
 ifeq ($(V),1)
 Q :=
 else
@@ -81,8 +87,7 @@ $(LIBA): $(LIB_OBJ)
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 # The 'taxid' entry point only runs the tools: it needs none of the library.
-# (rebuilt with the library so that its --version stays that of the tools beside it)
-$(P)bin/taxid: cmd/taxid.c $(LIBA)
+$(P)bin/taxid: cmd/taxid.c $(VERSION_STAMP)
 	@mkdir -p $(P)bin
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
