@@ -3,22 +3,7 @@
 # one lock mechanism, a scope per enterprise, apart from the login lock), declpw set/reset, maintain.
 load helper
 
-E1=91310115MA27Y4U47J
-E2=91310115MA1B2C3D8U
-PW='Secr3t!pass'
-REP='{"doc_type":"201","doc_no":"110105198001010016","name":"王法人"}'
-FIN='{"doc_type":"201","doc_no":"110105198502020028","name":"李财务"}'
-
-people() {
-	local hash login doc name phone
-	hash=$(phc "$PW")
-	while read -r login doc name phone; do
-		jq -nc --arg l "$login" --arg d "$doc" --arg n "$name" --arg p "$phone" --arg h "$hash" \
-			'{doc_type:"201", doc_no:$d, name:$n, login_name:$l, phone:$p, password_hash:$h, face_verified:true}'
-	done | taxid-register import >/dev/null
-}
-
-sess() { login_sms "$1" "$PW" "$2" | jq -r .session.token; }
+load bind-helper
 
 # declpw ACTION SESSION TIN PASSWORD PHONE: both steps of 'declpw set|reset' (the code goes to PHONE); prints
 # the second step's result.

@@ -1,0 +1,22 @@
+# Shared by the taxid-bind tests (load helper first): two enterprises, their role holders, and people with
+# accounts and sessions.
+
+E1=91310115MA27Y4U47J # 上海测试有限公司: legal representative 王法人, finance manager 李财务
+E2=91310115MA1B2C3D8U # 第二测试有限公司: legal representative 王法人, no finance manager
+PW='Secr3t!pass'
+
+REP='{"doc_type":"201","doc_no":"110105198001010016","name":"王法人"}'
+FIN='{"doc_type":"201","doc_no":"110105198502020028","name":"李财务"}'
+
+# people: import face-verified persons (level 4) with accounts: LOGIN DOC NAME PHONE, one per line.
+people() {
+	local hash login doc name phone
+	hash=$(phc "$PW")
+	while read -r login doc name phone; do
+		jq -nc --arg l "$login" --arg d "$doc" --arg n "$name" --arg p "$phone" --arg h "$hash" \
+			'{doc_type:"201", doc_no:$d, name:$n, login_name:$l, phone:$p, password_hash:$h, face_verified:true}'
+	done | taxid-register import >/dev/null
+}
+
+# sess LOGIN PHONE: a login session token (password + SMS), at $TAXID_NOW.
+sess() { login_sms "$1" "$PW" "$2" | jq -r .session.token; }
