@@ -17,14 +17,7 @@ declpw() {
 }
 
 local_setup() {
-	people <<'EOF'
-wang_rep 110105198001010016 王法人 13800138001
-li_fin 110105198502020028 李财务 13800138002
-zhao_tax 110105199003030031 赵办税 13800138003
-qian_other 110105197504040044 钱其他 13800138004
-EOF
-	taxid-bind enterprise add tin=$E1 name=上海测试有限公司 legal_rep:="$REP" finance_manager:="$FIN" operator=op1 >/dev/null
-	taxid-bind enterprise add tin=$E2 name=第二测试有限公司 legal_rep:="$REP" operator=op1 >/dev/null
+	bind_fixture
 	R=$(sess wang_rep 13800138001)
 	Z=$(sess zhao_tax 13800138003)
 	declpw set "$R" $E1 Decl2026pw 13800138001 | jq -e .declaration_password_set >/dev/null

@@ -20,3 +20,16 @@ people() {
 
 # sess LOGIN PHONE: a login session token (password + SMS), at $TAXID_NOW.
 sess() { login_sms "$1" "$PW" "$2" | jq -r .session.token; }
+
+# bind_fixture: four people with accounts (wang_rep, li_fin, zhao_tax, qian_other; phones 13800138001-4) and the
+# two enterprises, E1 with 王法人 and 李财务, E2 with 王法人 only.
+bind_fixture() {
+	people <<'PEOPLE'
+wang_rep 110105198001010016 王法人 13800138001
+li_fin 110105198502020028 李财务 13800138002
+zhao_tax 110105199003030031 赵办税 13800138003
+qian_other 110105197504040044 钱其他 13800138004
+PEOPLE
+	taxid-bind enterprise add tin=$E1 name=上海测试有限公司 legal_rep:="$REP" finance_manager:="$FIN" operator=op1 >/dev/null
+	taxid-bind enterprise add tin=$E2 name=第二测试有限公司 legal_rep:="$REP" operator=op1 >/dev/null
+}
