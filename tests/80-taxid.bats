@@ -2,6 +2,7 @@
 # 80-taxid: the 'taxid' entry point runs taxid-TOOL (beside itself first, then on PATH), lists the tools,
 # opens their pages, and its completions delegate to the tool's.
 load helper
+load completion-helper
 
 # fake DIR NAME TEXT: an executable DIR/NAME that prints TEXT and its arguments.
 fake() {
@@ -144,19 +145,6 @@ fake() {
 	done
 }
 
-# comp WORD...: the bash completion's candidates for a command line whose last WORD is being completed.
-comp() {
-	bash -c '
-		. "$0" || exit 70
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		COMP_LINE="$*"
-		COMP_POINT=${#COMP_LINE}
-		COMPREPLY=()
-		_taxid
-		if [ "${#COMPREPLY[@]}" -gt 0 ]; then printf "%s\n" "${COMPREPLY[@]}"; fi
-	' "$TAXID_ROOT/completions/taxid.bash" "$@"
-}
 
 @test "bash: taxid <TAB> offers the tools and help; taxid help <TAB> the tools; the rest is the tool's" {
 	run comp taxid ''
@@ -183,31 +171,6 @@ comp() {
 	assert_output zeta
 }
 
-# zcomp WORD...: what zsh's _taxid offers, with compadd replaced by a printer.
-zcomp() {
-	zsh -f -c '
-		fpath=("${0:h}" $fpath)
-		autoload -Uz _taxid
-		compadd() {
-			local -a a
-			while (( $# )); do
-				case $1 in
-				-S|-P) shift 2 ;;
-				-a) a+=("${(@P)2}"); shift 2 ;;
-				-*) shift ;;
-				*) a+=("$1"); shift ;;
-				esac
-			done
-			print -rl -- "${a[@]}"
-		}
-		_files() { print -r -- FILES }
-		_message() { print -r -- MESSAGE }
-		compset() { : }
-		words=("$@")
-		CURRENT=$#
-		_taxid
-	' "$TAXID_ROOT/completions/_taxid" "$@"
-}
 
 @test "zsh: taxid <TAB> offers the tools and help; taxid help <TAB> the tools; the rest is the tool's" {
 	command -v zsh >/dev/null || skip "no zsh"
