@@ -2,7 +2,7 @@
 #   make                 build lib/libtaxid.a and bin/taxid-*
 #   make check           run the bats suite against the built binaries
 #   make demo            the main job on a local database (./demo.db)
-#   make lint            mandoc -Tlint -W warning, shellcheck
+#   make lint            mandoc -Tlint -W warning, shellcheck, no bats assertion that cannot fail
 #   make SANITIZE=address,undefined check
 #   make install DESTDIR=... PREFIX=/usr ; make uninstall
 #   make deps            install the Debian packages the build and tests need
@@ -109,6 +109,7 @@ deps:
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run .ci/run completions/taxid.bash $(EXAMPLES)
+	scripts/lint-bats.sh
 
 FUZZ_SECONDS ?= 20
 fuzz: build/regions.inc

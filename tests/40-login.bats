@@ -94,7 +94,7 @@ local_setup() {
 	tok=$(jfield .session.token)
 	sha=$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)
 	[ "$(sqlite3 "$TAXID_DB" "select hex(token_hash) from session" | tr A-F a-f)" = "$sha" ]
-	! grep -aq "$tok" "$TAXID_DB" "$TAXID_DB"-wal 2>/dev/null
+	! grep -aq "$tok" "$TAXID_DB" "$TAXID_DB"-wal 2>/dev/null || false
 	run taxid-login --now "$(at 29)" session check token="$tok"
 	assert_success
 	run taxid-login --now "$(at 58)" session check token="$tok"
@@ -268,10 +268,10 @@ local_setup() {
 	tok=$(jq -r .session.token <<<"$out")
 	for f in "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB-shm"; do
 		[ -f "$f" ] || continue
-		! grep -aq 'Secr3t!pass' "$f"
-		! grep -aq "$tok" "$f"
-		! grep -aq 13800138000 "$f"
-		! grep -aq 11010519491231002X "$f"
+		! grep -aq 'Secr3t!pass' "$f" || false
+		! grep -aq "$tok" "$f" || false
+		! grep -aq 13800138000 "$f" || false
+		! grep -aq 11010519491231002X "$f" || false
 	done
 	run --separate-stderr taxid-login account=zhang_san password='Secr3t!pass'
 	! grep -q 'Secr3t' <<<"$output$stderr"

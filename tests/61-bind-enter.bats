@@ -231,11 +231,11 @@ local_setup() {
 	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
 	assert_success
 	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Wrong2026pw
-	! grep -q 'Decl2026pw\|Wrong2026pw\|Other2026pw' <<<"$output"
+	! grep -q 'Decl2026pw\|Wrong2026pw\|Other2026pw' <<<"$output" || false
 	sqlite3 "$TAXID_DB" "pragma wal_checkpoint(truncate)" >/dev/null
 	for f in "$TAXID_DB" "$TAXID_DB"-wal; do
-		[ ! -e "$f" ] || ! grep -qa 'Decl2026pw\|Other2026pw\|Wrong2026pw' "$f"
+		[ ! -e "$f" ] || ! grep -qa 'Decl2026pw\|Other2026pw\|Wrong2026pw' "$f" || false
 	done
-	! sqlite3 "$TAXID_DB" .dump | grep -q 'Decl2026pw\|Other2026pw'
+	! sqlite3 "$TAXID_DB" .dump | grep -q 'Decl2026pw\|Other2026pw' || false
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where detail like '%2026pw%'")" = 0 ]
 }

@@ -112,7 +112,7 @@ worker() {
 	echo "# soak: $WORKERS workers, ${elapsed}s, $requests results, $((requests / (elapsed > 0 ? elapsed : 1))) results/s" >&3
 
 	# nothing busy or locked-database reached a result or stderr, and nothing crashed
-	! grep -qiE 'database is locked|busy|SQLITE_' err.* all.ndjson
+	! grep -qiE 'database is locked|busy|SQLITE_' err.* all.ndjson || false
 	[ -z "$(cat err.*)" ]
 	# every line is one JSON result; the only refusals are the expected wrong passwords
 	jq -e -s 'length > 0' all.ndjson >/dev/null
