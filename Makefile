@@ -8,6 +8,7 @@
 #   make deps            install the Debian packages the build and tests need
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind        a subset of the suite under valgrind memcheck (VALGRIND_TESTS=tests/x.bats ...)
+#   make mutate          apply each mutant of tests/mutants.tsv to a copy, build, run its tests (MUTANTS=ids)
 #   make proof           what CI runs beyond the suite: make fuzz and make valgrind
 #   make bench           run the benchmarks (see bench/)
 #   make deb             build the Debian package in a copy of the tree (deb-deps installs its tooling)
@@ -115,6 +116,11 @@ FUZZ_SECONDS ?= 20
 fuzz: build/regions.inc
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Our own mutation check (issue 12): every mutant of tests/mutants.tsv must be killed by the tests it names.
+# MUTANTS="id ..." runs some, MUTANTS_SAMPLE=N a sample; the results are in tests/MUTANTS.md.
+mutate:
+	scripts/mutate.sh
+
 # Beyond the suite (the fault, soak and hostile-input tests are in it): the fuzzers, then memcheck.
 proof: fuzz valgrind
 
@@ -153,4 +159,4 @@ deb-deps:
 clean:
 	rm -rf build bin lib/libtaxid.a asan
 
-.PHONY: all check demo deps deb deb-deps lint fuzz valgrind proof bench install uninstall clean
+.PHONY: all check demo deps deb deb-deps lint mutate fuzz valgrind proof bench install uninstall clean
