@@ -109,7 +109,7 @@ deps:
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
-	shellcheck -s bash scripts/*.sh bench/*.sh tests/run .ci/run completions/taxid.bash $(EXAMPLES)
+	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
 	scripts/lint-bats.sh
 
 FUZZ_SECONDS ?= 20

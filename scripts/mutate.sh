@@ -5,7 +5,8 @@
 # "N killed, M survived"; fails if any mutant survives, does not build, or is NOT APPLIED (its original text is not
 # found exactly once in its file: the list can never rot silently when the code moves on).
 #
-# tests/mutants.tsv: tab-separated  ID  FILE  ORIGINAL  REPLACEMENT  TEST-FILES (space-separated, under tests/);
+# tests/mutants.tsv: tab-separated  ID  FILE  ORIGINAL  REPLACEMENT  TEST-FILES (space-separated, under tests/;
+# FILE.bats@REGEX runs only the tests of FILE whose names match REGEX, see runtests);
 # ORIGINAL and REPLACEMENT are literal text (no escapes); lines starting with # and blank lines are ignored.
 #
 # Environment:
@@ -71,7 +72,7 @@ for i in "${!ids[@]}"; do
 		notapplied=$((notapplied + 1))
 	fi
 	for t in ${tests[$i]}; do
-		[ -f "tests/$t" ] || { echo "NOT APPLIED  ${ids[$i]}: no test file tests/$t"; notapplied=$((notapplied + 1)); }
+		[ -f "tests/${t%%@*}" ] || { echo "NOT APPLIED  ${ids[$i]}: no test file tests/${t%%@*}"; notapplied=$((notapplied + 1)); }
 	done
 done
 if [ "${MUTATE_CHECK:-0}" = 1 ]; then
@@ -92,24 +93,30 @@ if ! make -C "$tmp/base" -j"$jobs" >"$tmp/base.log" 2>&1; then
 	echo "mutate: the unchanged tree does not build"
 	exit 1
 fi
-# runtests DIR [--first] TEST-FILES...: the test files against DIR's binaries; prints the failing tests' names.
-# --first stops at the first failing test (a mutant is killed by one; the rest of the files need not run).
+# runtests DIR [--first] SPEC...: the test files against DIR's binaries; prints the failing tests' names.
+# A SPEC is FILE.bats, or FILE.bats@REGEX to run only its tests whose names match REGEX (bats --filter; no
+# spaces: write . for one). --first stops at the first failing test (one kills a mutant; the rest need not run).
 runtests() {
-	local dir=$1 out=$tmp/tap first=0 pid status
+	local dir=$1 out=$tmp/tap first=0 pid status=0 spec s filter
 	shift
 	[ "$1" = --first ] && first=1 && shift
 	: >"$out"
-	(cd "$dir" && TAXID_BIN="$dir/bin" exec setsid bats --tap "${@/#/tests/}") >"$out" 2>&1 &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ "$first" = 1 ] && grep -q '^not ok ' "$out"; then
-			kill -TERM -- "-$pid" 2>/dev/null
-			break
-		fi
-		sleep 1
+	for spec in "$@"; do
+		s=0 filter=()
+		[[ $spec == *@* ]] && filter=(--filter "${spec#*@}")
+		(cd "$dir" && TAXID_BIN="$dir/bin" exec setsid bats --tap "${filter[@]}" "tests/${spec%%@*}") >>"$out" 2>&1 &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null; do
+			if [ "$first" = 1 ] && grep -q '^not ok ' "$out"; then
+				kill -TERM -- "-$pid" 2>/dev/null
+				break
+			fi
+			sleep 1
+		done
+		wait "$pid" || s=$?
+		[ "$s" -eq 0 ] || status=$s
+		[ "$status" -eq 0 ] || [ "$first" = 0 ] || break
 	done
-	wait "$pid"
-	status=$?
 	grep '^not ok ' "$out" | sed 's/^not ok [0-9]* //' | head -n 3
 	if [ "$status" -ne 0 ] && ! grep -q '^not ok ' "$out"; then
 		echo "(bats failed: $(tail -n 1 "$out"))"

@@ -7,6 +7,10 @@ bats_load_library bats-assert
 TAXID_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 export TAXID_BIN="${TAXID_BIN:-$TAXID_ROOT/bin}"
 export PATH="$TAXID_BIN:$PATH"
+# Under tests/run with TAXID_SECRET_SCAN=1, the tools run through tests/scan-wrap, which keeps what they print.
+if [ -n "${TAXID_SCAN_DIR:-}" ]; then
+	export PATH="$TAXID_SCAN_DIR/bin:$PATH"
+fi
 
 setup() {
 	export TAXID_DB="$BATS_TEST_TMPDIR/t.db"
@@ -14,6 +18,10 @@ setup() {
 	unset TAXID_KEYFILE TAXID_TZ
 	export LANG=C LC_ALL=C
 	cd "$BATS_TEST_TMPDIR" || return 1
+	if [ -n "${TAXID_SCAN_DIR:-}" ]; then # what this test's tools print, and where its databases are
+		TAXID_SCAN_OUT=$(mktemp -d "$TAXID_SCAN_DIR/t.XXXXXX") && export TAXID_SCAN_OUT || return 1
+		printf '%s\n' "$BATS_TEST_TMPDIR" "${BATS_FILE_TMPDIR:-}" >"$TAXID_SCAN_OUT/dirs"
+	fi
 	if declare -F local_setup >/dev/null; then local_setup; fi
 }
 
