@@ -37,3 +37,52 @@ check() { taxid-login --now "$1" session check token="$2"; }
 	run check 2026-11-25T08:31:01Z "$tok2"
 	[ "$(jfield .error.code)" = session_invalid ]
 }
+
+@test "QR nonce: confirmed 1:59 after it was issued it works, 2:00 after it is challenge_expired" {
+	tok=$(login_sms zhang_san 'Secr3t!pass' | jq -r .session.token)
+	q1=$(taxid-login qr issue | jq -r .qr)
+	q2=$(taxid-login qr issue | jq -r .qr)
+	run taxid-login --now 2026-11-25T08:01:59Z qr confirm session="$tok" qr="$q1"
+	assert_success
+	run taxid-login --now 2026-11-25T08:01:59Z qr poll qr="$q1"
+	assert_success
+	run taxid-login --now 2026-11-25T08:02:00Z qr confirm session="$tok" qr="$q2"
+	[ "$(jfield .error.code)" = challenge_expired ]
+}
+
+# ric BODY17: a resident ID number with its GB 11643 check character.
+ric() {
+	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
+	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
+	local c=10X98765432
+	printf '%s%s\n' "$b" "${c:s%11:1}"
+}
+
+@test "a dependant child whose 18th birthday is today cannot be added; one whose 18th birthday is tomorrow can" {
+	insured='{"doc_type":"201","doc_no":"'$(ric 11010519600101001)'","name":"已故职工"}'
+	dep() { jq -nc --arg d "$1" --argjson of "$insured" \
+		'{kind:"dependant",doc_type:"201",doc_no:$d,name:"遗属",pension_account:"9",region:"110105",
+		  insurance_type:"enterprise",benefit_start:"2020-01",of:$of,operator:{id:"sp-07",role:"specialist"}}'; }
+	# today is 2026-11-25 (08:00Z is 16:00 in Beijing): born 2008-11-25 is 18 today, born 2008-11-26 tomorrow
+	run taxid-survival enroll <<<"$(dep "$(ric 11010520081125002)")"
+	[ "$(jfield .error.code)" = dependant_not_eligible ]
+	[ "$(jfield .error.reason)" = age_18 ]
+	run taxid-survival enroll <<<"$(dep "$(ric 11010520081126002)")"
+	assert_success
+	[ "$(jfield .ends_on)" = 2026-11-26 ]
+}
+
+@test "death of a pensioner suspended from November: September is the month of death, October was paid, 1 month overpaid" {
+	a=$(ric 11010519500101001)
+	# certified 2025-10-15: valid to 2026-10-15, lapsed 10-16, so payment is suspended from November;
+	# the last month paid is October
+	jq -nc --arg d "$a" '{kind:"retiree", doc_type:"201", doc_no:$d, name:"甲", pension_account:"6222020200112233",
+		region:"110105", insurance_type:"enterprise", benefit_start:"2010-01", last_certified:"2025-10-15"}' |
+		taxid-survival enroll >/dev/null
+	taxid-survival run --as-of 2026-11-25 >/dev/null
+	[ "$(taxid-survival status doc_type=201 doc_no="$a" | jq -c '[.state, .suspended_from]')" = '["suspended","2026-11"]' ]
+	# death on 2026-09-10: September is due (the month of death), October was paid and was not due
+	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-10
+	assert_success
+	[ "$(jq -c '[.state, .overpaid_months]' <<<"$output")" = '["terminated",1]' ]
+}
