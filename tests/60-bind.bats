@@ -231,6 +231,22 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jfield .error.state)" = expired ]
 }
 
+@test "the agency filing cap is 100 by default: the 100th holder is accepted, the 101st is cap_reached" {
+	R=$(sess wang_rep 13800138001)
+	taxid-register fixture --count 101 --password "$PW" | taxid-register import >/dev/null
+	mapfile -t logins < <(sqlite3 "$TAXID_DB" "select login_name from account where id > 4 order by id")
+	[ "${#logins[@]}" -eq 101 ]
+	for l in "${logins[@]:0:100}"; do
+		jq -nc --arg s "$R" --arg t $E2 --arg l "$l" '{session:$s, tin:$t, role:"tax_handler", login_name:$l, permissions:["agency_filing"]}'
+	done | taxid-bind grant >grants.ndjson
+	[ "$(jq -s 'map(select(.ok)) | length' grants.ndjson)" = 100 ]
+	run taxid-bind grant session="$R" tin=$E2 role=tax_handler login_name="${logins[100]}" permissions:='["agency_filing"]'
+	assert_failure 1
+	[ "$(jfield .error.code)" = cap_reached ]
+	[ "$(jfield .error.permission)" = agency_filing ]
+	[ "$(jfield .error.cap)" = 100 ]
+}
+
 @test "caps per enterprise and permission type: 20 by default, 100 for agency filing, both policy" {
 	R=$(sess wang_rep 13800138001)
 	taxid-register fixture --count 21 --password "$PW" | taxid-register import >/dev/null
