@@ -18,7 +18,8 @@ done
 dir=${1:-.}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-export PATH="$bin:$PATH" TAXID_DB="$dir/demo.db" TAXID_NOW=${DEMO_NOW:-2026-11-25T08:00:00Z} LC_ALL=C.UTF-8
+# The demo pins the clock, which only a database created for tests accepts (taxid-db(5)).
+export PATH="$bin:$PATH" TAXID_DB="$dir/demo.db" TAXID_NOW=${DEMO_NOW:-2026-11-25T08:00:00Z} TAXID_TEST_DB=1 LC_ALL=C.UTF-8
 unset TAXID_KEYFILE TAXID_TZ LANG LC_MESSAGES
 rm -f "$TAXID_DB" "$TAXID_DB.key" "$TAXID_DB-wal" "$TAXID_DB-shm"
 keys=$(mktemp -d)
