@@ -157,7 +157,16 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 	if ((c = exec_sql(ctx, "PRAGMA journal_mode = WAL")) || (c = exec_sql(ctx, "PRAGMA foreign_keys = ON")) ||
 	    (c = exec_sql(ctx, "PRAGMA synchronous = NORMAL")) || (c = migrate(ctx)))
 		goto fail;
-	if ((c = taxid_keys_load(ctx, v == 0)) || (c = taxid_dbmode_load(ctx, v == 0)) || (c = taxid_audit_rekey(ctx)))
+	/* A database not yet bound to a key is still being made (an earlier first run may have stopped before
+	 * the key file was written): it gets its mode now, like a new one. */
+	int unbound = v == 0;
+	sqlite3_stmt *q = unbound ? NULL : taxid_sql(ctx, TAXID_SQL_META_GET);
+	if (q) {
+		sqlite3_bind_text(q, 1, "key_check", -1, SQLITE_STATIC);
+		unbound = sqlite3_step(q) != SQLITE_ROW;
+		sqlite3_reset(q);
+	}
+	if ((c = taxid_keys_load(ctx, v == 0)) || (c = taxid_dbmode_load(ctx, unbound)) || (c = taxid_audit_rekey(ctx)))
 		goto fail;
 	return TAXID_OK;
 fail:
