@@ -13,6 +13,12 @@ static const struct taxid_opt outbox_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static const struct taxid_opt audit_opts[] = {
+	{"head", TAXID_OPT_BOOL, NULL, "also print the head (id and hash) to keep outside as an anchor"},
+	{"anchor", TAXID_OPT_STRING, "ID:HASH", "prove the chain still holds that head unchanged"},
+	{NULL, 0, NULL, NULL},
+};
+
 static const struct taxid_action actions[] = {
 	{"identity", taxid_verify_identity, TAXID_ACT_DB_OPTIONAL, "doc_type doc_no [name] [nationality]",
 	 "validate a document number and check the claim against the registry", ids_opts},
@@ -35,8 +41,10 @@ static const struct taxid_action actions[] = {
 	 "check and use up a code", NULL},
 	{"sms outbox", taxid_verify_sms_outbox, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "[limit]",
 	 "print pending messages for the gateway and mark them delivered", outbox_opts},
-	{"audit", taxid_verify_audit, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT, "",
-	 "verify the audit chain; report the first broken row", NULL},
+	{"audit", taxid_verify_audit, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT, "[head] [anchor]",
+	 "verify the audit chain; report the first broken row", audit_opts},
+	{"db", taxid_dbmode_report, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT, "",
+	 "report the database: schema version, mode (normal or test), audit chain", NULL},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -16,6 +16,8 @@ people=${1:-100}
 enterprises=${2:-$((people / 10))}
 case $people$enterprises in *[!0-9]*) echo "usage: ci-fixture.sh [N [M]]" >&2; exit 64 ;; esac
 export TAXID_DB=${TAXID_DB:-./fixture.db}
+# A fixture is a test database: it accepts a pinned clock (TAXID_NOW) for the tests that use it.
+export TAXID_TEST_DB=1
 seed=${FIXTURE_SEED:-1}
 password=${FIXTURE_PASSWORD:-Fixture-pw-1}
 if [ -e "$TAXID_DB" ]; then

@@ -178,6 +178,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	setenv("TAXID_DB", "/nonexistent-taxid-fuzz/taxid.db", 1);
 	setenv("LC_ALL", "C", 1);
 	unsetenv("TAXID_NOW");
+	setenv("TAXID_TEST_DB", "1", 1); /* the harness pins the clock */
 	unsetenv("TAXID_TZ");
 	unsetenv("TAXID_KEYFILE");
 	out_fd = memfd_create("fuzz_records_stdout", 0);

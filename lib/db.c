@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "dbmode.h"
 #include "keys.h"
 #include "record.h"
 #include "sql.h"
@@ -110,6 +111,12 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 		say(ctx, "cannot open", "no such file (it is created by the actions that write)");
 		return TAXID_E_DB_MISSING;
 	}
+	if (is_new && ctx->now_pinned && !taxid_dbmode_env_test()) {
+		/* A database created here with a pinned clock would be a normal one that then refuses the clock. */
+		fprintf(stderr, "%s: not creating '%s' with a pinned clock (--now or TAXID_NOW): set TAXID_TEST_DB=1 to "
+				"create a test database, or leave the clock alone\n", ctx->tool->name, ctx->db_path);
+		return TAXID_E_CLOCK_PINNED;
+	}
 	if (is_new) {
 		/* Create it ourselves so the mode is 0600 whatever the umask. */
 		int fd = open(ctx->db_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -150,7 +157,16 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 	if ((c = exec_sql(ctx, "PRAGMA journal_mode = WAL")) || (c = exec_sql(ctx, "PRAGMA foreign_keys = ON")) ||
 	    (c = exec_sql(ctx, "PRAGMA synchronous = NORMAL")) || (c = migrate(ctx)))
 		goto fail;
-	if ((c = taxid_keys_load(ctx, v == 0)))
+	/* A database not yet bound to a key is still being made (an earlier first run may have stopped before
+	 * the key file was written): it gets its mode now, like a new one. */
+	int unbound = v == 0;
+	sqlite3_stmt *q = unbound ? NULL : taxid_sql(ctx, TAXID_SQL_META_GET);
+	if (q) {
+		sqlite3_bind_text(q, 1, "key_check", -1, SQLITE_STATIC);
+		unbound = sqlite3_step(q) != SQLITE_ROW;
+		sqlite3_reset(q);
+	}
+	if ((c = taxid_keys_load(ctx, v == 0)) || (c = taxid_dbmode_load(ctx, unbound)) || (c = taxid_audit_rekey(ctx)))
 		goto fail;
 	return TAXID_OK;
 fail:
@@ -210,7 +226,8 @@ static void tx_forget(struct taxid_ctx *ctx)
 enum taxid_code taxid_db_begin(struct taxid_ctx *ctx)
 {
 	tx_forget(ctx);
-	return exec_sql(ctx, "BEGIN IMMEDIATE");
+	enum taxid_code c = taxid_dbmode_check_write(ctx);
+	return c ? c : exec_sql(ctx, "BEGIN IMMEDIATE");
 }
 
 enum taxid_code taxid_db_commit(struct taxid_ctx *ctx)

@@ -150,6 +150,7 @@ enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int db_is_new)
 	derive(master, "taxid/v1/secret", k->secret);
 	derive(master, "taxid/v1/pepper", k->pepper);
 	derive(master, "taxid/v1/check", k->check);
+	derive(master, "taxid/v1/audit", k->audit);
 	taxid_wipe(master, sizeof master);
 	ctx->keys = k;
 

@@ -14,6 +14,7 @@ struct taxid_keys {
 	unsigned char secret[32]; /* keyed hashes of codes, tokens and challenges */
 	unsigned char pepper[32]; /* HMAC before argon2 */
 	unsigned char check[32];  /* key check value stored in meta */
+	unsigned char audit[32];  /* HMAC of the audit chain */
 };
 
 /* Load (or, for a new database, create 0600) the key file for ctx; refuse a group/world-writable or mismatched one. */

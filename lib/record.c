@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "crypto.h"
 #include "db.h"
 #include "record.h"
 
@@ -444,34 +445,128 @@ static char *member_name(const char *opt)
 	return m;
 }
 
-static int add_operand(const struct taxid_tool *tool, json_t *req, const char *arg)
+/* Members that carry a secret (SECURITY rule 32). An operand is visible to every user of the host (ps,
+ * /proc/PID/cmdline), so such an operand draws a warning, and KEY=@FILE / KEY=@- read the value instead. */
+static const char *const secret_members[] = {
+	"password", "new_password", "initial_password", "password_hash", "declaration_password",
+	"new_declaration_password", "code", "sms", "session", "token", "login_tx", "change_tx", "reset_tx", "qr",
+	NULL,
+};
+
+int taxid_is_secret_member(const char *key)
+{
+	for (const char *const *m = secret_members; *m; m++)
+		if (strcmp(*m, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* What the operands did that the run must know: secrets seen in argv, and whether @- took standard input. */
+struct operands {
+	char warned[256];
+	int stdin_taken;
+};
+
+#define MAX_SECRET_FILE 4096
+
+/* Read a secret for member key from a file, or from standard input for "-"; one trailing newline is dropped.
+ * Returns a malloc'd string (to be wiped) or NULL after saying why on stderr. */
+static char *read_secret(const struct taxid_tool *tool, const char *key, const char *path)
+{
+	int is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "%s: cannot read %s from '%s': %s\n", tool->name, key, path, strerror(errno));
+		return NULL;
+	}
+	char *buf = calloc(1, MAX_SECRET_FILE + 2);
+	size_t n = buf ? fread(buf, 1, MAX_SECRET_FILE + 1, f) : 0;
+	int bad = !buf || ferror(f) || n > MAX_SECRET_FILE;
+	if (!is_stdin)
+		fclose(f);
+	if (bad) {
+		fprintf(stderr, "%s: cannot read %s from '%s': %s\n", tool->name, key, is_stdin ? "standard input" : path,
+			buf && n > MAX_SECRET_FILE ? "longer than 4096 bytes" : "read error");
+		if (buf)
+			taxid_wipe(buf, MAX_SECRET_FILE + 2);
+		free(buf);
+		return NULL;
+	}
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	if (n && buf[n - 1] == '\r')
+		buf[--n] = 0;
+	return buf;
+}
+
+/* Add one KEY=VALUE or KEY:=JSON operand to req. No message repeats what follows the '=': it may be a secret. */
+static int add_operand(const struct taxid_tool *tool, json_t *req, const char *arg, int pos, struct operands *ops)
 {
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg)
-		return usage_error(tool, "bad operand '%s' (expected KEY=VALUE or KEY:=JSON)", arg);
+		return usage_error(tool, "bad operand %d (expected KEY=VALUE or KEY:=JSON; its text is not repeated here)", pos);
 	int raw = eq > arg && eq[-1] == ':';
 	size_t klen = (size_t)(eq - arg) - (size_t)raw;
 	if (klen == 0)
-		return usage_error(tool, "bad operand '%s'", arg);
+		return usage_error(tool, "bad operand %d (an empty KEY)", pos);
 	char *key = strndup(arg, klen);
+	int secret = taxid_is_secret_member(key);
 	json_t *v;
 	if (raw) {
 		json_error_t je;
 		v = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
 		if (!v) {
+			int rc = usage_error(tool, "operand %d ('%s:=...') is not valid JSON", pos, key);
 			free(key);
-			return usage_error(tool, "operand '%s' is not valid JSON", arg);
+			return rc;
 		}
+	} else if (secret && eq[1] == '@' && eq[2]) {
+		if (strcmp(eq + 2, "-") == 0 && ops->stdin_taken++) {
+			int rc = usage_error(tool, "only one operand may read standard input (%s=@-)", key);
+			free(key);
+			return rc;
+		}
+		char *text = read_secret(tool, key, eq + 2);
+		v = text ? json_string(text) : NULL;
+		if (text) {
+			taxid_wipe(text, strlen(text));
+			free(text);
+		}
+		if (!v) {
+			int rc = text ? usage_error(tool, "%s read from '%s' is not valid UTF-8", key, eq + 2) : TAXID_EXIT_USAGE;
+			free(key);
+			return rc;
+		}
+		secret = 0; /* not in argv */
 	} else {
 		v = json_string(eq + 1);
 		if (!v) {
+			int rc = usage_error(tool, "operand %d ('%s=...') is not valid UTF-8", pos, key);
 			free(key);
-			return usage_error(tool, "operand '%s' is not valid UTF-8", arg);
+			return rc;
 		}
+	}
+	if (secret && strlen(ops->warned) + klen + 3 < sizeof ops->warned) {
+		if (*ops->warned)
+			strcat(ops->warned, ", ");
+		strncat(ops->warned, key, klen);
 	}
 	json_object_set_new(req, key, v);
 	free(key);
 	return 0;
+}
+
+/* One line on stderr when secrets came as operands, unless $TAXID_QUIET_ARGV_SECRETS is 1 (the test suite,
+ * which passes throwaway secrets as operands on purpose). */
+static void warn_argv_secrets(const struct taxid_tool *tool, const struct operands *ops)
+{
+	const char *q = getenv("TAXID_QUIET_ARGV_SECRETS");
+	if (!*ops->warned || (q && strcmp(q, "1") == 0))
+		return;
+	fprintf(stderr,
+		"%s: warning: %s given as an operand can be read by other users of this host (ps, /proc); send it "
+		"in the request on standard input, or as KEY=@FILE or KEY=@-\n",
+		tool->name, ops->warned);
 }
 
 static int set_option(const struct taxid_tool *tool, json_t *req, const struct taxid_opt *o, const char *val)
@@ -889,6 +984,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 
 	json_t *req = json_object();
 	int operands = 0, want_help = 0, from_stdin = 0, rc;
+	struct operands ops = {{0}, 0};
 	const struct taxid_action *act = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -934,7 +1030,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 			while (o && o->name && strcmp(o->name, name) != 0)
 				o++;
 			if (!o || !o->name)
-				return leave(req, usage_error(tool, "unknown option '%s'", a));
+				return leave(req, usage_error(tool, "unknown option '--%s'", name));
 			if (o->type != TAXID_OPT_BOOL)
 				NEED_ARG();
 			if ((rc = set_option(tool, req, o, val)))
@@ -946,15 +1042,15 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		} else if (strcmp(a, "-") == 0) {
 			from_stdin = 1; /* options and operands become defaults for every request read */
 		} else if (a[0] == '-' && a[1]) {
-			return leave(req, usage_error(tool, "unknown option '%s'", a));
+			return leave(req, usage_error(tool, "unknown option '%.*s'", (int)strcspn(a, "="), a));
 		} else if (!act && !operands && json_object_size(req) == 0 && !strchr(a, '=')) {
 			int used = 0;
 			act = find_action(tool, argv, argc, i, &used);
 			if (!act)
 				return leave(req, is_group(tool, a) ? usage_error(tool, "'%s' needs a sub-action (see --help)", a)
-						 : usage_error(tool, "unknown action '%s'", a));
+						 : usage_error(tool, "unknown action (argument %d, not repeated here)", i));
 			i += used - 1;
-		} else if ((rc = add_operand(tool, req, a))) {
+		} else if ((rc = add_operand(tool, req, a, i, &ops))) {
 			return leave(req, rc);
 		} else {
 			operands++;
@@ -966,6 +1062,9 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		usage(tool, act, stdout);
 		return leave(req, 0);
 	}
+	if (ops.stdin_taken && from_stdin)
+		return leave(req, usage_error(tool, "standard input cannot carry both requests ('-') and a secret (KEY=@-)"));
+	warn_argv_secrets(tool, &ops);
 	if (!act)
 		act = tool->actions;
 	ctx->action = act;

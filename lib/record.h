@@ -63,6 +63,7 @@ struct taxid_ctx {
 	struct taxid_keys *keys;     /* loaded with the database */
 	int64_t now;                 /* seconds since the epoch, UTC (from --now / TAXID_NOW or the clock) */
 	int now_pinned;              /* 1 when --now or TAXID_NOW set it */
+	int test_db;                 /* the database was created for tests: writes may take a pinned clock (lib/dbmode.c) */
 	int tz_offset;               /* seconds east of UTC for calendar dates */
 	int reveal;                  /* --reveal: print personal data unmasked (audited) */
 	int progress;                /* print progress on stderr */
@@ -100,6 +101,9 @@ void taxid_keep_changes(struct taxid_ctx *ctx);
 enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row);
 /* Report progress of a long action (records done); prints on stderr at most twice a second when enabled. */
 void taxid_progress(struct taxid_ctx *ctx, long done);
+
+/* 1 when a request member carries a secret (password, code, session token...): one table for the argv warning. */
+int taxid_is_secret_member(const char *key);
 
 /* Request field helpers: a required/optional string member, checked for type and UTF-8 and length.
  * On failure they record the refusal on ctx and return NULL with *err set. */

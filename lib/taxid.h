@@ -22,5 +22,7 @@
 #include "register.h"
 #include "fixture.h"
 #include "bind.h"
+#include "dbmode.h"
+#include "config.h"
 
 #endif

@@ -454,5 +454,5 @@ enum taxid_code taxid_verify_sms_outbox(struct taxid_ctx *ctx, json_t *req, json
 
 enum taxid_code taxid_verify_audit(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	return taxid_audit_verify(ctx, out);
+	return taxid_audit_verify(ctx, req, out);
 }

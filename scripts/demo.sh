@@ -18,12 +18,21 @@ done
 dir=${1:-.}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-export PATH="$bin:$PATH" TAXID_DB="$dir/demo.db" TAXID_NOW=${DEMO_NOW:-2026-11-25T08:00:00Z} LC_ALL=C.UTF-8
+# The demo pins the clock, which only a database created for tests accepts (taxid-db(5)).
+export PATH="$bin:$PATH" TAXID_DB="$dir/demo.db" TAXID_NOW=${DEMO_NOW:-2026-11-25T08:00:00Z} TAXID_TEST_DB=1 LC_ALL=C.UTF-8
 unset TAXID_KEYFILE TAXID_TZ LANG LC_MESSAGES
 rm -f "$TAXID_DB" "$TAXID_DB.key" "$TAXID_DB-wal" "$TAXID_DB-shm"
 keys=$(mktemp -d)
-trap 'rm -rf "$keys"' EXIT
+trap 'rm -rf "$keys" "$dir/secrets"' EXIT
 cd "$dir"
+# Passwords go to the tools from files (KEY=@FILE), never as operands that ps(1) shows to every user.
+mkdir -m 700 -p secrets
+# secret NAME VALUE: write secrets/NAME (mode 0600) for a KEY=@secrets/NAME operand.
+secret() { (umask 077 && printf '%s\n' "$2" >"secrets/$1"); }
+secret zhang_san 'Secr3t!pass'
+secret wang_wu 'Wang-wu-2026'
+secret declpw Decl2026pw
+secret declpw_wrong Wrong2026pw
 
 n=0
 step() {
@@ -119,7 +128,7 @@ ch=$(field .challenge)
 k=$(sms_code 13800138000)
 note "the gateway drained the outbox (taxid-verify sms outbox) and delivered the code $k to 138****8000"
 show taxid-register register method=code code="$code" doc_type=201 doc_no=$ZS name=张三 login_name=zhang_san \
-	password='Secr3t!pass' phone=13800138000 "sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" 'consent:={"pip":"2024.1"}'
+	password=@secrets/zhang_san phone=13800138000 "sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" 'consent:={"pip":"2024.1"}'
 must .ok
 
 step "王五 registers at home by face comparison (a signed face verdict) and an SMS code"
@@ -127,14 +136,14 @@ show taxid-verify sms send phone=13900139000 purpose=register
 ch=$(field .challenge)
 k=$(sms_code 13900139000)
 show taxid-register register method=face "face:=$(verdict face-svc face $WW)" doc_type=201 doc_no=$WW name=王五 \
-	login_name=wang_wu password='Wang-wu-2026' phone=13900139000 "sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" \
+	login_name=wang_wu password=@secrets/wang_wu phone=13900139000 "sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" \
 	'consent:={"pip":"2024.1","face":"2023.2"}'
 must .ok
 show taxid-register show login_name=wang_wu
 must .ok
 
 step "张三 logs in: password, then the SMS code as second factor, then the session is checked"
-show taxid-login account=zhang_san password='Secr3t!pass'
+show taxid-login account=zhang_san password=@secrets/zhang_san
 must .ok
 tx=$(field .login_tx)
 ch=$(field .sms.challenge)
@@ -147,9 +156,11 @@ if [ -n "$token" ]; then
 fi
 
 step "Someone tries passwords on wang_wu: after the first failure each attempt needs a captcha; five lock it"
-show taxid-login --now "$(at 1)" account=wang_wu password=guess-1 || true
+secret guess guess-1
+show taxid-login --now "$(at 1)" account=wang_wu password=@secrets/guess || true
 for i in 2 3 4 5; do
-	show taxid-login --now "$(at "$i")" account=wang_wu password="guess-$i" \
+	secret guess "guess-$i"
+	show taxid-login --now "$(at "$i")" account=wang_wu password=@secrets/guess \
 		"captcha:=$(verdict captcha-svc captcha wang_wu pass "$(at "$i")")" || true
 done
 must '.error.code == "locked"'
@@ -161,7 +172,7 @@ step "An operator unlocks wang_wu, and 王五 logs in again"
 show taxid-lockout --now "$(at 7)" clear account=wang_wu reason="owner called the hotline" operator=op-07
 must .ok
 show taxid-lockout --now "$(at 7)" history account=wang_wu
-show taxid-login --now "$(at 8)" account=wang_wu password='Wang-wu-2026' \
+show taxid-login --now "$(at 8)" account=wang_wu password=@secrets/wang_wu \
 	"captcha:=$(verdict captcha-svc captcha wang_wu pass "$(at 8)")" || true
 must .ok
 tx=$(field .login_tx)
@@ -222,20 +233,20 @@ show taxid-bind --now "$(at 10)" enter session="$wang_token" tin=$tin
 must '.ok and .via == "authorisation"'
 
 step "张三 sets the enterprise's declaration password (an SMS code to his bound phone confirms it)"
-show taxid-bind --now "$(at 10)" declpw set session="$token" tin=$tin declaration_password=Decl2026pw
+show taxid-bind --now "$(at 10)" declpw set session="$token" tin=$tin declaration_password=@secrets/declpw
 must '.next == "sms"'
 ch=$(field .sms.challenge)
 k=$(sms_code 13800138000)
-show taxid-bind --now "$(at 10)" declpw set session="$token" tin=$tin declaration_password=Decl2026pw \
+show taxid-bind --now "$(at 10)" declpw set session="$token" tin=$tin declaration_password=@secrets/declpw \
 	"sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}"
 must .ok
 
 step "张三 revokes 王五's authorisation; 王五 now needs the declaration password (a wrong one is counted)"
 show taxid-bind --now "$(at 11)" revoke session="$token" relation="$relation"
 must .ok
-show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Wrong2026pw || true
+show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=@secrets/declpw_wrong || true
 must '.error.code == "declaration_password_wrong"'
-show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Decl2026pw
+show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=@secrets/declpw
 must '.ok and .via == "declaration_password"'
 show taxid-bind --now "$(at 11)" list tin=$tin operator=op-07
 

@@ -1,0 +1,95 @@
+/* Normal and test databases. The mode is chosen when the file is created and kept in meta; a test mark is
+ * sealed with a keyed hash, so that someone who can write the file but has no key cannot turn a normal
+ * database into one that takes a pinned clock. No tool changes the mode afterwards. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "db.h"
+#include "dbmode.h"
+#include "keys.h"
+#include "record.h"
+
+int taxid_dbmode_env_test(void)
+{
+	const char *e = getenv(TAXID_TEST_DB_ENV);
+	return e && strcmp(e, "1") == 0;
+}
+
+static char *mode_seal(const struct taxid_ctx *ctx)
+{
+	unsigned char mac[32];
+	taxid_secret_hash(ctx->keys, "db_mode", "test", 4, mac);
+	return taxid_hex_encode(mac, sizeof mac);
+}
+
+static enum taxid_code meta_put(struct taxid_ctx *ctx, const char *key, const char *value)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_PUT);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+	return taxid_db_exec(ctx, st);
+}
+
+/* A meta value (malloc'd) or NULL when absent. */
+static char *meta_get(struct taxid_ctx *ctx, const char *key)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
+	char *v = NULL;
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return v;
+}
+
+enum taxid_code taxid_dbmode_load(struct taxid_ctx *ctx, int db_is_new)
+{
+	enum taxid_code c = TAXID_OK;
+	char *seal = mode_seal(ctx);
+	if (!seal)
+		return TAXID_E_INTERNAL;
+	char *mode = meta_get(ctx, "db_mode");
+	if (!mode && db_is_new) {
+		int test = taxid_dbmode_env_test();
+		if (!(c = meta_put(ctx, "db_mode", test ? "test" : "normal")) && test)
+			c = meta_put(ctx, "db_mode_seal", seal);
+		mode = strdup(test ? "test" : "normal");
+	}
+	char *stored = meta_get(ctx, "db_mode_seal");
+	ctx->test_db = mode && strcmp(mode, "test") == 0 && stored && strlen(stored) == strlen(seal) &&
+		       taxid_ct_equal(stored, seal, strlen(seal));
+	free(stored);
+	free(mode);
+	free(seal);
+	return c;
+}
+
+enum taxid_code taxid_dbmode_check_write(struct taxid_ctx *ctx)
+{
+	static int told;
+	if (!ctx->now_pinned || ctx->test_db)
+		return TAXID_OK;
+	if (!told++)
+		fprintf(stderr,
+			"%s: the clock is pinned (--now or TAXID_NOW) but '%s' is a normal database: only a database "
+			"created for tests (TAXID_TEST_DB=1 when it is first created) accepts a pinned clock on an "
+			"action that writes\n",
+			ctx->tool->name, ctx->db_path);
+	return TAXID_E_CLOCK_PINNED;
+}
+
+enum taxid_code taxid_dbmode_report(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	char *chain = meta_get(ctx, "audit_chain");
+	json_object_set_new(out, "schema", json_integer(taxid_db_schema_version()));
+	json_object_set_new(out, "mode", json_string(ctx->test_db ? "test" : "normal"));
+	json_object_set_new(out, "audit_chain", chain ? json_string(chain) : json_null());
+	free(chain);
+	return TAXID_OK;
+}
