@@ -22,5 +22,6 @@
 #include "register.h"
 #include "fixture.h"
 #include "bind.h"
+#include "operator.h"
 
 #endif
