@@ -39,7 +39,7 @@ awk -v n="$seeds" 'BEGIN {
 		printf "{\"kind\":\"retiree\",\"doc_type\":\"201\",\"doc_no\":\"%s%s\",\"name\":\"测试%d\",\"pension_account\":\"62220%06d\",", body, substr(cc, s % 11 + 1, 1), i, i
 		printf "\"region\":\"110105\",\"insurance_type\":\"enterprise\",\"benefit_start\":\"2010-01\",\"last_certified\":\"2026-01-01\"}\n"
 	}
-}' | TAXID_DB=$tmp/base.db "$taxid" --no-progress enroll >enrolled.ndjson
+}' | TAXID_DB=$tmp/base.db "$taxid" --no-progress enroll - 'operator:={"id":"bench","role":"officer"}' >enrolled.ndjson
 [ "$(grep -c '"ok":true' enrolled.ndjson)" -eq "$seeds" ] || { echo "bench: enrolment failed" >&2; exit 70; }
 
 sqlite3 base.db >/dev/null <<SQL

@@ -7,7 +7,7 @@ static const struct taxid_opt clear_opts[] = {
 	{"all", TAXID_OPT_BOOL, NULL, "unlock everyone locked now (needs --confirm)"},
 	{"confirm", TAXID_OPT_INT, "N", "the number of locks the operator expects to clear"},
 	{"reason", TAXID_OPT_STRING, "TEXT", "why (required, audited)"},
-	{"operator", TAXID_OPT_STRING, "ID", "who is unlocking"},
+	{"operator", TAXID_OPT_STRING, "ID", "who is unlocking (required, audited)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -21,12 +21,12 @@ static const struct taxid_action actions[] = {
 	 "failures, lock and captcha state of an account (login name, phone or ID number) per scope", NULL},
 	{"list", taxid_lockctl_list, R | ONE | ROWS, "", "everyone locked now, one line each", NULL},
 	{"history", taxid_lockctl_history, R | ROWS, "account", "failures, locks and unlocks of an account", NULL},
-	{"clear", taxid_lockctl_clear, W, "account [scope] reason [operator] | all confirm reason",
+	{"clear", taxid_lockctl_clear, W, "account [scope] reason operator | all confirm reason operator",
 	 "operator unlock (idempotent; bulk only with a confirmation count)", clear_opts},
 	{"policy show", taxid_lockctl_policy_show, W | ONE | ROWS, "", "the lock policy, one line per scope", NULL},
 	{"policy set", taxid_lockctl_policy_set, W,
-	 "scope threshold [window] [window_seconds] [duration] [duration_seconds]", "change one scope's rule", NULL},
-	{"policy profile", taxid_lockctl_policy_profile, W | ONE, "name", "apply the national or municipal profile",
+	 "scope threshold [window] [window_seconds] [duration] [duration_seconds] operator", "change one scope's rule", NULL},
+	{"policy profile", taxid_lockctl_policy_profile, W | ONE, "name operator", "apply the national or municipal profile",
 	 profile_opts},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };

@@ -9,7 +9,8 @@
 #   SURVIVAL_MAIL_TO   the recipient; the CSV is mailed with mail(1) when this is set and mail is installed
 #   SURVIVAL_OUTBOX    where the CSV (and the mail, when it cannot be sent) is kept; default ./outbox
 #   SURVIVAL_REGION    only this 6-digit region (default all)
-#   SURVIVAL_REVEAL    1: unmasked document numbers and names in the CSV (each reveal is audited)
+#   SURVIVAL_REVEAL    1: unmasked document numbers and names in the CSV (each reveal is audited under
+#                      $TAXID_OPERATOR, which must then name the operator who asked for it)
 # Prints one JSON summary line. Exit status: 0 done, 1 the run refused something, else the tools' status.
 set -euo pipefail
 
@@ -17,7 +18,10 @@ as_of=${1:-$(TZ=Asia/Shanghai date -d "${TAXID_NOW:-now}" +%F)}
 outbox=${SURVIVAL_OUTBOX:-./outbox}
 region=${SURVIVAL_REGION:-}
 reveal=()
-if [ "${SURVIVAL_REVEAL:-0}" = 1 ]; then reveal=(--reveal); fi
+if [ "${SURVIVAL_REVEAL:-0}" = 1 ]; then
+	[ -n "${TAXID_OPERATOR:-}" ] || { echo "survival-annual: SURVIVAL_REVEAL=1 needs TAXID_OPERATOR (who reveals)" >&2; exit 64; }
+	reveal=(--reveal)
+fi
 filter=()
 if [ -n "$region" ]; then filter=(--region "$region"); fi
 mkdir -p "$outbox"

@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "lockout.h"
 #include "person.h"
+#include "operator.h"
 #include "record.h"
 #include "register.h"
 #include "verify.h"
@@ -778,6 +779,11 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 					   "name", ctx->reveal ? name : masked);
 		free(name);
 		free(masked);
+		if (ctx->reveal) {
+			char who[32];
+			snprintf(who, sizeof who, "person:%lld", (long long)sqlite3_column_int64(st, 11));
+			taxid_reveal_subject(ctx, who);
+		}
 		json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s?,s:s,s:s,s:o,s:o}", "relation", (json_int_t)rid, "tin",
 					sqlite3_column_text(st, 1), "enterprise", sqlite3_column_text(st, 2), "role",
 					sqlite3_column_text(st, 3), "permissions",
@@ -1069,6 +1075,7 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 	json_object_set_new(out, "tin", json_string(e.tin));
 	json_object_set_new(out, "person", json_pack("{s:I,s:s}", "id", (json_int_t)t.person_id, "login_name", t.login_name));
 	json_object_set_new(out, "phone", json_string(ctx->reveal ? ph.normalized : masked));
+	taxid_reveal_subject(ctx, masked);
 	/* A phone bound to another account is refused before any code goes to it. */
 	unsigned char idx[32];
 	taxid_pii_index(ctx->keys, "phone", ph.normalized, idx);

@@ -14,6 +14,7 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "crypto.h"
 
@@ -626,5 +627,24 @@ int taxid_ed25519_check_key(const char *pem)
 	if (key == NULL)
 		return -1;
 	EVP_PKEY_free(key);
+	return 0;
+}
+
+int taxid_ed25519_fingerprint(const char *pem, unsigned char out[TAXID_SHA256_LEN])
+{
+	EVP_PKEY *key = ed25519_load(pem);
+	unsigned char *der = NULL;
+	int n;
+
+	if (key == NULL)
+		return -1;
+	n = i2d_PUBKEY(key, &der);
+	EVP_PKEY_free(key);
+	if (n <= 0) {
+		ERR_clear_error();
+		return -1;
+	}
+	taxid_sha256(der, (size_t)n, out);
+	OPENSSL_free(der);
 	return 0;
 }

@@ -61,5 +61,8 @@ void taxid_argon2_dummy(const char *password, size_t pwlen, const struct taxid_a
 int taxid_ed25519_verify(const char *pem, const void *msg, size_t msglen, const unsigned char *sig, size_t siglen);
 /* 0 when pem holds an Ed25519 public key (SubjectPublicKeyInfo PEM). */
 int taxid_ed25519_check_key(const char *pem);
+/* The key's fingerprint: SHA-256 of its DER SubjectPublicKeyInfo (as `openssl pkey -pubin -outform DER |
+ * sha256sum`). 0 on success, -1 on a bad key. */
+int taxid_ed25519_fingerprint(const char *pem, unsigned char out[TAXID_SHA256_LEN]);
 
 #endif

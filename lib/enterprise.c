@@ -12,6 +12,7 @@
 #include "ids.h"
 #include "keys.h"
 #include "person.h"
+#include "operator.h"
 #include "record.h"
 #include "register.h"
 #include "verify.h"
@@ -347,12 +348,7 @@ static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, s
 
 static const char *read_operator(struct taxid_ctx *ctx, json_t *req, enum taxid_code *c)
 {
-	const char *op = taxid_req_str(ctx, req, "operator", 1, c);
-	if (op && strlen(op) > 64) {
-		*c = taxid_fail(ctx, TAXID_E_BAD_VALUE, "operator");
-		return NULL;
-	}
-	return op;
+	return taxid_operator(ctx, req, c);
 }
 
 enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], long long *person_id,
@@ -675,6 +671,7 @@ static json_t *holder_json(struct taxid_ctx *ctx, sqlite3_stmt *st, int col)
 	if (mno && mname) {
 		taxid_mask_doc(no, mno);
 		taxid_mask_name(name, mname);
+		taxid_reveal_subject(ctx, mno);
 		o = json_pack("{s:s,s:i,s:s,s:s}", "doc_type", taxid_ids_doc_name((enum taxid_doc_type)type) ? taxid_ids_doc_name((enum taxid_doc_type)type) : "other",
 			      "doc_type_code", type, "doc_no", ctx->reveal ? no : mno, "name", ctx->reveal ? name : mname);
 	}

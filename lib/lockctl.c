@@ -9,6 +9,7 @@
 #include "db.h"
 #include "lockctl.h"
 #include "lockout.h"
+#include "operator.h"
 #include "record.h"
 
 static const char *const base_scopes[] = {"password", "declaration", "sms", "face", NULL};
@@ -93,8 +94,9 @@ enum taxid_code taxid_lockctl_policy_parse(struct taxid_ctx *ctx, json_t *req, j
 enum taxid_code taxid_lockctl_policy_set(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	json_t *row;
-	enum taxid_code c = taxid_lockctl_policy_parse(ctx, req, &row);
-	if (c)
+	enum taxid_code c = TAXID_OK;
+	const char *op = taxid_operator(ctx, req, &c);
+	if (c || (c = taxid_lockctl_policy_parse(ctx, req, &row)))
 		return c;
 	const char *scope = json_string_value(json_object_get(row, "scope"));
 	if ((c = put_policy(ctx, scope, json_integer_value(json_object_get(row, "threshold")),
@@ -103,7 +105,7 @@ enum taxid_code taxid_lockctl_policy_set(struct taxid_ctx *ctx, json_t *req, jso
 			    json_string_value(json_object_get(row, "duration")),
 			    json_integer_value(json_object_get(row, "duration_seconds")))))
 		goto out;
-	c = taxid_audit(ctx, "lock_policy", scope, NULL, row);
+	c = taxid_audit(ctx, "lock_policy", scope, op, row);
 	json_object_update(out, row);
 out:
 	json_decref(row);
@@ -115,7 +117,8 @@ out:
 enum taxid_code taxid_lockctl_policy_profile(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
-	const char *name = taxid_req_str(ctx, req, "name", 1, &c);
+	const char *op = taxid_operator(ctx, req, &c);
+	const char *name = c ? NULL : taxid_req_str(ctx, req, "name", 1, &c);
 	if (c)
 		return c;
 	int national = strcmp(name, "national") == 0;
@@ -125,7 +128,7 @@ enum taxid_code taxid_lockctl_policy_profile(struct taxid_ctx *ctx, json_t *req,
 		c = national ? put_policy(ctx, base_scopes[i], 5, "none", 0, "seconds", 7200)
 			     : put_policy(ctx, base_scopes[i], 5, "day", 0, "midnight", 0);
 	if (!c)
-		c = taxid_audit(ctx, "lock_profile", name, NULL, NULL);
+		c = taxid_audit(ctx, "lock_profile", name, op, NULL);
 	json_object_set_new(out, "profile", json_string(name));
 	return c;
 }
@@ -263,8 +266,8 @@ enum taxid_code taxid_lockctl_history(struct taxid_ctx *ctx, json_t *req, json_t
 enum taxid_code taxid_lockctl_clear(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
-	const char *reason = taxid_req_str(ctx, req, "reason", 1, &c);
-	const char *operator = c ? NULL : taxid_req_str(ctx, req, "operator", 0, &c);
+	const char *operator = taxid_operator(ctx, req, &c);
+	const char *reason = c ? NULL : taxid_req_str(ctx, req, "reason", 1, &c);
 	const char *scope = c ? NULL : taxid_req_str(ctx, req, "scope", 0, &c);
 	int all = c ? 0 : taxid_req_bool(ctx, req, "all", 0, &c);
 	if (c)

@@ -16,6 +16,7 @@
 #include "lockout.h"
 #include "login.h"
 #include "person.h"
+#include "operator.h"
 #include "record.h"
 #include "verdict.h"
 #include "verify.h"
@@ -653,7 +654,7 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 {
 	enum taxid_code c = TAXID_OK;
 	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
-	const char *operator = c ? NULL : taxid_req_str(ctx, req, "operator", 1, &c);
+	const char *operator = c ? NULL : taxid_operator(ctx, req, &c);
 	if (c)
 		return c;
 	struct taxid_account a;

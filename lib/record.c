@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
+#include "operator.h"
 #include "record.h"
 
 #define MAX_REQUEST (1 << 20) /* a request larger than 1 MiB is refused, not buffered */
@@ -810,11 +811,17 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		}
 	}
 	int began = writes && !c;
+	/* --reveal is an operator's action: it names who reveals before anything is shown (SECURITY rule 31) */
+	const char *revealer = NULL;
+	json_decref(ctx->reveal_subjects);
+	ctx->reveal_subjects = NULL;
+	ctx->reveal_more = 0;
+	if (!c && ctx->reveal && ctx->db)
+		revealer = taxid_reveal_operator(ctx, req, &c);
 	if (!c)
 		c = a->fn(ctx, req, out);
 	if (!c && ctx->reveal && ctx->db && began)
-		c = taxid_audit_new(ctx, "reveal", NULL, NULL,
-				json_pack("{s:s,s:I}", "action", a->name, "line", (json_int_t)line));
+		c = taxid_reveal_audit(ctx, revealer, a->name, line);
 	if (began) {
 		int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
 		if (batch) {
@@ -1120,6 +1127,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	memset(&pending, 0, sizeof pending);
 	memset(&now_line, 0, sizeof now_line);
 	json_decref(ctx->err_detail);
+	json_decref(ctx->reveal_subjects);
+	ctx->reveal_subjects = NULL;
 	taxid_db_close(ctx);
 	return worst;
 }

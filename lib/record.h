@@ -85,6 +85,9 @@ struct taxid_ctx {
 		unsigned char hash[32];
 	} audit_head, audit_head_sp;
 	json_t *settings;            /* settings read in the open transaction (lib/db.c), NULL outside */
+	/* --reveal (issue 11): the subjects shown in clear by the current request (lib/operator.c) */
+	json_t *reveal_subjects;
+	long reveal_more;
 };
 
 /* Run a tool: parse argv (common options, action, action options, KEY=VALUE operands), open what the

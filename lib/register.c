@@ -15,6 +15,7 @@
 #include "db.h"
 #include "keys.h"
 #include "person.h"
+#include "operator.h"
 #include "record.h"
 #include "register.h"
 #include "verdict.h"
@@ -225,6 +226,7 @@ static void put_doc(struct taxid_ctx *ctx, json_t *out, const struct claim *cl)
 {
 	json_object_set_new(out, "doc_type", json_string(taxid_ids_doc_name(cl->type)));
 	json_object_set_new(out, "doc_no", json_string(ctx->reveal ? cl->info.normalized : cl->masked));
+	taxid_reveal_subject(ctx, cl->masked);
 }
 
 static enum taxid_code find(struct taxid_ctx *ctx, enum taxid_doc_type t, const char *normalized,
@@ -429,7 +431,7 @@ enum taxid_code taxid_register_code(struct taxid_ctx *ctx, json_t *req, json_t *
 	struct taxid_person p = {0};
 	enum taxid_code c = TAXID_OK;
 	char code[TAXID_REGCODE_LEN + 1] = "";
-	const char *op = taxid_req_str(ctx, req, "operator", 1, &c);
+	const char *op = taxid_operator(ctx, req, &c);
 	const char *hall = c ? NULL : taxid_req_str(ctx, req, "hall", 0, &c);
 	memset(&cl, 0, sizeof cl);
 	if (c || (c = claim_read(ctx, req, CLAIM_NEW, &cl)))
@@ -567,7 +569,7 @@ enum taxid_code taxid_register_collect(struct taxid_ctx *ctx, json_t *req, json_
 	enum taxid_code c = TAXID_OK;
 	char expires_on[11], now_date[11], photo[PHOTO_REF_LEN] = "", subj[32];
 	int has_paired = 0, found = 0, found_paired = 0, created = 0;
-	const char *op = taxid_req_str(ctx, req, "operator", 1, &c);
+	const char *op = taxid_operator(ctx, req, &c);
 	const char *hall = c ? NULL : taxid_req_str(ctx, req, "hall", 0, &c);
 	memset(&cl, 0, sizeof cl);
 	memset(&pc, 0, sizeof pc);
@@ -623,6 +625,8 @@ enum taxid_code taxid_register_collect(struct taxid_ctx *ctx, json_t *req, json_
 	json_object_set_new(out, "created", json_boolean(created));
 	json_object_set_new(out, "level", json_integer(5));
 	put_doc(ctx, out, &cl);
+	if (has_paired)
+		taxid_reveal_subject(ctx, pc.masked);
 	if (has_paired)
 		json_object_set_new(out, "paired",
 				    json_pack("{s:s,s:s}", "doc_type", taxid_ids_doc_name(pc.type), "doc_no",
@@ -820,6 +824,7 @@ enum taxid_code taxid_register_account(struct taxid_ctx *ctx, json_t *req, json_
 	json_object_set_new(out, "method", json_string(method));
 	put_doc(ctx, out, &cl);
 	json_object_set_new(out, "phone", json_string(ctx->reveal ? ph.normalized : masked_phone));
+	taxid_reveal_subject(ctx, masked_phone);
 out:
 	if (hash) {
 		taxid_wipe(hash, strlen(hash));
@@ -979,8 +984,10 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 		json_object_set_new(out, "person", json_integer(p.id));
 		json_object_set_new(out, "login_name", json_string(a.login_name));
 		json_object_set_new(out, "changed", json_incref(changed));
-		if (ph.normalized[0])
+		if (ph.normalized[0]) {
 			json_object_set_new(out, "phone", json_string(ctx->reveal ? ph.normalized : masked_phone));
+			taxid_reveal_subject(ctx, masked_phone);
+		}
 		if (region)
 			json_object_set_new(out, "region", json_string(region));
 		json_object_set_new(out, "level", json_integer(p.level > 4 ? p.level : 4));
@@ -1205,6 +1212,7 @@ static json_t *person_docs(struct taxid_ctx *ctx, long long pid, const char *now
 		}
 		char masked[64];
 		taxid_mask_doc(no, masked);
+		taxid_reveal_subject(ctx, masked);
 		json_t *d = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "doc_type",
 				      taxid_ids_doc_name((enum taxid_doc_type)t), "doc_no", ctx->reveal ? no : masked);
 		free(no);
@@ -1280,6 +1288,7 @@ static enum taxid_code show_person(struct taxid_ctx *ctx, long long pid, json_t 
 		char mp[32];
 		taxid_mask_phone(a.phone, mp);
 		json_object_set_new(acc, "phone", json_string(ctx->reveal ? a.phone : mp));
+		taxid_reveal_subject(ctx, mp);
 	}
 	json_object_set_new(acc, "must_change", json_boolean(a.must_change));
 	if (a.initial_expires_at) {
@@ -1355,7 +1364,7 @@ enum taxid_code taxid_register_mark(struct taxid_ctx *ctx, json_t *req, json_t *
 	struct taxid_person p = {0};
 	enum taxid_code c = TAXID_OK;
 	int found = 0, sessions = 0;
-	const char *op = taxid_req_str(ctx, req, "operator", 1, &c);
+	const char *op = taxid_operator(ctx, req, &c);
 	const char *state = c ? NULL : taxid_req_str(ctx, req, "state", 0, &c);
 	const char *reason = c ? NULL : taxid_req_str(ctx, req, "reason", 1, &c);
 	memset(&cl, 0, sizeof cl);

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "keys.h"
 #include "person.h"
+#include "operator.h"
 #include "record.h"
 #include "survival.h"
 #include "verdict.h"
@@ -506,14 +507,15 @@ static enum taxid_code audit_pensioner(struct taxid_ctx *ctx, const char *action
 	return c;
 }
 
-static json_t *doc_json(const struct taxid_ctx *ctx, const char *normalized)
+static json_t *doc_json(struct taxid_ctx *ctx, const char *normalized)
 {
-	if (ctx->reveal)
+	char masked[64] = "********";
+	if (strlen(normalized) < sizeof masked)
+		taxid_mask_doc(normalized, masked);
+	if (ctx->reveal) {
+		taxid_reveal_subject(ctx, masked);
 		return json_string(normalized);
-	char masked[64];
-	if (strlen(normalized) >= sizeof masked)
-		return json_string("********");
-	taxid_mask_doc(normalized, masked);
+	}
 	return json_string(masked);
 }
 
@@ -609,6 +611,15 @@ static enum taxid_code operator_get(struct taxid_ctx *ctx, json_t *req, const ch
 	if (need_role && strcmp(op->role, need_role) != 0)
 		return taxid_fail_detail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator", json_pack("{s:s}", "role", need_role));
 	return TAXID_OK;
+}
+
+/* An operator action (SECURITY rule 31): the operator is required, with need_role when given, else any role. */
+static enum taxid_code operator_need(struct taxid_ctx *ctx, json_t *req, const char *need_role, struct operator *op)
+{
+	enum taxid_code c = operator_get(ctx, req, need_role, op);
+	if (!c && !op->id)
+		c = taxid_fail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator");
+	return c;
 }
 
 /* A calendar day member: "YYYY-MM-DD", or an RFC 3339 instant taken in the operator's zone. */
@@ -1085,7 +1096,7 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 	if ((c = policies_load(ctx)) || (c = req_word(ctx, req, "kind", kinds, NULL, &kind)))
 		return c;
 	int dependant = strcmp(kind, "dependant") == 0;
-	if ((c = operator_get(ctx, req, dependant ? "specialist" : NULL, &op)))
+	if ((c = operator_need(ctx, req, dependant ? "specialist" : NULL, &op)))
 		return c;
 	if ((c = taxid_verify_document(ctx, req, "doc_type", "doc_no", &t, &info)))
 		return c;
@@ -1354,7 +1365,7 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 	enum taxid_code c = TAXID_OK;
 	struct operator op;
 	struct subject s;
-	if ((c = policies_load(ctx)) || (c = operator_get(ctx, req, NULL, &op)))
+	if ((c = policies_load(ctx)) || (c = operator_need(ctx, req, NULL, &op)))
 		return c;
 	const char *ename = taxid_req_str(ctx, req, "event", 1, &c);
 	if (c)
@@ -1493,7 +1504,7 @@ enum taxid_code taxid_survival_duplicate_flag(struct taxid_ctx *ctx, json_t *req
 	enum taxid_code c;
 	struct operator op;
 	struct subject s;
-	if ((c = operator_get(ctx, req, NULL, &op)))
+	if ((c = operator_need(ctx, req, NULL, &op)))
 		return c;
 	if ((c = subject_load(ctx, req, out, 0, TAXID_E_NOT_FOUND, &s)))
 		goto out;
@@ -1532,7 +1543,7 @@ enum taxid_code taxid_survival_duplicate_clear(struct taxid_ctx *ctx, json_t *re
 	enum taxid_code c;
 	struct operator op;
 	struct subject s;
-	if ((c = policies_load(ctx)) || (c = operator_get(ctx, req, NULL, &op)))
+	if ((c = policies_load(ctx)) || (c = operator_need(ctx, req, NULL, &op)))
 		return c;
 	if ((c = subject_load(ctx, req, out, 0, TAXID_E_NOT_FOUND, &s)))
 		goto out;
@@ -1587,7 +1598,7 @@ enum taxid_code taxid_survival_card(struct taxid_ctx *ctx, json_t *req, json_t *
 	struct operator op;
 	struct subject s;
 	const char *state;
-	if ((c = operator_get(ctx, req, NULL, &op)) || (c = req_word(ctx, req, "state", card_states, NULL, &state)))
+	if ((c = operator_need(ctx, req, NULL, &op)) || (c = req_word(ctx, req, "state", card_states, NULL, &state)))
 		return c;
 	if (!(c = subject_load(ctx, req, out, 0, TAXID_E_NOT_FOUND, &s))) {
 		json_t *d = json_pack("{s:s,s:s}", "from", s.p.card, "to", state);
@@ -1607,7 +1618,7 @@ enum taxid_code taxid_survival_photo(struct taxid_ctx *ctx, json_t *req, json_t 
 	enum taxid_code c;
 	struct operator op;
 	struct subject s;
-	if ((c = operator_get(ctx, req, NULL, &op)))
+	if ((c = operator_need(ctx, req, NULL, &op)))
 		return c;
 	int present = taxid_req_bool(ctx, req, "present", 1, &c);
 	const char *source = c ? NULL : taxid_req_str(ctx, req, "source", 0, &c);
@@ -1841,7 +1852,7 @@ enum taxid_code taxid_survival_policy_set(struct taxid_ctx *ctx, json_t *req, js
 	struct policy p;
 	int recompute = 1;
 	const char *region = taxid_req_str(ctx, req, "region", 1, &c);
-	if (c || (c = operator_get(ctx, req, NULL, &op)) || (c = policy_parse(ctx, req, region, &p, &recompute)))
+	if (c || (c = operator_need(ctx, req, NULL, &op)) || (c = policy_parse(ctx, req, region, &p, &recompute)))
 		return c;
 	char at[TAXID_TIME_LEN], dlbuf[8];
 	taxid_time_format(ctx->now, at);
@@ -2045,7 +2056,7 @@ static enum taxid_code req_region(struct taxid_ctx *ctx, json_t *req, const char
 }
 
 /* Person columns of a row (doc type, encrypted number, encrypted name) into a row object. */
-static void row_person(const struct taxid_ctx *ctx, sqlite3_stmt *st, int col, json_t *row)
+static void row_person(struct taxid_ctx *ctx, sqlite3_stmt *st, int col, json_t *row)
 {
 	int t = sqlite3_column_int(st, col);
 	char *no = open_doc(ctx, t, sqlite3_column_blob(st, col + 1), sqlite3_column_bytes(st, col + 1));
@@ -2246,8 +2257,10 @@ static enum taxid_code notices_emit(struct taxid_ctx *ctx, const char *run)
 		char *name = taxid_pii_open(ctx->keys, "person.name", sqlite3_column_blob(st, 7),
 					    (size_t)sqlite3_column_bytes(st, 7));
 		char *shown = name && !ctx->reveal ? name_mask(name) : NULL, masked[64] = "********";
-		if (no && !ctx->reveal && strlen(no) < sizeof masked)
+		if (no && strlen(no) < sizeof masked)
 			taxid_mask_doc(no, masked);
+		if (no)
+			taxid_reveal_subject(ctx, masked);
 		fputs("{\"ok\":true,", f);
 		if (blen > 2 && body[0] == '{')
 			fprintf(f, "%.*s,", blen - 2, body + 1);

@@ -24,5 +24,6 @@
 #include "bind.h"
 #include "dbmode.h"
 #include "config.h"
+#include "operator.h"
 
 #endif

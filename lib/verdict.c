@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
+#include "operator.h"
 #include "record.h"
 #include "verdict.h"
 
@@ -250,11 +251,45 @@ static const char *pem_member(struct taxid_ctx *ctx, json_t *req, const char *ke
 	return (const char *)s;
 }
 
+/* The fingerprint of a PEM key as lowercase hex (65 bytes with the NUL); -1 on a bad key. */
+static int fingerprint_hex(const char *pem, char hex[2 * TAXID_SHA256_LEN + 1])
+{
+	unsigned char fp[TAXID_SHA256_LEN];
+	if (taxid_ed25519_fingerprint(pem, fp))
+		return -1;
+	for (int i = 0; i < TAXID_SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", fp[i]);
+	return 0;
+}
+
+/* The fingerprint of an issuer's stored key into hex; 1 when the issuer exists, 0 when not. */
+static int stored_fingerprint(struct taxid_ctx *ctx, const char *issuer, char hex[2 * TAXID_SHA256_LEN + 1],
+			      enum taxid_code *c)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_GET);
+	if (!st) {
+		*c = TAXID_E_INTERNAL;
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+	if (found && fingerprint_hex((const char *)sqlite3_column_text(st, 1), hex))
+		snprintf(hex, 2 * TAXID_SHA256_LEN + 1, "%s", "unreadable"); /* a stored key that no longer parses */
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		*c = taxid_db_fail(ctx, rc);
+	return found;
+}
+
+/* Trusting an issuer is an operator's act: it names the operator and records the key's fingerprint; an
+ * issuer's key is replaced only when the request says "replace": true (SECURITY rule 31). */
 enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
-	const char *issuer = taxid_req_str(ctx, req, "issuer", 1, &c);
+	const char *op = taxid_operator(ctx, req, &c);
+	const char *issuer = c ? NULL : taxid_req_str(ctx, req, "issuer", 1, &c);
 	const char *pem = issuer ? pem_member(ctx, req, "public_key", &c) : NULL;
+	int replace = c ? 0 : taxid_req_bool(ctx, req, "replace", 0, &c);
 	if (c)
 		return c;
 	json_t *k = json_object_get(req, "kinds");
@@ -268,8 +303,16 @@ enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 						   "survival"));
 	if (strlen(issuer) > 63)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "issuer");
-	if (taxid_ed25519_check_key(pem) != 0)
+	char fp[2 * TAXID_SHA256_LEN + 1], old[2 * TAXID_SHA256_LEN + 1] = "";
+	if (taxid_ed25519_check_key(pem) != 0 || fingerprint_hex(pem, fp))
 		return taxid_fail(ctx, TAXID_E_BAD_PUBLIC_KEY, "public_key");
+	int exists = stored_fingerprint(ctx, issuer, old, &c);
+	if (c)
+		return c;
+	int replacing = exists && strcmp(old, fp) != 0;
+	if (replacing && !replace)
+		return taxid_fail_detail(ctx, TAXID_E_ISSUER_KEY_EXISTS, "public_key",
+					 json_pack("{s:s,s:s}", "fingerprint", old, "offered", fp));
 	char *kj = json_dumps(k, JSON_COMPACT);
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
@@ -285,13 +328,18 @@ enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	c = taxid_db_exec(ctx, st);
 	free(kj);
 	if (!c) {
-		json_t *d = json_pack("{s:O}", "kinds", k);
-		c = taxid_audit(ctx, "trust_add", issuer, NULL, d); /* detail is borrowed */
+		json_t *d = json_pack("{s:O,s:s}", "kinds", k, "fingerprint", fp);
+		if (replacing)
+			json_object_set_new(d, "replaced_fingerprint", json_string(old));
+		c = taxid_audit(ctx, "trust_add", issuer, op, d); /* detail is borrowed */
 		json_decref(d);
 	}
 	if (!c) {
 		json_object_set_new(out, "issuer", json_string(issuer));
 		json_object_set(out, "kinds", k);
+		json_object_set_new(out, "fingerprint", json_string(fp));
+		if (replacing)
+			json_object_set_new(out, "replaced_fingerprint", json_string(old));
 	}
 	return c;
 }
@@ -299,19 +347,22 @@ enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 enum taxid_code taxid_trust_remove(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
-	const char *issuer = taxid_req_str(ctx, req, "issuer", 1, &c);
+	const char *op = taxid_operator(ctx, req, &c);
+	const char *issuer = c ? NULL : taxid_req_str(ctx, req, "issuer", 1, &c);
 	if (c)
 		return c;
+	char fp[2 * TAXID_SHA256_LEN + 1] = "";
+	if (!stored_fingerprint(ctx, issuer, fp, &c))
+		return c ? c : taxid_fail(ctx, TAXID_E_ISSUER_UNKNOWN, "issuer");
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_DELETE);
 	if (!st)
 		return TAXID_E_INTERNAL;
 	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
 	if ((c = taxid_db_exec(ctx, st)))
 		return c;
-	if (sqlite3_changes(ctx->db) == 0)
-		return taxid_fail(ctx, TAXID_E_ISSUER_UNKNOWN, "issuer");
 	json_object_set_new(out, "issuer", json_string(issuer));
-	return taxid_audit(ctx, "trust_remove", issuer, NULL, NULL);
+	json_object_set_new(out, "fingerprint", json_string(fp));
+	return taxid_audit_new(ctx, "trust_remove", issuer, op, json_pack("{s:s}", "fingerprint", fp));
 }
 
 enum taxid_code taxid_trust_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -322,9 +373,12 @@ enum taxid_code taxid_trust_list(struct taxid_ctx *ctx, json_t *req, json_t *out
 	int rc;
 	enum taxid_code c = TAXID_OK;
 	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char fp[2 * TAXID_SHA256_LEN + 1];
 		json_t *row = json_pack("{s:s,s:o,s:s,s:s}", "issuer", sqlite3_column_text(st, 0), "kinds",
 					json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL), "public_key",
 					sqlite3_column_text(st, 2), "added_at", sqlite3_column_text(st, 3));
+		if (row && !fingerprint_hex((const char *)sqlite3_column_text(st, 2), fp))
+			json_object_set_new(row, "fingerprint", json_string(fp));
 		c = taxid_emit(ctx, row);
 	}
 	sqlite3_reset(st);

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "keys.h"
 #include "person.h"
+#include "operator.h"
 #include "record.h"
 #include "verdict.h"
 #include "verify.h"
@@ -88,6 +89,7 @@ void taxid_verify_describe(struct taxid_ctx *ctx, enum taxid_doc_type t, const s
 	json_object_set_new(out, "doc_type", json_string(taxid_ids_doc_name(t)));
 	json_object_set_new(out, "doc_type_code", json_integer((json_int_t)t));
 	json_object_set_new(out, "doc_no", json_string(ctx->reveal ? info->normalized : masked));
+	taxid_reveal_subject(ctx, masked);
 	if (info->birth_date[0]) {
 		int y, m, d;
 		json_object_set_new(out, "birth_date", json_string(info->birth_date));
@@ -177,8 +179,10 @@ static enum taxid_code check_value(struct taxid_ctx *ctx, json_t *req, json_t *o
 	if (c)
 		return c;
 	char masked[sizeof info.normalized];
-	if (mask && !ctx->reveal)
+	if (mask) {
 		mask(info.normalized, masked);
+		taxid_reveal_subject(ctx, masked);
+	}
 	json_object_set_new(out, "value", json_string(mask && !ctx->reveal ? masked : info.normalized));
 	if (info.region[0])
 		json_object_set_new(out, "region", region_json(info.region));
@@ -297,6 +301,7 @@ enum taxid_code taxid_verify_bank(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	taxid_mask_card(cd.normalized, masked);
 	json_object_set_new(out, "factors", json_integer(factors));
 	json_object_set_new(out, "card", json_string(ctx->reveal ? cd.normalized : masked));
+	taxid_reveal_subject(ctx, masked);
 	json_object_set_new(out, "verdict", taxid_verdict_json(&v));
 	json_t *d = json_pack("{s:i,s:s,s:s}", "factors", factors, "result", v.result, "issuer", v.issuer);
 	c = taxid_audit(ctx, "bank_check", masked, NULL, d); /* detail is borrowed */

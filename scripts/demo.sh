@@ -73,7 +73,7 @@ keygen() {
 trust() {
 	local name=$1
 	shift
-	jq -nc --arg i "$name" --rawfile p "$keys/$name.pub" '{issuer:$i, kinds:$ARGS.positional, public_key:$p}' \
+	jq -nc --arg i "$name" --rawfile p "$keys/$name.pub" '{issuer:$i, kinds:$ARGS.positional, public_key:$p, operator:"op-01"}' \
 		--args "$@" | taxid-verify trust add
 }
 
@@ -114,7 +114,7 @@ keygen data-svc
 show trust face-svc face
 show trust captcha-svc captcha
 show trust data-svc survival
-note "(trust NAME KIND: taxid-verify trust add with {issuer, kinds, public_key} made by openssl genpkey -algorithm ed25519)"
+note "(trust NAME KIND: taxid-verify trust add with {issuer, kinds, public_key, operator} made by openssl genpkey -algorithm ed25519)"
 
 step "Hall registration: an operator issues a one-time code to 张三 at the tax hall"
 show taxid-register code doc_type=201 doc_no=$ZS name=张三 operator=op-07 hall=hall-chaoyang
@@ -193,7 +193,7 @@ step "Enrol four pensioners (last certified on different days; 张三 with a ref
 	jq -nc --arg d $SB '{kind:"retiree", doc_type:"201", doc_no:$d, name:"孙八", pension_account:"P-004", region:"110105",
 		insurance_type:"enterprise", benefit_start:"2012-02", last_certified:"2025-06-10"}'
 } >"$keys/pensioners.ndjson"
-show taxid-survival enroll <"$keys/pensioners.ndjson"
+show taxid-survival enroll - 'operator:={"id":"op-12","role":"officer"}' <"$keys/pensioners.ndjson"
 
 step "Certify three of them, each by another method"
 show taxid-survival certify doc_type=201 doc_no=$ZS name=张三 method=face "evidence:=$(verdict face-svc face $ZS)"

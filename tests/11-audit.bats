@@ -45,7 +45,7 @@ expect_broken() {
 	run taxid-verify attest kind=face consume:=true "verdict:=$(verdict face-svc face 11010519491231002X)"
 	assert_success
 	[ "$(audit_count)" = 4 ]
-	run taxid-verify trust remove issuer=face-svc
+	run taxid-verify trust remove operator=op-test issuer=face-svc
 	assert_success
 	[ "$(audit_count)" = 5 ]
 	[ "$(audit_actions)" = "trust_add sms_send outbox_drain verdict_consume trust_remove" ]
@@ -70,9 +70,9 @@ expect_broken() {
 	assert_success
 	run taxid-verify audit
 	assert_success
-	run taxid-verify trust add issuer=x 'kinds:=["face"]' public_key=nonsense
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:=["face"]' public_key=nonsense
 	assert_failure 1
-	run taxid-verify trust remove issuer=nobody
+	run taxid-verify trust remove operator=op-test issuer=nobody
 	assert_failure 1
 	[ "$(jfield .error.code)" = issuer_unknown ]
 	[ "$(audit_count)" = 2 ]

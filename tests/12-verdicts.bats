@@ -37,9 +37,9 @@ when() { date -u -d "2026-11-25T08:00:00Z $1" +%Y-%m-%dT%H:%M:%SZ; }
 
 @test "trust add accepts a PEM key with its line breaks and answers issuer and kinds" {
 	keygen bank-svc
-	run taxid-verify trust add issuer=bank-svc 'kinds:=["bank","registry"]' "public_key=$(cat bank-svc.pub)"
+	run taxid-verify trust add operator=op-test issuer=bank-svc 'kinds:=["bank","registry"]' "public_key=$(cat bank-svc.pub)"
 	assert_success
-	json_eq '{"ok":true,"issuer":"bank-svc","kinds":["bank","registry"]}' "$output"
+	json_eq "{\"ok\":true,\"issuer\":\"bank-svc\",\"kinds\":[\"bank\",\"registry\"],\"fingerprint\":\"$(fingerprint bank-svc)\"}" "$output"
 }
 
 @test "trust list prints one JSON line per issuer, sorted, with the key as given" {
@@ -62,13 +62,13 @@ when() { date -u -d "2026-11-25T08:00:00Z $1" +%Y-%m-%dT%H:%M:%SZ; }
 	run taxid-verify trust list
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -c .kinds <<<"$output")" = '["face","captcha"]' ]
-	run taxid-verify trust remove issuer=face-svc
+	run taxid-verify trust remove operator=op-test issuer=face-svc
 	assert_success
-	json_eq '{"ok":true,"issuer":"face-svc"}' "$output"
+	json_eq "{\"ok\":true,\"issuer\":\"face-svc\",\"fingerprint\":\"$(fingerprint face-svc)\"}" "$output"
 	run taxid-verify trust list
 	assert_success
 	assert_output ''
-	run taxid-verify trust remove issuer=face-svc
+	run taxid-verify trust remove operator=op-test issuer=face-svc
 	assert_failure 1
 	[ "$(jfield .error.code)" = issuer_unknown ]
 	[ "$(jfield .error.field)" = issuer ]
@@ -77,7 +77,7 @@ when() { date -u -d "2026-11-25T08:00:00Z $1" +%Y-%m-%dT%H:%M:%SZ; }
 @test "an RSA public key is refused as bad_public_key" {
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa.pem 2>/dev/null
 	openssl pkey -in rsa.pem -pubout -out rsa.pub
-	run taxid-verify trust add issuer=rsa-svc 'kinds:=["face"]' "public_key=$(cat rsa.pub)"
+	run taxid-verify trust add operator=op-test issuer=rsa-svc 'kinds:=["face"]' "public_key=$(cat rsa.pub)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = bad_public_key ]
 	[ "$(jfield .error.field)" = public_key ]
@@ -86,15 +86,15 @@ when() { date -u -d "2026-11-25T08:00:00Z $1" +%Y-%m-%dT%H:%M:%SZ; }
 }
 
 @test "a private key, garbage or an empty key is refused" {
-	run taxid-verify trust add issuer=x 'kinds:=["face"]' "public_key=$(cat face-svc.pem)"
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:=["face"]' "public_key=$(cat face-svc.pem)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = bad_public_key ]
-	run taxid-verify trust add issuer=x 'kinds:=["face"]' public_key=hello
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:=["face"]' public_key=hello
 	[ "$(jfield .error.code)" = bad_public_key ]
-	run taxid-verify trust add issuer=x 'kinds:=["face"]' public_key=
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:=["face"]' public_key=
 	[ "$(jfield .error.code)" = missing_field ]
 	[ "$(jfield .error.field)" = public_key ]
-	run taxid-verify trust add issuer=x 'kinds:=["face"]' "public_key=$(printf 'a\001b')"
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:=["face"]' "public_key=$(printf 'a\001b')"
 	[ "$(jfield .error.code)" = bad_utf8 ]
 	run taxid-verify trust list
 	[ "${#lines[@]}" -eq 1 ]
@@ -102,13 +102,13 @@ when() { date -u -d "2026-11-25T08:00:00Z $1" +%Y-%m-%dT%H:%M:%SZ; }
 
 @test "an unknown kind is refused as bad_value on kinds" {
 	keygen x
-	run taxid-verify trust add issuer=x 'kinds:=["face","palm"]' "public_key=$(cat x.pub)"
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:=["face","palm"]' "public_key=$(cat x.pub)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = bad_value ]
 	[ "$(jfield .error.field)" = kinds ]
-	run taxid-verify trust add issuer=x 'kinds:="face"' "public_key=$(cat x.pub)"
+	run taxid-verify trust add operator=op-test issuer=x 'kinds:="face"' "public_key=$(cat x.pub)"
 	[ "$(jfield .error.code)" = bad_type ]
-	run taxid-verify trust add issuer=x "public_key=$(cat x.pub)"
+	run taxid-verify trust add operator=op-test issuer=x "public_key=$(cat x.pub)"
 	[ "$(jfield .error.code)" = missing_field ]
 	[ "$(jfield .error.field)" = kinds ]
 }
@@ -306,7 +306,7 @@ $req"
 	v=$(verdict face-svc face "$DOC")
 	attest face "$v"
 	assert_success
-	run taxid-verify trust remove issuer=face-svc
+	run taxid-verify trust remove operator=op-test issuer=face-svc
 	assert_success
 	attest face "$v"
 	refused verdict_untrusted

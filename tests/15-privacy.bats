@@ -73,13 +73,13 @@ assert_not_in_files() {
 	assert_success
 	[ "$(jfield .card)" = '************1234' ]
 	[ "$(reveals)" = 0 ]
-	run taxid-verify --reveal bank name=张三 doc_no="$DOC" card="$CARD" phone="$PHONE" \
+	run env TAXID_OPERATOR=op-test taxid-verify --reveal bank name=张三 doc_no="$DOC" card="$CARD" phone="$PHONE" \
 		"bank:=$(bank_verdict bank-svc "$DOC" "$CARD" "$PHONE" pass 1 '{"factors":4}')"
 	assert_success
 	[ "$(jfield .card)" = "$CARD" ]
 	[ "$(reveals)" = 1 ]
 	run sqlite3 "$TAXID_DB" "SELECT detail FROM audit WHERE action = 'reveal'"
-	assert_output '{"action":"bank","line":0}'
+	assert_output '{"action":"bank","line":0,"subjects":["************1234"]}'
 }
 
 @test "--reveal on a database writes one audit row per revealing request" {
@@ -88,7 +88,7 @@ assert_not_in_files() {
 	run taxid-verify identity doc_type=201 doc_no="$DOC"
 	assert_success
 	[ "$(reveals)" = 0 ]
-	run taxid-verify --reveal identity <<<"{\"doc_type\":\"201\",\"doc_no\":\"$DOC\"}
+	run env TAXID_OPERATOR=op-test taxid-verify --reveal identity <<<"{\"doc_type\":\"201\",\"doc_no\":\"$DOC\"}
 {\"doc_type\":\"201\",\"doc_no\":\"110105194912310021\"}
 {\"doc_type\":\"201\",\"doc_no\":\"$DOC\"}"
 	assert_failure 1
@@ -96,8 +96,8 @@ assert_not_in_files() {
 	# the refused request revealed nothing and is not audited
 	[ "$(reveals)" = 2 ]
 	run sqlite3 "$TAXID_DB" "SELECT detail FROM audit WHERE action = 'reveal' ORDER BY id"
-	assert_output '{"action":"identity","line":1}
-{"action":"identity","line":3}'
+	assert_output '{"action":"identity","line":1,"subjects":["110105********002X"]}
+{"action":"identity","line":3,"subjects":["110105********002X"]}'
 	# the audit row itself holds no personal data
 	assert_not_in_files "$DOC"
 	run taxid-verify audit
@@ -106,7 +106,7 @@ assert_not_in_files() {
 
 @test "--reveal of a single identifier is audited when there is a database" {
 	run taxid-verify sms outbox
-	run taxid-verify --reveal mobile value="$PHONE"
+	run env TAXID_OPERATOR=op-test taxid-verify --reveal mobile value="$PHONE"
 	assert_success
 	[ "$(reveals)" = 1 ]
 }
@@ -120,7 +120,7 @@ assert_not_in_files() {
 	run taxid-verify bank name=张三 doc_no="$DOC" card="$CARD" phone="$PHONE" \
 		"bank:=$(bank_verdict bank-svc "$DOC" "$CARD" "$PHONE" fail 0 '{"factors":4,"mismatch":"phone"}')"
 	assert_failure 1
-	run taxid-verify --reveal identity doc_type=201 doc_no="$DOC"
+	run env TAXID_OPERATOR=op-test taxid-verify --reveal identity doc_type=201 doc_no="$DOC"
 	assert_success
 	run taxid-verify sms send phone=+86$PHONE purpose=register
 	assert_success
@@ -136,6 +136,7 @@ assert_not_in_files() {
 	# what is stored is masked
 	run sqlite3 "$TAXID_DB" "SELECT DISTINCT subject FROM audit WHERE subject IS NOT NULL ORDER BY 1"
 	assert_output '************1234
+110105********002X
 138****8000
 bank-svc'
 }

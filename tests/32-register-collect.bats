@@ -134,7 +134,7 @@ collect() { taxid-register collect operator=op7 hall=hall-1 "$@"; }
 	run collect doc_type=201 doc_no=$LS name=李四 expires_on=2026-02-30
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/expires_on ]
 	run taxid-register collect doc_type=201 doc_no=$LS name=李四
-	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/operator ]
+	[ "$(jfield .error.code)/$(jfield .error.field)" = operator_required/operator ]
 }
 
 @test "supplement: not_collected, already_complete (该证件已实名采集), a missing photo, a renewed document" {

@@ -32,7 +32,7 @@ local_setup() {
 }
 
 @test "show --reveal prints personal data and is audited" {
-	run taxid-register --reveal show login_name=ayguli
+	run env TAXID_OPERATOR=op-test taxid-register --reveal show login_name=ayguli
 	assert_success
 	[ "$(jfield .name)" = '阿依古丽·买买提' ]
 	[ "$(jfield '.documents[0].doc_no')" = $ZS ]
@@ -100,7 +100,7 @@ local_setup() {
 	run taxid-register mark doc_type=201 doc_no=$ZS state=gone reason=deceased operator=op7
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/state ]
 	run taxid-register mark doc_type=201 doc_no=$ZS reason=deceased
-	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/operator ]
+	[ "$(jfield .error.code)/$(jfield .error.field)" = operator_required/operator ]
 	run taxid-register mark doc_type=201 doc_no=$LS reason=deceased operator=op7
 	[ "$(jfield .error.code)" = not_found ]
 	run taxid-register mark doc_type=201 doc_no=$ZS name=张三 reason=deceased operator=op7

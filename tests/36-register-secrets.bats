@@ -59,7 +59,7 @@ teardown() {
 	# import with a random initial password (goes to the outbox, encrypted)
 	jq -nc --arg d $WW '{doc_type:"201", doc_no:$d, name:"王五", login_name:"wang_wu", phone:"13700137000", initial_password:"random"}' |
 		taxid-register import >>"$out" 2>&1
-	taxid-register --reveal show login_name=wang_wu >>"$out" 2>&1
+	env TAXID_OPERATOR=op-test taxid-register --reveal show login_name=wang_wu >>"$out" 2>&1
 	[ "$(wc -l <"$out")" -ge 4 ]
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 3 ]
 

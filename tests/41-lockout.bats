@@ -50,7 +50,7 @@ wrong() {
 }
 
 @test "rule 10: once failures leave a sliding window, the captcha they asked for is no longer needed" {
-	taxid-lockout policy set scope=password threshold:=5 window=sliding window_seconds:=600 duration=seconds duration_seconds:=7200 >/dev/null
+	taxid-lockout policy set operator=op-test scope=password threshold:=5 window=sliding window_seconds:=600 duration=seconds duration_seconds:=7200 >/dev/null
 	run wrong 0
 	[ "$(jfield .error.code)" = bad_credentials ]
 	run taxid-login --now "$(at 5)" account=zhang_san password='Secr3t!pass'
@@ -100,8 +100,8 @@ wrong() {
 	for m in 0 1 2 3 4; do wrong $m >/dev/null || true; done
 	run taxid-lockout --now "$(at 5)" list
 	[ "$(jfield .login_name)" = zhang_san ]
-	run taxid-lockout --now "$(at 5)" clear account=zhang_san
-	[ "$(jfield .error.code)" = missing_field ]
+	run taxid-lockout --now "$(at 5)" clear account=zhang_san operator=op7
+	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/reason ]
 	run taxid-lockout --now "$(at 5)" clear account=zhang_san reason='called the hall' operator=op7
 	assert_success
 	[ "$(jfield '.unlocked | join(",")')" = password ]
@@ -112,10 +112,10 @@ wrong() {
 	# two locked accounts, bulk clear
 	account li_si 'Secr3t!pass' 13700137000 440524188001010014 李四
 	for m in 10 11 12 13 14; do wrong $m >/dev/null || true; wrong $m li_si >/dev/null || true; done
-	run taxid-lockout --now "$(at 15)" clear --all --confirm 1 --reason 'storm'
+	run taxid-lockout --now "$(at 15)" clear --all --confirm 1 --reason 'storm' --operator op7
 	[ "$(jfield .error.code)" = confirmation_mismatch ]
 	[ "$(jfield .error.locked_now)" = 2 ]
-	run taxid-lockout --now "$(at 15)" clear --all --confirm 2 --reason 'storm'
+	run taxid-lockout --now "$(at 15)" clear --all --confirm 2 --reason 'storm' --operator op7
 	assert_success
 	run taxid-lockout --now "$(at 15)" list
 	assert_output ''
@@ -131,7 +131,7 @@ wrong() {
 }
 
 @test "rule 6: the municipal profile locks a method for the rest of the local day, until midnight" {
-	run taxid-lockout policy profile --name municipal
+	run taxid-lockout policy profile --name municipal operator=op-test
 	assert_success
 	run taxid-lockout policy show
 	[ "$(jq -r 'select(.scope=="password") | .window + " " + .duration' <<<"$output")" = "day midnight" ]
@@ -152,13 +152,13 @@ wrong() {
 }
 
 @test "rule 6: policy is data: a scope's threshold, window and duration can be set" {
-	run taxid-lockout policy set scope=password threshold:=3 window=sliding window_seconds:=600 duration=seconds duration_seconds:=60
+	run taxid-lockout policy set operator=op-test scope=password threshold:=3 window=sliding window_seconds:=600 duration=seconds duration_seconds:=60
 	assert_success
 	for m in 0 1; do run wrong $m; [ "$(jfield .error.code)" = bad_credentials ]; done
 	run wrong 2
 	[ "$(jfield .error.code)" = locked ]
 	[ "$(jfield .error.locked_until)" = 2026-11-25T08:03:00Z ]
-	run taxid-lockout policy set scope=bogus threshold:=3
+	run taxid-lockout policy set operator=op-test scope=bogus threshold:=3
 	[ "$(jfield .error.code)" = bad_value ]
 }
 
@@ -177,7 +177,7 @@ wrong() {
 
 @test "history lists failures, locks and unlocks of an account" {
 	for m in 0 1 2 3 4; do wrong $m >/dev/null || true; done
-	taxid-lockout --now "$(at 5)" clear account=zhang_san reason=test >/dev/null
+	taxid-lockout --now "$(at 5)" clear account=zhang_san reason=test operator=op-test >/dev/null
 	run taxid-lockout history account=zhang_san
 	[ "$(jq -r .event <<<"$output" | tr '\n' ' ')" = "failure failure failure failure lock unlock " ]
 }

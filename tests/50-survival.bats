@@ -15,7 +15,7 @@ enrol() {
 	jq -nc --arg n "$1" --arg d "$2" --arg l "${3:-}" --argjson x "${4:-{\}}" \
 		'{kind:"retiree", doc_type:"201", doc_no:$d, name:$n, pension_account:"6222020200112233",
 		  region:"110105", insurance_type:"enterprise", benefit_start:"2010-01"}
-		 + (if $l == "" then {} else {last_certified:$l} end) + $x' | taxid-survival enroll
+		 + (if $l == "" then {} else {last_certified:$l} end) + $x' | taxid-survival enroll - "$SPECIALIST"
 }
 
 # certify DOC NAME [KEY=VALUE...]: an offline-device certification today unless the operands say otherwise.
@@ -32,13 +32,13 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	  {kind:"retiree",doc_type:"201",doc_no:$a,name:"张三",pension_account:"1",region:"110105",insurance_type:"企业职工基本养老保险",benefit_start:"2009-12"},
 	  {kind:"retiree",doc_type:"201",doc_no:$b,name:"李四",pension_account:"2",region:"110105",insurance_type:"resident",benefit_start:"2010-01"},
 	  {kind:"retiree",doc_type:"201",doc_no:$a,name:"张三",pension_account:"1",region:"110105",insurance_type:"enterprise",benefit_start:"2009-12"}' >in.ndjson
-	run taxid-survival enroll <in.ndjson
+	run taxid-survival enroll - "$SPECIALIST" <in.ndjson
 	assert_success
 	[ "$(jq -r .enrolled <<<"${lines[0]}")" = true ]
 	[ "$(jq -r .enrolled <<<"${lines[1]}")" = true ]
 	[ "$(jq -c '[.enrolled,.already_enrolled,.changed,.differs]' <<<"${lines[2]}")" = '[false,true,false,[]]' ]
 	before=$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner; SELECT count(*) FROM audit')
-	run taxid-survival enroll <in.ndjson
+	run taxid-survival enroll - "$SPECIALIST" <in.ndjson
 	assert_success
 	[ "$(jq -s -c 'map(.already_enrolled)' <<<"$output")" = '[true,true,true]' ]
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner; SELECT count(*) FROM audit')" = "$before" ]
@@ -56,7 +56,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .doc_no)" = 110105********002X ]
 	[ "$(jfield .name)" = '张**' ]
 	! grep -q 6222020200112233 <<<"$output" || false
-	run taxid-survival --reveal status doc_type=201 doc_no="$a"
+	run env TAXID_OPERATOR=op-test taxid-survival --reveal status doc_type=201 doc_no="$a"
 	[ "$(jfield .doc_no)" = "$a" ]
 	[ "$(jfield .name)" = 张三丰 ]
 	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 1 ]
@@ -74,17 +74,17 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	# a leap year to a leap year keeps the 29th
 	b=$(ric 11010619500101001)
 	enrol 李四 "$b" 2023-01-01 '{"region":"110106"}' >/dev/null
-	taxid-survival policy set region=110106 kind=rolling months:=48 >/dev/null
+	taxid-survival policy set "$OFFICER" region=110106 kind=rolling months:=48 >/dev/null
 	run certify "$b" 李四 at=2024-02-29
 	[ "$(jfield .valid_until)" = 2028-02-29 ]
 	# month ends: 31 August + 6 months is 28 February; 31 January + 1 month is 28 February
 	c=$(ric 11010819500101002)
 	enrol 王五 "$c" 2025-01-01 '{"region":"110108"}' >/dev/null
-	taxid-survival policy set region=110108 kind=cycle6 >/dev/null
+	taxid-survival policy set "$OFFICER" region=110108 kind=cycle6 >/dev/null
 	run certify "$c" 王五 at=2025-08-31
 	[ "$(jfield .valid_until)" = 2026-02-28 ]
 	[ "$(jfield .window.months)" = 6 ]
-	taxid-survival policy set region=110108 kind=rolling months:=1 grace_days:=5 >/dev/null
+	taxid-survival policy set "$OFFICER" region=110108 kind=rolling months:=1 grace_days:=5 >/dev/null
 	run certify "$c" 王五 at=2026-01-31
 	[ "$(jfield .valid_until)" = 2026-02-28 ]
 	[ "$(jfield .lapses_on)" = 2026-03-06 ]
@@ -95,9 +95,9 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 }
 
 @test "birthday-month and fixed-deadline windows: one certification in every period" {
-	taxid-survival policy set region=110101 kind=birthday >/dev/null
-	taxid-survival policy set 'region=110102' kind=fixed deadline=12-31 grace_days:=5 'reminders:=[60,14]' >/dev/null
-	taxid-survival policy set 'region=110000' kind=fixed deadline=02-29 >/dev/null
+	taxid-survival policy set "$OFFICER" region=110101 kind=birthday >/dev/null
+	taxid-survival policy set "$OFFICER" 'region=110102' kind=fixed deadline=12-31 grace_days:=5 'reminders:=[60,14]' >/dev/null
+	taxid-survival policy set "$OFFICER" 'region=110000' kind=fixed deadline=02-29 >/dev/null
 	a=$(ric 11010119490515002)
 	enrol 赵六 "$a" 2025-01-01 '{"region":"110101"}' >/dev/null
 	run certify "$a" 赵六 at=2026-03-10
@@ -128,7 +128,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	a=$(ric 11010519500101001)
 	enrol 张三 "$a" 2026-01-15 >/dev/null
 	[ "$(status "$a" | jq -r .valid_until)" = 2027-01-15 ]
-	run taxid-survival policy set region=110105 kind=cycle6
+	run taxid-survival policy set "$OFFICER" region=110105 kind=cycle6
 	assert_success
 	[ "$(jfield .recomputed)" = 1 ]
 	[ "$(status "$a" | jq -r .valid_until)" = 2026-07-15 ]
@@ -151,7 +151,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run taxid-survival due --as-of 2026-11-25 --within 0
 	[ "$(jq -s -c 'map([.pensioner, .status])' <<<"$output")" = '[[1,"suspended"],[2,"suspended"],[3,"due"]]' ]
 	# the grace period: due, then in grace, then lapsed
-	taxid-survival policy set region=110105 kind=rolling grace_days:=5 >/dev/null
+	taxid-survival policy set "$OFFICER" region=110105 kind=rolling grace_days:=5 >/dev/null
 	d=$(ric 11010519500101004)
 	enrol 丁 "$d" 2025-11-20 >/dev/null
 	run taxid-survival due --as-of 2026-11-23 --within 0
@@ -175,19 +175,19 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 @test "imprisonment suspends payment with no back pay for the time inside" {
 	a=$(ric 11010519500101001) b=$(ric 11010519500101002)
 	enrol 甲 "$a" >/dev/null
-	run taxid-survival event doc_type=201 doc_no="$a" event=imprisonment date=2026-03-10
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$a" event=imprisonment date=2026-03-10
 	assert_success
 	[ "$(jq -c '[.state, .suspended_from, .overpaid_months, .back_pay]' <<<"$output")" = '["suspended","2026-04",8,false]' ]
 	# a certification while inside is recorded but does not resume payment
 	run certify "$a" 甲 at=2026-06-01
 	[ "$(jq -c '[.payment_resumes, .suspended_for]' <<<"$output")" = '[false,"imprisonment"]' ]
-	run taxid-survival event doc_type=201 doc_no="$a" event=release date=2026-09-20
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$a" event=release date=2026-09-20
 	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months]' <<<"$output")" = '[true,"2026-10",0]' ]
 	# lapsed before prison: the lapse months up to the imprisonment stay owed, none after; a lapsed release stays suspended
 	enrol 乙 "$b" 2025-06-10 >/dev/null
 	taxid-survival run --as-of 2026-08-01 >/dev/null   # suspended from July
-	taxid-survival event doc_type=201 doc_no="$b" event=imprisonment date=2026-09-03 >/dev/null
-	run taxid-survival event doc_type=201 doc_no="$b" event=release date=2026-11-10
+	taxid-survival event "$OFFICER" doc_type=201 doc_no="$b" event=imprisonment date=2026-09-03 >/dev/null
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$b" event=release date=2026-11-10
 	[ "$(jq -c '[.payment_resumes, .suspended_for]' <<<"$output")" = '[false,"lapse"]' ]
 	run certify "$b" 乙
 	[ "$(jq -c '[.payment_from, .back_pay_months]' <<<"$output")" = '["2026-12",3]' ]
@@ -197,17 +197,17 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	a=$(ric 11010519500101001) b=$(ric 11010519500101002)
 	enrol 甲 "$a" >/dev/null
 	enrol 乙 "$b" >/dev/null
-	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-08-10
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$a" event=death date=2026-08-10
 	assert_success
 	[ "$(jq -c '[.state, .paid_until, .payment_stops_from, .overpaid_months, .recover, .late_report]' <<<"$output")" = \
 		'["terminated","2026-08","2026-09",3,{"from":"2026-09","through":"2026-11","months":3},true]' ]
 	# the payment system's own figure wins; a death reported within 20 working days is not late
-	run taxid-survival event doc_type=201 doc_no="$b" event=death date=2026-11-02 paid_through=2026-11
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$b" event=death date=2026-11-02 paid_through=2026-11
 	[ "$(jq -c '[.overpaid_months, .late_report, .reported_after_working_days]' <<<"$output")" = '[0,false,17]' ]
 	run certify "$a" 甲
 	assert_failure 1
 	[ "$(jfield .error.code)" = person_deceased ]
-	run taxid-survival event doc_type=201 doc_no="$a" event=missing date=2026-09-01
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$a" event=missing date=2026-09-01
 	[ "$(jfield .error.code)" = pension_ended ]
 	run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
@@ -225,10 +225,10 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .error.role)" = specialist ]
 	run taxid-survival enroll <<<"$(dep "$c1" '{"operator":{"id":"x","role":"officer"}}')"
 	[ "$(jfield .error.code)" = operator_required ]
-	{ dep "$c1"; dep "$c2" '{"unable_to_work":true}'; dep "$c3"; } | taxid-survival enroll >out.ndjson
+	{ dep "$c1"; dep "$c2" '{"unable_to_work":true}'; dep "$c3"; } | taxid-survival enroll - "$SPECIALIST" >out.ndjson
 	[ "$(jq -s -c 'map(.ends_on)' out.ndjson)" = '["2026-11-20",null,"2026-03-01"]' ]
 	export TAXID_NOW=2026-11-25T08:00:00Z
-	run taxid-survival enroll <<<"$(dep "$(ric 11010520080101002)")"
+	run taxid-survival enroll - "$SPECIALIST" <<<"$(dep "$(ric 11010520080101002)")"
 	[ "$(jfield .error.code)" = dependant_not_eligible ]
 	run taxid-survival run --as-of 2026-11-25
 	assert_success
@@ -252,15 +252,15 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 		jq -nc --arg d "$1" --arg rel "$2" --argjson of "$insured" \
 			'{kind:"dependant",relation:$rel,doc_type:"201",doc_no:$d,name:"遗属",pension_account:"9",region:"110105",
 			  insurance_type:"enterprise",benefit_start:"2020-01",of:$of,operator:{id:"sp-07",role:"specialist"}}'
-	done | taxid-survival enroll >/dev/null
+	done | taxid-survival enroll - "$SPECIALIST" >/dev/null
 	enrol 退休 "$r" >/dev/null
-	run taxid-survival event doc_type=201 doc_no="$k" event=remarriage date=2026-10-01
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$k" event=remarriage date=2026-10-01
 	[ "$(jq -c '[.error.code, .error.reason]' <<<"$output")" = '["event_not_applicable","relation"]' ]
-	run taxid-survival event doc_type=201 doc_no="$r" event=employment date=2026-10-01
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$r" event=employment date=2026-10-01
 	[ "$(jq -c '[.error.code, .error.reason]' <<<"$output")" = '["event_not_applicable","not_a_dependant"]' ]
-	run taxid-survival event doc_type=201 doc_no="$s" event=remarriage date=2026-10-01
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$s" event=remarriage date=2026-10-01
 	[ "$(jq -c '[.state, .payment_stops_from, .overpaid_months]' <<<"$output")" = '["terminated","2026-11",1]' ]
-	run taxid-survival event doc_type=201 doc_no="$k" event=enlistment date=2026-11-03
+	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$k" event=enlistment date=2026-11-03
 	[ "$(jq -c '[.state, .payment_stops_from, .overpaid_months]' <<<"$output")" = '["terminated","2026-12",0]' ]
 	run certify "$k" 遗属
 	[ "$(jq -c '[.error.code, .error.reason, .error.ended_by]' <<<"$output")" = '["no_certification_needed","pension_ended","enlistment"]' ]
@@ -288,24 +288,24 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	# no reference photo for face; a lost or frozen card for the card-based methods
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=face
 	[ "$(jq -c '[.error.code, .error.reason]' <<<"$output")" = '["photo_incomplete","no_reference_photo"]' ]
-	taxid-survival card doc_type=201 doc_no="$a" state=lost >/dev/null
+	taxid-survival card "$OFFICER" doc_type=201 doc_no="$a" state=lost >/dev/null
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=fingerprint
 	[ "$(jq -c '[.error.code, .error.reason]' <<<"$output")" = '["photo_incomplete","card_lost"]' ]
-	taxid-survival card doc_type=201 doc_no="$a" state=frozen >/dev/null
+	taxid-survival card "$OFFICER" doc_type=201 doc_no="$a" state=frozen >/dev/null
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=finger_vein
 	[ "$(jfield .error.reason)" = card_frozen ]
 	# a consular certificate does not need the card
 	run certify "$a" 张三 method=official_proof body=hk_home_affairs
 	assert_success
 	# a duplicate pension must be cleared first
-	taxid-survival duplicate flag doc_type=201 doc_no="$a" 'other:={"insurance_type":"resident","region":"310101"}' >/dev/null
+	taxid-survival duplicate flag "$OFFICER" doc_type=201 doc_no="$a" 'other:={"insurance_type":"resident","region":"310101"}' >/dev/null
 	run certify "$a" 张三
 	[ "$(jq -c '[.error.code, .error.other.region]' <<<"$output")" = '["duplicate_pension","310101"]' ]
-	run taxid-survival duplicate clear doc_type=201 doc_no="$a"
+	run taxid-survival duplicate clear "$OFFICER" doc_type=201 doc_no="$a"
 	[ "$(jq -c '[.kept, .rule]' <<<"$output")" = '["this","employee_over_resident"]' ]
 	run certify "$a" 张三
 	assert_success
-	taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-11-20 >/dev/null
+	taxid-survival event "$OFFICER" doc_type=201 doc_no="$a" event=death date=2026-11-20 >/dev/null
 	run certify "$a" 张三
 	[ "$(jfield .error.code)" = person_deceased ]
 	# the messages people see, in Chinese
@@ -315,7 +315,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .error.message)" = 您没有需要认证的业务 ]
 	run zh "$woman" 女仕 offline_device
 	[ "$(jfield .error.message)" = 您的姓名或身份证号码有误 ]
-	taxid-survival card doc_type=201 doc_no="$woman" state=lost >/dev/null
+	taxid-survival card "$OFFICER" doc_type=201 doc_no="$woman" state=lost >/dev/null
 	run zh "$woman" 女士 fingerprint
 	[ "$(jfield .error.message)" = '照片信息不完善，请联系专管员' ]
 }
@@ -394,14 +394,14 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	a=$(ric 11010519500101001) b=$(ric 11010519500101002)
 	enrol 甲 "$a" '' '{"insurance_type":"resident","benefit_start":"2015-01"}' >/dev/null
 	enrol 乙 "$b" '' '{"insurance_type":"城乡居民基本养老保险","benefit_start":"2012-01"}' >/dev/null
-	taxid-survival duplicate flag doc_type=201 doc_no="$a" 'other:={"insurance_type":"enterprise","region":"310101","benefit_start":"2016-01"}' >/dev/null
-	run taxid-survival duplicate clear doc_type=201 doc_no="$a"
+	taxid-survival duplicate flag "$OFFICER" doc_type=201 doc_no="$a" 'other:={"insurance_type":"enterprise","region":"310101","benefit_start":"2016-01"}' >/dev/null
+	run taxid-survival duplicate clear "$OFFICER" doc_type=201 doc_no="$a"
 	assert_success
 	[ "$(jq -c '[.kept, .rule, .state, .payment_stops_from, .recover.months]' <<<"$output")" = '["other","employee_over_resident","terminated","2026-12",131]' ]
-	taxid-survival duplicate flag doc_type=201 doc_no="$b" 'other:={"insurance_type":"resident","region":"320102","benefit_start":"2010-05"}' >/dev/null
-	run taxid-survival duplicate clear doc_type=201 doc_no="$b"
+	taxid-survival duplicate flag "$OFFICER" doc_type=201 doc_no="$b" 'other:={"insurance_type":"resident","region":"320102","benefit_start":"2010-05"}' >/dev/null
+	run taxid-survival duplicate clear "$OFFICER" doc_type=201 doc_no="$b"
 	[ "$(jq -c '[.kept, .rule, .state]' <<<"$output")" = '["other","first_region","terminated"]' ]
-	run taxid-survival duplicate clear doc_type=201 doc_no="$b"
+	run taxid-survival duplicate clear "$OFFICER" doc_type=201 doc_no="$b"
 	[ "$(jfield .error.code)" = no_duplicate ]
 }
 
@@ -457,14 +457,14 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	a=$(ric 11010519500101001)
 	enrol 甲 "$a" >/dev/null
 	taxid-survival card doc_type=201 doc_no="$a" state=lost "$SPECIALIST" >/dev/null
-	taxid-survival photo doc_type=201 doc_no="$a" source=fetched:other-province >/dev/null
+	taxid-survival photo "$OFFICER" doc_type=201 doc_no="$a" source=fetched:other-province >/dev/null
 	taxid-survival policy set region=110105 kind=birthday "$OFFICER" >/dev/null
 	[ "$(sqlite3 "$TAXID_DB" "SELECT group_concat(action || '/' || coalesce(actor, '-'), ' ') FROM audit")" = \
 		'survival.enroll/- survival.card/sp-07 survival.photo/- survival.policy/of-01' ]
 	[ "$(status "$a" | jq -c '[.card, .photo, .window.kind]')" = '["lost",true,"birthday"]' ]
 	run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
-	run taxid-survival card doc_type=201 doc_no="$a" state=stolen
+	run taxid-survival card "$OFFICER" doc_type=201 doc_no="$a" state=stolen
 	[ "$(jq -c '[.error.code, .error.allowed]' <<<"$output")" = '["bad_value",["normal","lost","frozen"]]' ]
 }
 

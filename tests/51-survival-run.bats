@@ -27,7 +27,7 @@ dump() {
 }
 
 @test "a run killed with SIGKILL mid-way finishes on the rerun with the same final state as an uninterrupted run" {
-	gen 20000 2025-06 | taxid-survival enroll >enrolled.ndjson
+	gen 20000 2025-06 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = 20000 ]
 	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	for x in a b; do
@@ -67,7 +67,7 @@ dump() {
 }
 
 @test "the run reports progress on stderr with --progress, and not without it when stderr is not a terminal" {
-	gen 1200 2025-11 | taxid-survival enroll >/dev/null
+	gen 1200 2025-11 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
 	run --separate-stderr taxid-survival run --as-of 2026-11-25 --progress
 	assert_success
 	[[ $stderr == *"taxid-survival: "*"records"* ]]
@@ -78,7 +78,7 @@ dump() {
 }
 
 @test "two runs of the same date at once share the work and agree" {
-	gen 3000 2025-06 | taxid-survival enroll >/dev/null
+	gen 3000 2025-06 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
 	taxid-survival run --as-of 2026-11-25 --batch 50 >one.out &
 	taxid-survival run --as-of 2026-11-25 --batch 50 >two.out &
 	wait

@@ -50,7 +50,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jfield .declaration_password_set)" = false ]
 	run taxid-bind enterprise show tin=$E2
 	[ "$(jfield .finance_manager)" = null ]
-	run taxid-bind --reveal enterprise show tin=$E1
+	run env TAXID_OPERATOR=op-test taxid-bind --reveal enterprise show tin=$E1
 	[ "$(jfield .legal_rep.doc_no)" = 110105198001010016 ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'reveal'")" = 1 ]
 	! grep -q 110105198001010016 "$TAXID_DB"

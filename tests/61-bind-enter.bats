@@ -97,7 +97,7 @@ local_setup() {
 }
 
 @test "the declaration lock is taxid-lockout's: its policy applies and its operator clear works" {
-	taxid-lockout policy set scope=declaration threshold:=2 >/dev/null
+	taxid-lockout policy set operator=op-test scope=declaration threshold:=2 >/dev/null
 	taxid-bind enter session="$Z" tin=$E1 declaration_password=bad1pw12 >/dev/null || true
 	run taxid-bind enter session="$Z" tin=$E1 declaration_password=bad2pw12
 	[ "$(jfield .error.code)" = locked ]

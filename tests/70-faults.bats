@@ -165,7 +165,7 @@ batches_whole() {
 
 @test "SIGKILL during taxid-survival run: sound, whole batches, and the rerun reaches the uninterrupted state" {
 	n=1000
-	gen "$n" | taxid-survival enroll >enrolled.ndjson
+	gen "$n" | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = "$n" ]
 	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	fresh ref "$TAXID_DB"
@@ -424,7 +424,7 @@ full_then_whole() {
 	# a survival enrolment and a login on the full disk: the same, and still sound
 	run --separate-stderr bash -c 'taxid-register fixture --count 300 --seed 73 | jq -c "{kind:\"retiree\", doc_type, doc_no, name,
 		pension_account:\"P1\", region:\"110105\", insurance_type:\"enterprise\", benefit_start:\"2010-01\"}" |
-		taxid-survival enroll --db mnt/f.db'
+		taxid-survival enroll --db mnt/f.db - "operator:={\"id\":\"op-test\",\"role\":\"specialist\"}"'
 	assert_failure 74
 	[[ $stderr == *"database or disk is full"* ]]
 	[ "$(grep -c '"ok":true' <<<"$output")" = "$(sqlite3 mnt/f.db 'SELECT count(*) FROM pensioner')" ]
@@ -492,9 +492,9 @@ writers() {
 	cat <<-EOF
 		import	jq -nc '{doc_type:"201", doc_no:"$M_DOC", name:"标记人", login_name:"marker_login", phone:"$M_PHONE", password_hash:"$M_HASH"}' | taxid-register import
 		login	taxid-login account=$M_PHONE password='$M_PW'
-		enroll	jq -nc '{kind:"retiree", doc_type:"201", doc_no:"$M_DOC", name:"标记人", pension_account:"$M_PHONE", region:"110105", insurance_type:"enterprise", benefit_start:"2010-01"}' | taxid-survival enroll
+		enroll	jq -nc '{kind:"retiree", doc_type:"201", doc_no:"$M_DOC", name:"标记人", pension_account:"$M_PHONE", region:"110105", insurance_type:"enterprise", benefit_start:"2010-01", operator:{id:"op-test", role:"specialist"}}' | taxid-survival enroll
 		sms	taxid-verify sms send phone=$M_PHONE purpose=register
-		lockout	taxid-lockout policy set scope=sms threshold:=4
+		lockout	taxid-lockout policy set operator=op-test scope=sms threshold:=4
 	EOF
 }
 

@@ -99,7 +99,7 @@ hostile() {
 	# the injection strings were data, never SQL: nothing was dropped, and the names read back as given
 	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA integrity_check')" = ok ]
 	login=$(sed -n "$(grep -n '^name.sql-injection-2' expect.txt | cut -d: -f1)p" out.ndjson | jq -r .login_name)
-	run taxid-register --reveal show login_name="$login"
+	run env TAXID_OPERATOR=op-test taxid-register --reveal show login_name="$login"
 	assert_success
 	[ "$(jfield .name)" = '1; DROP TABLE person; --' ]
 }
@@ -115,13 +115,13 @@ hostile() {
 @test "hostile requests to taxid-survival enroll" {
 	pool
 	hostile survival-enroll '{"kind":"retiree","doc_type":"201","doc_no":"@DOC","name":"测试人","pension_account":"P1","region":"110105","insurance_type":"enterprise","benefit_start":"2010-01"}' \
-		taxid-survival enroll
+		taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}'
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner')" = "$(grep -cx ok got.txt)" ]
 }
 
 @test "hostile requests to the survival window policy parser (taxid-survival policy set)" {
 	hostile survival-policy '{"region":"110105","kind":"fixed","deadline":"06-30","grace_days":10,"reminders":[30,7]}' \
-		taxid-survival policy set
+		taxid-survival policy set - 'operator:={"id":"op-test","role":"officer"}'
 	run taxid-survival policy list
 	assert_success
 	[ "$(jq -sc 'map(select(.region == "110105")) | .[0] | [.kind, .deadline, .grace_days, .reminders]' <<<"$output")" = \
@@ -130,7 +130,7 @@ hostile() {
 
 @test "hostile requests to the lock policy parser (taxid-lockout policy set)" {
 	hostile lockout-policy '{"scope":"sms","threshold":5,"window":"sliding","window_seconds":3600,"duration":"seconds","duration_seconds":7200}' \
-		taxid-lockout policy set
+		taxid-lockout policy set - operator=op-test
 	run taxid-lockout policy show
 	assert_success
 	[ "$(jq -c 'select(.scope == "sms") | [.threshold, .window, .window_seconds, .duration, .duration_seconds]' <<<"$output")" = \

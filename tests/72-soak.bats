@@ -48,7 +48,7 @@ local_setup() {
 				region:"110105", insurance_type:"enterprise", benefit_start:"2005-01", last_certified:"2025-12-01"}' >>pensioners.ndjson
 		done
 	done >pensioners.txt
-	taxid-survival enroll <pensioners.ndjson >/dev/null
+	taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' <pensioners.ndjson >/dev/null
 	# identity requests to verify, and fixture people to import (disjoint per worker by seed)
 	taxid-register fixture --count 200 --seed 77 | jq -c '{doc_type, doc_no, name}' >verify.ndjson
 	# a pool of captcha verdicts (each can be used once), per victim

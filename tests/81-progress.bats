@@ -79,7 +79,7 @@ gen() {
 
 @test "survival enroll, run and due: progress on a terminal with the rows counted" {
 	gen 600 >retirees.ndjson
-	run pty 'taxid-survival enroll <retirees.ndjson >/dev/null'
+	run pty 'taxid-survival enroll - "operator:={\"id\":\"op-test\",\"role\":\"specialist\"}" <retirees.ndjson >/dev/null'
 	assert_success
 	final taxid-survival 600
 	run pty 'taxid-survival run --as-of 2026-11-25 >run.ndjson'

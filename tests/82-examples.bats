@@ -18,7 +18,7 @@ ric() {
 enrol() {
 	jq -nc --arg n "$1" --arg d "$2" --arg l "$3" \
 		'{kind:"retiree", doc_type:"201", doc_no:$d, name:$n, pension_account:"P-1", region:"110105",
-		  insurance_type:"enterprise", benefit_start:"2010-01", last_certified:$l}' | taxid-survival enroll >/dev/null
+		  insurance_type:"enterprise", benefit_start:"2010-01", last_certified:$l, operator:{id:"op-test", role:"specialist"}}' | taxid-survival enroll >/dev/null
 }
 
 @test "the examples are shellcheck clean and executable" {
@@ -70,7 +70,7 @@ enrol() {
 EOF
 	chmod +x fakebin/mail
 	run --separate-stderr env PATH="$PWD/fakebin:$PATH" MAILBOX="$PWD/mailbox" SURVIVAL_MAIL_TO=desk@example.org \
-		SURVIVAL_OUTBOX="$PWD/out" SURVIVAL_REVEAL=1 "$EX/survival-annual.sh" 2026-11-25
+		SURVIVAL_OUTBOX="$PWD/out" SURVIVAL_REVEAL=1 TAXID_OPERATOR=op-test "$EX/survival-annual.sh" 2026-11-25
 	assert_success
 	[ "$(jfield .mailed_to)" = desk@example.org ]
 	run cat mailbox

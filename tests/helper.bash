@@ -50,7 +50,7 @@ trust() {
 	local kinds
 	kinds=$(printf '%s\n' "$@" | jq -R . | jq -cs .)
 	jq -nc --arg i "$name" --argjson k "$kinds" --rawfile p "$BATS_TEST_TMPDIR/$name.pub" \
-		'{issuer:$i, kinds:$k, public_key:$p}' | taxid-verify trust add >/dev/null
+		'{issuer:$i, kinds:$k, public_key:$p, operator:"op-test"}' | taxid-verify trust add >/dev/null
 }
 
 # verdict NAME KIND SUBJECT [RESULT [SCORE [EXTRA-JSON]]]: print a signed wire verdict on stdout.
@@ -128,3 +128,6 @@ uscc() {
 		}
 	}'
 }
+
+# fingerprint NAME: the SHA-256 of NAME's public key in DER, as trust add records it.
+fingerprint() { openssl pkey -pubin -in "$BATS_TEST_TMPDIR/$1.pub" -outform DER | sha256sum | cut -d' ' -f1; }
