@@ -11,12 +11,25 @@
 #include "keys.h"
 #include "record.h"
 
-static void secret_of(struct taxid_ctx *ctx, const char *id, const char *purpose, const char *secret,
+/* The keyed hash of a challenge's own secret; key is the id as stored (below). */
+static void secret_of(struct taxid_ctx *ctx, const char *key, const char *purpose, const char *secret,
 		      unsigned char out[32])
 {
 	char context[160];
-	snprintf(context, sizeof context, "challenge/%s/%s", purpose, id);
+	snprintf(context, sizeof context, "challenge/%s/%s", purpose, key);
 	taxid_secret_hash(ctx->keys, context, secret, strlen(secret), out);
+}
+
+/* What challenge.id holds for an id handed out (issue 10, SECURITY rule 26): its keyed hash, base64url, since
+ * login_tx, change_tx and QR nonces are bearer secrets — whoever reads a backup must not be able to present them. */
+static void key_of(struct taxid_ctx *ctx, const char *id, char key[TAXID_CHALLENGE_KEY_LEN])
+{
+	unsigned char h[32];
+	taxid_secret_hash(ctx->keys, "challenge-id", id, strlen(id), h);
+	char *s = taxid_base64url_encode(h, sizeof h);
+	snprintf(key, TAXID_CHALLENGE_KEY_LEN, "%s", s ? s : "");
+	free(s);
+	taxid_wipe(h, sizeof h);
 }
 
 enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpose, const unsigned char subject[32],
@@ -30,17 +43,23 @@ enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpos
 	if (!s)
 		return TAXID_E_INTERNAL;
 	snprintf(id, TAXID_CHALLENGE_ID_LEN, "%s", s);
+	taxid_wipe(s, strlen(s));
 	free(s);
+	taxid_wipe(raw, sizeof raw);
+	char key[TAXID_CHALLENGE_KEY_LEN];
+	key_of(ctx, id, key);
+	if (!key[0])
+		return TAXID_E_INTERNAL;
 	*expires_at = ctx->now + ttl;
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_INSERT);
 	if (!st)
 		return TAXID_E_INTERNAL;
 	char *dj = data ? json_dumps(data, JSON_COMPACT) : NULL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, subject, 32, SQLITE_STATIC);
 	if (secret) {
-		secret_of(ctx, id, purpose, secret, h);
+		secret_of(ctx, key, purpose, secret, h);
 		sqlite3_bind_blob(st, 4, h, 32, SQLITE_TRANSIENT);
 	}
 	sqlite3_bind_int64(st, 5, ctx->now);
@@ -55,6 +74,31 @@ enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpos
 enum taxid_code taxid_challenge_check(struct taxid_ctx *ctx, const char *id, const char *purpose,
 				      const unsigned char subject[32], const char *secret, int consume,
 				      const char *field, json_t **data)
+{
+	char key[TAXID_CHALLENGE_KEY_LEN];
+	key_of(ctx, id, key);
+	return taxid_challenge_check_key(ctx, key, purpose, subject, secret, consume, field, data);
+}
+
+enum taxid_code taxid_challenge_set_data(struct taxid_ctx *ctx, const char *id, json_t *data)
+{
+	char key[TAXID_CHALLENGE_KEY_LEN];
+	key_of(ctx, id, key);
+	char *dj = json_dumps(data, JSON_COMPACT);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_SET_DATA);
+	if (!st || !dj) {
+		free(dj);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, dj, -1, SQLITE_TRANSIENT);
+	free(dj);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_challenge_check_key(struct taxid_ctx *ctx, const char *id, const char *purpose,
+					  const unsigned char subject[32], const char *secret, int consume,
+					  const char *field, json_t **data)
 {
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_GET);
 	if (!st)

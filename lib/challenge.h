@@ -10,6 +10,7 @@
 struct taxid_ctx;
 
 #define TAXID_CHALLENGE_ID_LEN 32 /* base64url of 18 random bytes = 24 chars, room to spare */
+#define TAXID_CHALLENGE_KEY_LEN 48 /* what challenge.id stores: base64url of a 32-byte HMAC = 43 chars */
 
 /* Create a challenge: id is written (base64url, >= 128 bits); secret may be NULL (the id is the secret).
  * data (borrowed, may be NULL) is kept with it for the owner. */
@@ -22,6 +23,12 @@ enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpos
 enum taxid_code taxid_challenge_check(struct taxid_ctx *ctx, const char *id, const char *purpose,
 				      const unsigned char subject[32], const char *secret, int consume,
 				      const char *field, json_t **data);
+/* The same, for a challenge found by a query (id is challenge.id as stored, e.g. the open hall code of a person). */
+enum taxid_code taxid_challenge_check_key(struct taxid_ctx *ctx, const char *id, const char *purpose,
+					  const unsigned char subject[32], const char *secret, int consume,
+					  const char *field, json_t **data);
+/* Replace the data kept with an open challenge (e.g. the account that confirmed a QR nonce). */
+enum taxid_code taxid_challenge_set_data(struct taxid_ctx *ctx, const char *id, json_t *data);
 /* Kill every open challenge of a purpose for a subject (e.g. when a lock triggers). */
 enum taxid_code taxid_challenge_kill(struct taxid_ctx *ctx, const char *purpose, const unsigned char subject[32]);
 

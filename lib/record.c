@@ -704,7 +704,8 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	ctx->line = line;
 	json_incref(ref);
 
-	if (writes) {
+	int own = writes && !batch && (a->flags & TAXID_ACT_OWN_TX);
+	if (writes && !own) {
 		if (batch) {
 			if (!L.in_tx && !(c = taxid_db_begin(ctx)))
 				L.in_tx = 1;
@@ -714,9 +715,11 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 			c = taxid_db_begin(ctx);
 		}
 	}
-	int began = writes && !c;
+	int began = writes && !own && !c;
 	if (!c)
 		c = a->fn(ctx, req, out);
+	if (own) /* the handler opened its transaction (or returned before it needed one) */
+		began = !sqlite3_get_autocommit(ctx->db);
 	if (!c && ctx->reveal && ctx->db && began)
 		c = taxid_audit_new(ctx, "reveal", NULL, NULL,
 				json_pack("{s:s,s:I}", "action", a->name, "line", (json_int_t)line));
