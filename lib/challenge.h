@@ -35,6 +35,9 @@ enum taxid_code taxid_challenge_kill(struct taxid_ctx *ctx, const char *purpose,
 /* Send an SMS code for purpose to a normalised phone: cooldown, daily cap, a 6-digit code from the CSPRNG,
  * stored as a keyed hash; the message goes to the outbox encrypted. out gets challenge and expires_at. */
 enum taxid_code taxid_sms_send(struct taxid_ctx *ctx, const char *phone, const char *purpose, json_t *out);
+/* The class of an SMS purpose: 0 the bound phone's holder authenticating (login, reset, declpw), 1 open (register,
+ * change, maintain: anyone may ask, with their own daily cap), -1 unknown (refused). */
+int taxid_sms_purpose_class(const char *purpose);
 /* Check {"challenge","code"} (the request member named field) for purpose and phone (NULL: any phone); consumes on success. */
 enum taxid_code taxid_sms_check(struct taxid_ctx *ctx, json_t *sms, const char *phone, const char *purpose,
 				const char *field);

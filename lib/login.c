@@ -136,7 +136,8 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 	int still = c == TAXID_OK;
 	if (c && c != TAXID_E_NOT_FOUND)
 		goto early;
-	if (still != known || (still && strcmp(a.password_hash, verified) != 0)) {
+	if (still != known || (still && (strlen(a.password_hash) != strlen(verified) ||
+					   !taxid_ct_equal(a.password_hash, verified, strlen(verified))))) {
 		/* created, removed or given a new password between the two steps: decide on what is stored now */
 		ok = still && taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1;
 		if (rehash) {
