@@ -4,7 +4,7 @@
 enum { W = TAXID_ACT_DB_WRITE };
 
 static const struct taxid_action actions[] = {
-	{"password", taxid_login_password, W, "account password [captcha] [second_factor]",
+	{"password", taxid_login_password, W | TAXID_ACT_OWN_TX, "account password [captcha] [second_factor]",
 	 "first step: account (login name, phone or resident-ID number) and password", NULL},
 	{"2fa", taxid_login_2fa, W, "login_tx sms|face", "second step: SMS code or face verdict; gives a session", NULL},
 	{"passwd", taxid_login_passwd, W, "session password new_password | change_tx new_password",

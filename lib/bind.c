@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "bind.h"
 #include "challenge.h"
+#include "verdict.h"
 #include "clock.h"
 #include "db.h"
 #include "ids.h"
@@ -22,6 +23,8 @@
 #include "verify.h"
 
 static const char *const granted_roles[] = {"administrator", "tax_handler", "invoice_clerk", "invoice_purchaser", NULL};
+#define DECL_ALL_SUBJECT "enterprise" /* the subject of the enterprise's own declaration counter */
+
 static const char *const permission_names[] = {"declaration", "invoices", "inquiry", "payment", "agency_filing", NULL};
 
 static int one_of(const char *s, const char *const *list)
@@ -840,11 +843,13 @@ enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out
 		json_object_set_new(out, "valid_until", s.valid_until[0] ? json_string(s.valid_until) : json_null());
 		goto out;
 	}
-	/* The declaration password, under its own lock scope: per enterprise, per account, apart from the login lock. */
-	char scope[64];
-	struct taxid_lock_state ls;
+	/* The declaration password, under its own lock scope: per enterprise, per account, apart from the login lock;
+	 * and the enterprise's own counter over every person (issue 10 item 8, SECURITY rule 28). */
+	char scope[64], all[64];
+	struct taxid_lock_state ls, la;
 	snprintf(scope, sizeof scope, "declaration:%s", e.tin);
-	if ((c = taxid_lock_check(ctx, scope, w.id, &ls))) {
+	snprintf(all, sizeof all, "declaration_all:%s", e.tin);
+	if ((c = taxid_lock_check(ctx, scope, w.id, &ls)) || (c = taxid_lock_check(ctx, all, DECL_ALL_SUBJECT, &la))) {
 		if (pw)
 			taxid_password_dummy(ctx, pw); /* locked: not evaluated, not counted, the same work */
 		if (c == TAXID_E_LOCKED)
@@ -855,22 +860,41 @@ enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out
 		c = taxid_fail(ctx, TAXID_E_DECLARATION_PASSWORD_REQUIRED, "declaration_password");
 		goto out;
 	}
+	if (ls.captcha) { /* after a wrong one, a captcha verdict (subject: the enterprise's TIN), as for login */
+		json_t *cap = json_object_get(req, "captcha");
+		struct taxid_verdict v;
+		if (!cap) {
+			c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
+		} else {
+			c = taxid_verdict_check(ctx, cap, "captcha", e.tin, 1, "captcha", &v);
+			if (!c && !taxid_verdict_passed(ctx, &v))
+				c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
+			if (!c || c == TAXID_E_CAPTCHA_REQUIRED)
+				taxid_keep_changes(ctx); /* the captcha's nonce is spent either way */
+		}
+		if (c) { /* not evaluated, not counted */
+			taxid_password_dummy(ctx, pw);
+			goto out;
+		}
+	}
 	if (!e.declpw_hash) {
 		taxid_password_dummy(ctx, pw);
 		c = taxid_fail(ctx, TAXID_E_DECLARATION_PASSWORD_NOT_SET, "declaration_password");
 		goto out;
 	}
 	if (taxid_password_verify(ctx, e.declpw_hash, 1, pw) != 1) {
-		if ((c = taxid_lock_fail(ctx, scope, w.id, "declaration", &ls)))
+		if ((c = taxid_lock_fail(ctx, scope, w.id, "declaration", &ls)) ||
+		    (c = taxid_lock_fail(ctx, all, DECL_ALL_SUBJECT, "declaration", &la)))
 			goto out;
-		if (ls.locked) {
+		if (ls.locked || la.locked) {
 			char until[TAXID_TIME_LEN];
-			taxid_time_format(ls.locked_until, until);
+			taxid_time_format(la.locked ? la.locked_until : ls.locked_until, until);
 			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, "declaration_password",
-					      json_pack("{s:s,s:s}", "scope", scope, "locked_until", until));
+					      json_pack("{s:s,s:s}", "scope", la.locked ? all : scope, "locked_until", until));
 		} else {
 			c = taxid_fail_detail(ctx, TAXID_E_DECLARATION_PASSWORD_WRONG, "declaration_password",
-					      json_pack("{s:i,s:i}", "failures", ls.failures, "threshold", ls.threshold));
+					      json_pack("{s:i,s:i,s:b}", "failures", ls.failures, "threshold", ls.threshold,
+							"captcha_required", 1));
 		}
 		goto out;
 	}
@@ -940,6 +964,21 @@ static enum taxid_code clear_locks(struct taxid_ctx *ctx, const char *scope, con
 	return c;
 }
 
+/* A reset clears the per-person declaration counters and the enterprise's own counter. */
+static enum taxid_code clear_both(struct taxid_ctx *ctx, const char *tin, const char *actor, int *cleared, int *unlocked)
+{
+	char scope[64];
+	int c2 = 0, u2 = 0;
+	snprintf(scope, sizeof scope, "declaration:%s", tin);
+	enum taxid_code c = clear_locks(ctx, scope, actor, cleared, unlocked);
+	snprintf(scope, sizeof scope, "declaration_all:%s", tin);
+	if (!c)
+		c = clear_locks(ctx, scope, actor, &c2, &u2);
+	*cleared += c2;
+	*unlocked += u2;
+	return c;
+}
+
 static enum taxid_code declpw(struct taxid_ctx *ctx, json_t *req, json_t *out, int reset)
 {
 	struct actor w;
@@ -997,7 +1036,7 @@ static enum taxid_code declpw(struct taxid_ctx *ctx, json_t *req, json_t *out, i
 	snprintf(scope, sizeof scope, "declaration:%s", e.tin);
 	snprintf(subj, sizeof subj, "enterprise:%s", e.tin);
 	if (!c && reset)
-		c = clear_locks(ctx, scope, w.id, &cleared, &unlocked);
+		c = clear_both(ctx, e.tin, w.id, &cleared, &unlocked);
 	if (!c)
 		c = taxid_audit_new(ctx, reset ? "declpw_reset" : "declpw_set", subj, w.id,
 				    json_pack("{s:s,s:i,s:i}", "role", s.role, "counters_cleared", cleared, "unlocked", unlocked));

@@ -11,12 +11,25 @@
 #include "keys.h"
 #include "record.h"
 
-static void secret_of(struct taxid_ctx *ctx, const char *id, const char *purpose, const char *secret,
+/* The keyed hash of a challenge's own secret; key is the id as stored (below). */
+static void secret_of(struct taxid_ctx *ctx, const char *key, const char *purpose, const char *secret,
 		      unsigned char out[32])
 {
 	char context[160];
-	snprintf(context, sizeof context, "challenge/%s/%s", purpose, id);
+	snprintf(context, sizeof context, "challenge/%s/%s", purpose, key);
 	taxid_secret_hash(ctx->keys, context, secret, strlen(secret), out);
+}
+
+/* What challenge.id holds for an id handed out (issue 10, SECURITY rule 26): its keyed hash, base64url, since
+ * login_tx, change_tx and QR nonces are bearer secrets — whoever reads a backup must not be able to present them. */
+static void key_of(struct taxid_ctx *ctx, const char *id, char key[TAXID_CHALLENGE_KEY_LEN])
+{
+	unsigned char h[32];
+	taxid_secret_hash(ctx->keys, "challenge-id", id, strlen(id), h);
+	char *s = taxid_base64url_encode(h, sizeof h);
+	snprintf(key, TAXID_CHALLENGE_KEY_LEN, "%s", s ? s : "");
+	free(s);
+	taxid_wipe(h, sizeof h);
 }
 
 enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpose, const unsigned char subject[32],
@@ -30,17 +43,23 @@ enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpos
 	if (!s)
 		return TAXID_E_INTERNAL;
 	snprintf(id, TAXID_CHALLENGE_ID_LEN, "%s", s);
+	taxid_wipe(s, strlen(s));
 	free(s);
+	taxid_wipe(raw, sizeof raw);
+	char key[TAXID_CHALLENGE_KEY_LEN];
+	key_of(ctx, id, key);
+	if (!key[0])
+		return TAXID_E_INTERNAL;
 	*expires_at = ctx->now + ttl;
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_INSERT);
 	if (!st)
 		return TAXID_E_INTERNAL;
 	char *dj = data ? json_dumps(data, JSON_COMPACT) : NULL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, subject, 32, SQLITE_STATIC);
 	if (secret) {
-		secret_of(ctx, id, purpose, secret, h);
+		secret_of(ctx, key, purpose, secret, h);
 		sqlite3_bind_blob(st, 4, h, 32, SQLITE_TRANSIENT);
 	}
 	sqlite3_bind_int64(st, 5, ctx->now);
@@ -55,6 +74,31 @@ enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpos
 enum taxid_code taxid_challenge_check(struct taxid_ctx *ctx, const char *id, const char *purpose,
 				      const unsigned char subject[32], const char *secret, int consume,
 				      const char *field, json_t **data)
+{
+	char key[TAXID_CHALLENGE_KEY_LEN];
+	key_of(ctx, id, key);
+	return taxid_challenge_check_key(ctx, key, purpose, subject, secret, consume, field, data);
+}
+
+enum taxid_code taxid_challenge_set_data(struct taxid_ctx *ctx, const char *id, json_t *data)
+{
+	char key[TAXID_CHALLENGE_KEY_LEN];
+	key_of(ctx, id, key);
+	char *dj = json_dumps(data, JSON_COMPACT);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_SET_DATA);
+	if (!st || !dj) {
+		free(dj);
+		return TAXID_E_INTERNAL;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, dj, -1, SQLITE_TRANSIENT);
+	free(dj);
+	return taxid_db_exec(ctx, st);
+}
+
+enum taxid_code taxid_challenge_check_key(struct taxid_ctx *ctx, const char *id, const char *purpose,
+					  const unsigned char subject[32], const char *secret, int consume,
+					  const char *field, json_t **data)
 {
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_GET);
 	if (!st)
@@ -151,35 +195,82 @@ static long long sms_policy(struct taxid_ctx *ctx, const char *what, long long d
 	return taxid_setting_int(ctx, key, def);
 }
 
+/* The purposes an SMS code may be sent for (issue 10, SECURITY rule 27). "holder": a step of the bound phone's
+ * holder authenticating (login's second factor, reset, the declaration password's reset) — these share the daily
+ * cap sms.daily_cap. "open": codes anyone may ask for to a phone they type in (registering, proving a new phone,
+ * an enterprise proving a contact phone) — their own, smaller cap sms.open_daily_cap, so they never use up the
+ * holder's allowance. Any other purpose is refused. A new purpose is added here. */
+static const struct {
+	const char *name;
+	int open;
+} sms_purposes[] = {
+	{"login", 0}, {"reset", 0}, {"declpw", 0}, {"register", 1}, {"change", 1}, {"maintain", 1}, {NULL, 0},
+};
+
+int taxid_sms_purpose_class(const char *purpose)
+{
+	for (int i = 0; sms_purposes[i].name; i++)
+		if (strcmp(purpose, sms_purposes[i].name) == 0)
+			return sms_purposes[i].open;
+	return -1;
+}
+
 enum taxid_code taxid_sms_send(struct taxid_ctx *ctx, const char *phone, const char *purpose, json_t *out)
 {
+	int open = taxid_sms_purpose_class(purpose);
+	if (open < 0)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "purpose");
 	unsigned char subject[32];
-	char full[64], like[8] = "sms:%";
+	char full[64];
 	snprintf(full, sizeof full, "sms:%s", purpose);
 	taxid_pii_index(ctx->keys, "phone", phone, subject);
 
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_LAST);
-	if (!st)
+	/* The purposes that count: for the cooldown, every purpose (an open code waits for any code), but a holder's
+	 * code waits only for holder codes — an open code never delays, nor counts toward, the holder's allowance. */
+	json_t *same = json_array(), *all = json_array();
+	for (int i = 0; sms_purposes[i].name; i++) {
+		json_t *p = json_sprintf("sms:%s", sms_purposes[i].name);
+		if (sms_purposes[i].open == open)
+			json_array_append(same, p);
+		json_array_append_new(all, p);
+	}
+	char *sj = json_dumps(same, JSON_COMPACT), *aj = json_dumps(open ? all : same, JSON_COMPACT);
+	json_decref(same);
+	json_decref(all);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SMS_LAST);
+	if (!st || !sj || !aj) {
+		free(sj);
+		free(aj);
 		return TAXID_E_INTERNAL;
+	}
 	sqlite3_bind_blob(st, 1, subject, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, full, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, aj, -1, SQLITE_TRANSIENT);
+	free(aj);
 	int64_t last = -1;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		last = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	long long cooldown = sms_policy(ctx, "resend_seconds", 60);
-	if (last >= 0 && ctx->now < last + cooldown)
+	if (last >= 0 && ctx->now < last + cooldown) {
+		free(sj);
 		return taxid_fail_detail(ctx, TAXID_E_SMS_COOLDOWN, "phone",
 					 json_pack("{s:I}", "retry_after", (json_int_t)(last + cooldown - ctx->now)));
+	}
 
+	/* the day's cap of this purpose's class */
 	int64_t midnight = taxid_next_local_midnight(ctx->now, ctx->tz_offset) - 86400;
-	st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_COUNT_SINCE);
+	st = taxid_sql(ctx, TAXID_SQL_SMS_COUNT_SINCE);
+	if (!st) {
+		free(sj);
+		return TAXID_E_INTERNAL;
+	}
 	sqlite3_bind_blob(st, 1, subject, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sj, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, midnight);
+	free(sj);
 	long long today = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	if (today >= sms_policy(ctx, "daily_cap", 10))
+	if (today >= (open ? sms_policy(ctx, "open_daily_cap", 5) : sms_policy(ctx, "daily_cap", 10)))
 		return taxid_fail(ctx, TAXID_E_SMS_DAILY_CAP, "phone");
 
 	/* A new code supersedes the open ones of the same purpose for this phone. */

@@ -96,8 +96,10 @@ static enum taxid_code migrate(struct taxid_ctx *ctx)
 static enum taxid_code check_mode(struct taxid_ctx *ctx, const char *path)
 {
 	struct stat sb;
-	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH))) {
-		fprintf(stderr, "%s: refusing '%s': writable by group or others (chmod 600 it)\n", ctx->tool->name, path);
+	/* issue 10: readable is refused too — a copy of the file is a copy of every hash, index and bearer id in it */
+	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH | S_IRGRP | S_IROTH))) {
+		fprintf(stderr, "%s: refusing '%s': readable or writable by group or others (chmod 600 it)\n", ctx->tool->name,
+			path);
 		return TAXID_E_INSECURE_FILE;
 	}
 	return TAXID_OK;
@@ -155,7 +157,8 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 		goto fail;
 	}
 	if ((c = exec_sql(ctx, "PRAGMA journal_mode = WAL")) || (c = exec_sql(ctx, "PRAGMA foreign_keys = ON")) ||
-	    (c = exec_sql(ctx, "PRAGMA synchronous = NORMAL")) || (c = migrate(ctx)))
+	    (c = exec_sql(ctx, "PRAGMA synchronous = NORMAL")) ||
+	    (v < taxid_db_schema_version() && (c = migrate(ctx)))) /* up to date: no write lock just to look */
 		goto fail;
 	/* A database not yet bound to a key is still being made (an earlier first run may have stopped before
 	 * the key file was written): it gets its mode now, like a new one. */

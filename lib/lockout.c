@@ -56,6 +56,16 @@ static enum taxid_code load_policy(struct taxid_ctx *ctx, const char *scope, str
 		p->window_seconds = sqlite3_column_int64(st, 2);
 		snprintf(p->duration, sizeof p->duration, "%s", sqlite3_column_text(st, 3));
 		p->duration_seconds = sqlite3_column_int64(st, 4);
+	} else if (strcmp(base, "declaration_all") == 0) {
+		/* issue 10 item 8: the enterprise's own counter over every person's wrong declaration passwords — so
+		 * several accounts cannot multiply the guesses — N a local day (a setting) lock password entry for
+		 * everyone until local midnight */
+		long long cap = taxid_setting_int(ctx, "declpw.enterprise_daily_cap", 20);
+		p->threshold = cap > 0 ? (int)cap : 20;
+		strcpy(p->window, "day");
+		p->window_seconds = 0;
+		strcpy(p->duration, "midnight");
+		p->duration_seconds = 0;
 	} else { /* a scope without a row gets the national rule */
 		p->threshold = 5;
 		strcpy(p->window, "none");
@@ -206,7 +216,8 @@ enum taxid_code taxid_lock_fail(struct taxid_ctx *ctx, const char *scope, const 
 		k.first = ctx->now;
 	k.failures++;
 	k.last = ctx->now;
-	k.captcha = strncmp(scope, "password", 8) == 0;
+	/* a wrong password makes the next attempt need a captcha: the login's and a declaration password's (issue 10) */
+	k.captcha = strncmp(scope, "password", 8) == 0 || strncmp(scope, "declaration:", 12) == 0;
 	snprintf(k.source, sizeof k.source, "%s", source ? source : scope);
 	int locks = k.failures >= p.threshold;
 	if (locks) {

@@ -54,18 +54,13 @@ static char *resident_number(struct taxid_ctx *ctx, long long person_id)
 	return doc ? taxid_person_doc_number(ctx, doc, &type) : NULL;
 }
 
-/* Rehash on success when the stored hash predates the pepper or the policy (SECURITY rule 2). */
-static enum taxid_code maybe_rehash(struct taxid_ctx *ctx, const struct taxid_account *a, const char *pw)
+/* Rehash on success when the stored hash predates the pepper or the policy (SECURITY rule 2); h was made before
+ * the transaction (NULL: nothing to do). */
+static enum taxid_code store_rehash(struct taxid_ctx *ctx, const struct taxid_account *a, const char *h)
 {
-	struct taxid_argon2_params p;
-	taxid_password_params(ctx, &p);
-	if (a->peppered && !taxid_argon2_needs_rehash(a->password_hash, &p))
-		return TAXID_OK;
-	char *h = taxid_password_hash(ctx, pw);
 	if (!h)
-		return TAXID_E_INTERNAL;
+		return TAXID_OK;
 	enum taxid_code c = taxid_account_set_password(ctx, a->id, h, 1, a->must_change);
-	free(h);
 	if (!c)
 		c = taxid_audit_new(ctx, "rehash", a->login_name, NULL, NULL);
 	return c;
@@ -99,7 +94,9 @@ static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_a
 	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", kind));
 }
 
-/* The password step (SECURITY rules 2, 7-11, 15, 18). */
+/* The password step (SECURITY rules 2, 7-11, 15, 18). Rule 7: the argon2 work is done first, outside any write
+ * lock (one computation on every path, so known, unknown, locked and captcha-less attempts cost the same); then one
+ * short write transaction re-reads the account and the lock state, decides, counts and audits. */
 enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
@@ -112,10 +109,48 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "second_factor");
 	struct taxid_account a;
 	char norm[80], subject[80];
+
+	/* 1. Outside the transaction: read the account and verify (or do the dummy work). */
 	c = taxid_account_resolve(ctx, account, &a, norm);
 	int known = c == TAXID_OK;
 	if (c && c != TAXID_E_NOT_FOUND)
 		return c;
+	int ok = known ? taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1 : (taxid_password_dummy(ctx, pw), 0);
+	char *verified = known ? strdup(a.password_hash) : NULL, *rehash = NULL;
+	if (ok) { /* rule 2: a new hash for the same transaction, made here so it too stays outside the lock */
+		struct taxid_argon2_params p;
+		taxid_password_params(ctx, &p);
+		if (!a.peppered || taxid_argon2_needs_rehash(a.password_hash, &p))
+			rehash = taxid_password_hash(ctx, pw);
+	}
+	if (known)
+		taxid_account_clear(&a);
+	if (known && !verified) {
+		free(rehash);
+		return TAXID_E_INTERNAL;
+	}
+
+	/* 2. The short write transaction: the account again (it may have changed meanwhile), the locks, the decision. */
+	if ((c = taxid_db_begin(ctx)))
+		goto early;
+	c = taxid_account_resolve(ctx, account, &a, norm);
+	int still = c == TAXID_OK;
+	if (c && c != TAXID_E_NOT_FOUND)
+		goto early;
+	if (still != known || (still && (strlen(a.password_hash) != strlen(verified) ||
+					   !taxid_ct_equal(a.password_hash, verified, strlen(verified))))) {
+		/* created, removed or given a new password between the two steps: decide on what is stored now */
+		ok = still && taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1;
+		if (rehash) {
+			taxid_wipe(rehash, strlen(rehash));
+			free(rehash);
+			rehash = NULL;
+		}
+		known = still;
+	}
+	free(verified);
+	verified = NULL;
+	c = TAXID_OK;
 	if (known)
 		taxid_lock_subject_account(a.id, subject);
 	else
@@ -136,13 +171,8 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 				taxid_keep_changes(ctx); /* the captcha's nonce is spent either way */
 		}
 	}
-	if (c) { /* locked or captcha missing: not evaluated, not counted — but the same work is done */
-		taxid_password_dummy(ctx, pw);
-		if (known)
-			taxid_account_clear(&a);
-		return c;
-	}
-	int ok = known ? taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1 : (taxid_password_dummy(ctx, pw), 0);
+	if (c) /* locked or captcha missing: not evaluated, not counted (the same work was done above) */
+		goto out;
 	if (!ok) {
 		if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "password", &ls)))
 			goto out;
@@ -166,7 +196,7 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 		c = taxid_fail(ctx, TAXID_E_IDENTITY_ABNORMAL, "account");
 		goto out;
 	}
-	if ((c = taxid_lock_success(ctx, SCOPE_PASSWORD, subject)) || (c = maybe_rehash(ctx, &a, pw)))
+	if ((c = taxid_lock_success(ctx, SCOPE_PASSWORD, subject)) || (c = store_rehash(ctx, &a, rehash)))
 		goto out;
 	if (a.must_change) {
 		/* An initial password only ever leads to a password change (rule 18). */
@@ -222,6 +252,12 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 out:
 	if (known)
 		taxid_account_clear(&a);
+early:
+	free(verified);
+	if (rehash) {
+		taxid_wipe(rehash, strlen(rehash));
+		free(rehash);
+	}
 	return c;
 }
 
@@ -511,10 +547,32 @@ enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *o
 	struct taxid_account a;
 	if ((c = taxid_account_load(ctx, aid, &a)))
 		return c;
+	/* Rule 19 (issue 10): the password check is a login's — refused while locked (even the right password),
+	 * counted toward the password lock, audited, and the count kept although the rename is refused. */
+	char subject[40];
+	struct taxid_lock_state ls;
+	taxid_lock_subject_account(a.id, subject);
+	if ((c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls)))
+		goto out;
 	if (taxid_password_verify(ctx, a.password_hash, a.peppered, pw) != 1) {
-		c = taxid_fail(ctx, TAXID_E_REAUTH_REQUIRED, "password");
+		if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "rename", &ls)))
+			goto out;
+		taxid_keep_changes(ctx);
+		if (ls.locked) {
+			unsigned char sub[32];
+			account_subject(a.id, sub);
+			if ((c = taxid_challenge_kill(ctx, "login_tx", sub)))
+				goto out;
+			json_t *d = json_pack("{s:s}", "scope", SCOPE_PASSWORD);
+			set_time(d, "locked_until", ls.locked_until);
+			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, "password", d);
+		} else {
+			c = taxid_fail(ctx, TAXID_E_REAUTH_REQUIRED, "password");
+		}
 		goto out;
 	}
+	if ((c = taxid_lock_success(ctx, SCOPE_PASSWORD, subject)))
+		goto out;
 	long long period = taxid_setting_int(ctx, "login.rename_days", 365) * 86400;
 	if (a.renamed_at && ctx->now < a.renamed_at + period) {
 		json_t *d = json_object();
@@ -526,6 +584,7 @@ enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *o
 		goto out;
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a.id); /* its own name in another case is no clash */
 	int taken = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (taken) {
@@ -615,13 +674,9 @@ enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_
 	if (confirmed)
 		return taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "qr");
 	json_t *d = json_pack("{s:I}", "account_id", (json_int_t)aid);
-	char *dj = json_dumps(d, JSON_COMPACT);
+	c = taxid_challenge_set_data(ctx, qr, d);
 	json_decref(d);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_SET_DATA);
-	sqlite3_bind_text(st, 1, qr, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, dj, -1, SQLITE_TRANSIENT);
-	free(dj);
-	if ((c = taxid_db_exec(ctx, st)))
+	if (c)
 		return c;
 	json_object_set_new(out, "confirmed", json_true());
 	return taxid_audit_new(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));

@@ -800,7 +800,8 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	ctx->line = line;
 	json_incref(ref);
 
-	if (writes) {
+	int own = writes && !batch && (a->flags & TAXID_ACT_OWN_TX);
+	if (writes && !own) {
 		if (batch) {
 			if (!L.in_tx && !(c = taxid_db_begin(ctx)))
 				L.in_tx = 1;
@@ -810,7 +811,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 			c = taxid_db_begin(ctx);
 		}
 	}
-	int began = writes && !c;
+	int began = writes && !own && !c;
 	/* --reveal is an operator's action: it names who reveals before anything is shown (SECURITY rule 31) */
 	const char *revealer = NULL;
 	json_decref(ctx->reveal_subjects);
@@ -820,6 +821,8 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		revealer = taxid_reveal_operator(ctx, req, &c);
 	if (!c)
 		c = a->fn(ctx, req, out);
+	if (own) /* the handler opened its transaction (or returned before it needed one) */
+		began = !sqlite3_get_autocommit(ctx->db);
 	if (!c && ctx->reveal && ctx->db && began)
 		c = taxid_reveal_audit(ctx, revealer, a->name, line);
 	if (began) {

@@ -23,6 +23,9 @@ enum {
 	TAXID_ACT_BATCH = 1 << 3,       /* commit every N requests (savepoint per request); output after commit */
 	TAXID_ACT_NO_INPUT = 1 << 4,    /* one request from operands/options only; stdin is not read */
 	TAXID_ACT_ROWS = 1 << 5,        /* the handler prints rows with taxid_emit; no result line on success */
+	/* issue 10: the handler does its slow work (argon2) first, then opens the write transaction itself with
+	 * taxid_db_begin; what it left open is committed or rolled back as for DB_WRITE (SECURITY rule 7) */
+	TAXID_ACT_OWN_TX = 1 << 6,
 };
 
 /* Types of action options (they become request members: --as-of X is as_of="X"). */

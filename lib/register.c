@@ -690,7 +690,7 @@ static int normalize_code(const char *in, char out[TAXID_REGCODE_LEN + 1])
 static enum taxid_code code_proof(struct taxid_ctx *ctx, const struct claim *cl, const char *code)
 {
 	unsigned char subject[32];
-	char id[TAXID_CHALLENGE_ID_LEN];
+	char id[TAXID_CHALLENGE_KEY_LEN];
 	taxid_person_doc_index(ctx, cl->type, cl->info.normalized, subject);
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REG_CODE_OPEN);
 	if (!st)
@@ -705,7 +705,7 @@ static enum taxid_code code_proof(struct taxid_ctx *ctx, const struct claim *cl,
 		return taxid_fail(ctx, TAXID_E_CODE_INVALID, "code");
 	if (rc != SQLITE_ROW)
 		return taxid_db_fail(ctx, rc);
-	enum taxid_code c = taxid_challenge_check(ctx, id, "regcode", subject, code, 1, "code", NULL);
+	enum taxid_code c = taxid_challenge_check_key(ctx, id, "regcode", subject, code, 1, "code", NULL);
 	switch (c) {
 	case TAXID_E_CHALLENGE_INVALID:
 	case TAXID_E_CHALLENGE_EXPIRED:

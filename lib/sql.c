@@ -143,6 +143,9 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;"
 	"CREATE TRIGGER relation_event_no_update BEFORE UPDATE ON relation_event"
 	"  BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;",
+	/* issue 10 item 10: login names are unique regardless of case (SECURITY rule 33); the check is in code
+	 * (inside the write transaction), this index makes it cheap. Lookups for login stay exact. */
+	"CREATE INDEX account_login_nocase ON account(login_name COLLATE NOCASE);",
 };
 
 int taxid_db_schema_version(void)

@@ -362,8 +362,8 @@ static enum taxid_code sms_purpose(struct taxid_ctx *ctx, json_t *req, const cha
 	if (c)
 		return c;
 	size_t n = strlen(*purpose);
-	if (n > 32 || strspn(*purpose, "abcdefghijklmnopqrstuvwxyz_") != n)
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "purpose");
+	if (n > 32 || strspn(*purpose, "abcdefghijklmnopqrstuvwxyz_") != n || taxid_sms_purpose_class(*purpose) < 0)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "purpose"); /* unknown purposes too (issue 10) */
 	return TAXID_OK;
 }
 

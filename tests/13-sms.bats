@@ -166,45 +166,48 @@ refused() {
 
 @test "the daily cap: 10 codes a day per phone, the 11th refused until local midnight" {
 	for n in $(seq 0 9); do
-		send "$PHONE" register --now "$(when "+$((n * 61)) seconds")"
+		send "$PHONE" login --now "$(when "+$((n * 61)) seconds")"
 		assert_success
 	done
-	send "$PHONE" register --now "$(when '+700 seconds')"
+	send "$PHONE" login --now "$(when '+700 seconds')"
 	refused sms_daily_cap phone
 	# still the same local day (Asia/Shanghai) one second before 16:00Z
-	send "$PHONE" register --now 2026-11-25T15:59:59Z
+	send "$PHONE" login --now 2026-11-25T15:59:59Z
 	refused sms_daily_cap phone
 	# another phone is not capped
-	send 13900139000 register --now "$(when '+700 seconds')"
+	send 13900139000 login --now "$(when '+700 seconds')"
 	assert_success
 	# the next local day begins at 16:00Z
-	send "$PHONE" register --now 2026-11-25T16:00:00Z
+	send "$PHONE" login --now 2026-11-25T16:00:00Z
 	assert_success
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM challenge')" = 12 ]
 }
 
 @test "the day of the daily cap follows --tz" {
 	for n in $(seq 0 9); do
-		send "$PHONE" register --tz UTC --now "$(when "+$((n * 61)) seconds")"
+		send "$PHONE" login --tz UTC --now "$(when "+$((n * 61)) seconds")"
 		assert_success
 	done
-	send "$PHONE" register --tz UTC --now 2026-11-25T16:00:00Z
+	send "$PHONE" login --tz UTC --now 2026-11-25T16:00:00Z
 	refused sms_daily_cap phone
-	send "$PHONE" register --tz UTC --now 2026-11-25T23:59:59Z
+	send "$PHONE" login --tz UTC --now 2026-11-25T23:59:59Z
 	refused sms_daily_cap phone
-	send "$PHONE" register --tz UTC --now 2026-11-26T00:00:00Z
+	send "$PHONE" login --tz UTC --now 2026-11-26T00:00:00Z
 	assert_success
 }
 
-@test "the daily cap counts every purpose for the phone" {
+@test "the daily cap counts the holder's purposes (login, reset, declpw) together, and register apart" {
 	for n in $(seq 0 4); do
-		send "$PHONE" register --now "$(when "+$((n * 61)) seconds")"
+		send "$PHONE" login --now "$(when "+$((n * 122)) seconds")"
 		assert_success
-		send "$PHONE" reset --now "$(when "+$((n * 61)) seconds")"
+		send "$PHONE" reset --now "$(when "+$((n * 122 + 61)) seconds")"
 		assert_success
 	done
-	send "$PHONE" login --now "$(when '+1 hour')"
+	send "$PHONE" declpw --now "$(when '+1 hour')"
 	refused sms_daily_cap phone
+	# register has its own cap, still whole
+	send "$PHONE" register --now "$(when '+2 hours')"
+	assert_success
 }
 
 @test "a code for register does not work for reset, and stays usable for register" {
@@ -289,7 +292,7 @@ refused() {
 @test "SMS policy is data: ttl, attempts, cooldown and daily cap come from settings" {
 	run taxid-verify sms outbox # create the database
 	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('sms.ttl_seconds', '120'), ('sms.max_attempts', '2'),
-		('sms.resend_seconds', '10'), ('sms.daily_cap', '2')"
+		('sms.resend_seconds', '10'), ('sms.open_daily_cap', '2')"
 	send
 	assert_success
 	[ "$(jfield .expires_at)" = 2026-11-25T08:02:00Z ]

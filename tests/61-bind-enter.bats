@@ -18,6 +18,8 @@ declpw() {
 
 local_setup() {
 	bind_fixture
+	keygen cap # a captcha verdict goes with every declaration password (issue 10: needed after a wrong one)
+	trust cap captcha
 	R=$(sess wang_rep 13800138001)
 	Z=$(sess zhao_tax 13800138003)
 	declpw set "$R" $E1 Decl2026pw 13800138001 | jq -e .declaration_password_set >/dev/null
@@ -28,42 +30,42 @@ local_setup() {
 	run taxid-bind enter session="$Z" tin=$E1
 	assert_failure 1
 	[ "$(jfield .error.code)" = declaration_password_required ]
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(verdict cap captcha $E1)"
 	assert_success
 	[ "$(jfield .via)" = declaration_password ]
 	[ "$(jfield .role)" = null ]
 	[ "$(jfield .session.scope)" = "enterprise:$E1" ]
 	# another enterprise's password does not open this one
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Other2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Other2026pw captcha:="$(verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = declaration_password_wrong ]
 	[ "$(jfield .error.failures)" = 1 ]
 	taxid-bind enterprise add tin=91310115MA5E6F7G8T name=无密码公司 legal_rep:="$REP" operator=op1 >/dev/null
-	run taxid-bind enter session="$Z" tin=91310115MA5E6F7G8T declaration_password=Decl2026pw
+	run taxid-bind enter session="$Z" tin=91310115MA5E6F7G8T declaration_password=Decl2026pw captcha:="$(verdict cap captcha 91310115MA5E6F7G8T)"
 	[ "$(jfield .error.code)" = declaration_password_not_set ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enter' and detail like '%declaration_password%'")" = 1 ]
 }
 
 @test "5 wrong declaration passwords lock that enterprise for that person for 120 minutes, and nothing else" {
 	for i in 1 2 3 4; do
-		run taxid-bind --now "$(at "$i")" enter session="$Z" tin=$E1 declaration_password=wrong${i}pw1
+		run taxid-bind --now "$(at "$i")" enter session="$Z" tin=$E1 declaration_password=wrong${i}pw1 captcha:="$(TAXID_NOW=$(at "$i") verdict cap captcha $E1)"
 		[ "$(jfield .error.code)" = declaration_password_wrong ]
 		[ "$(jfield .error.failures)" = "$i" ]
 	done
-	run taxid-bind --now "$(at 5)" enter session="$Z" tin=$E1 declaration_password=wrong5pw1
+	run taxid-bind --now "$(at 5)" enter session="$Z" tin=$E1 declaration_password=wrong5pw1 captcha:="$(TAXID_NOW=$(at 5) verdict cap captcha $E1)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = locked ]
 	[ "$(jfield .error.locked_until)" = "$(at 125)" ]
 	[ "$(jfield .error.scope)" = "declaration:$E1" ]
 	# locked: the right password is refused too, and the attempts neither count nor extend the lock
-	run taxid-bind --now "$(at 6)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$(at 6)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 6) verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = locked ]
 	[ "$(jfield .error.locked_until)" = "$(at 125)" ]
 	# the other enterprise is not locked for this person
-	run taxid-bind --now "$(at 7)" enter session="$Z" tin=$E2 declaration_password=Other2026pw
+	run taxid-bind --now "$(at 7)" enter session="$Z" tin=$E2 declaration_password=Other2026pw captcha:="$(TAXID_NOW=$(at 7) verdict cap captcha $E2)"
 	assert_success
 	# another person is not locked on this enterprise
 	Q=$(TAXID_NOW=$(at 8) sess qian_other 13800138004)
-	run taxid-bind --now "$(at 9)" enter session="$Q" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$(at 9)" enter session="$Q" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 9) verdict cap captcha $E1)"
 	assert_success
 	# the login lock is untouched: the person logs in, and the password scope has no failures
 	run taxid-lockout --now "$(at 10)" status account=zhao_tax
@@ -74,9 +76,9 @@ local_setup() {
 	jq -e '.session.token' <<<"$output"
 	# one minute before the end it still holds; at the end a fresh allowance
 	Z2=$(TAXID_NOW=$(at 124) sess zhao_tax 13800138003)
-	run taxid-bind --now "$(at 124)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$(at 124)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 124) verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = locked ]
-	run taxid-bind --now "$(at 125)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$(at 125)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 125) verdict cap captcha $E1)"
 	assert_success
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock_time'")" = 1 ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from lock_counter where scope = 'declaration:$E1'")" = 0 ]
@@ -85,31 +87,31 @@ local_setup() {
 @test "login failures do not count toward the declaration lock, nor the reverse" {
 	taxid-login --now "$(at 1)" account=zhao_tax password=Wrong-pass1 >/dev/null || true
 	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
-	run taxid-bind --now "$(at 2)" enter session="$Z" tin=$E1 declaration_password=nope12345
+	run taxid-bind --now "$(at 2)" enter session="$Z" tin=$E1 declaration_password=nope12345 captcha:="$(TAXID_NOW=$(at 2) verdict cap captcha $E1)"
 	[ "$(jfield .error.failures)" = 1 ]
-	run taxid-bind --now "$(at 3)" enter session="$Z" tin=$E1 declaration_password=nope23456
+	run taxid-bind --now "$(at 3)" enter session="$Z" tin=$E1 declaration_password=nope23456 captcha:="$(TAXID_NOW=$(at 3) verdict cap captcha $E1)"
 	[ "$(jfield .error.failures)" = 2 ]
 	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
 	# and a successful entry does not reset the login counter
-	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E1)"
 	assert_success
 	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
 }
 
 @test "the declaration lock is taxid-lockout's: its policy applies and its operator clear works" {
 	taxid-lockout policy set operator=op-test scope=declaration threshold:=2 >/dev/null
-	taxid-bind enter session="$Z" tin=$E1 declaration_password=bad1pw12 >/dev/null || true
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=bad2pw12
+	taxid-bind enter session="$Z" tin=$E1 declaration_password=bad1pw12 captcha:="$(verdict cap captcha $E1)" >/dev/null || true
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=bad2pw12 captcha:="$(verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = locked ]
 	run taxid-lockout list
 	[ "$(jfield .scope)" = "declaration:$E1" ]
 	taxid-lockout clear account=zhao_tax scope="declaration:$E1" reason=phoned operator=op9 >/dev/null
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(verdict cap captcha $E1)"
 	assert_success
 }
 
 @test "an active authorisation enters even while the declaration password is locked for the person" {
-	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E1 declaration_password=bad${i}pw12 >/dev/null || true; done
+	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E1 declaration_password=bad${i}pw12 captcha:="$(verdict cap captcha $E1)" >/dev/null || true; done
 	rel=$(taxid-bind grant session="$R" tin=$E1 role=tax_handler login_name=zhao_tax | jq -r .relation)
 	taxid-bind confirm session="$Z" relation="$rel" >/dev/null
 	run taxid-bind enter session="$Z" tin=$E1
@@ -157,12 +159,12 @@ local_setup() {
 	[ "$(jfield .sms.phone)" = '138****8002' ]
 	run taxid-bind declpw reset session="$F" tin=$E1 declaration_password=New2026pw sms:="{\"challenge\":\"$ch\",\"code\":\"000000\"}"
 	[ "$(jfield .error.code)" = sms_code_invalid ]
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(verdict cap captcha $E1)"
 	assert_success
 	code=$(sms_code 13800138002)
 	run taxid-bind declpw reset session="$F" tin=$E1 declaration_password=New2026pw sms:="{\"challenge\":\"$ch\",\"code\":\"$code\"}"
 	assert_success
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=New2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=New2026pw captcha:="$(verdict cap captcha $E1)"
 	assert_success
 	# no bound phone: refused before any code is sent
 	sqlite3 "$TAXID_DB" "update account set phone_index = NULL, phone_enc = NULL where login_name = 'wang_rep'"
@@ -173,19 +175,19 @@ local_setup() {
 }
 
 @test "a reset by the legal representative clears that enterprise's declaration locks, and only those" {
-	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E1 declaration_password=bad${i}pw12 >/dev/null || true; done
-	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E2 declaration_password=bad${i}pw12 >/dev/null || true; done
+	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E1 declaration_password=bad${i}pw12 captcha:="$(verdict cap captcha $E1)" >/dev/null || true; done
+	for i in 1 2 3 4 5; do taxid-bind enter session="$Z" tin=$E2 declaration_password=bad${i}pw12 captcha:="$(verdict cap captcha $E2)" >/dev/null || true; done
 	Q=$(sess qian_other 13800138004)
-	taxid-bind enter session="$Q" tin=$E1 declaration_password=bad1pw12 >/dev/null || true
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	taxid-bind enter session="$Q" tin=$E1 declaration_password=bad1pw12 captcha:="$(verdict cap captcha $E1)" >/dev/null || true
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = locked ]
 	run env TAXID_NOW="$(at 3)" bash -c "$(declare -f declpw sms_code); declpw reset '$R' $E1 Fresh2026pw 13800138001"
 	assert_success
 	[ "$(jfield .counters_cleared)" = 2 ]
 	[ "$(jfield .unlocked)" = 1 ]
-	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Fresh2026pw
+	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Fresh2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E1)"
 	assert_success
-	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E2 declaration_password=Other2026pw
+	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E2 declaration_password=Other2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E2)"
 	[ "$(jfield .error.code)" = locked ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock' and actor = 'account:1'")" = 2 ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'declpw_reset'")" = 1 ]
@@ -228,9 +230,9 @@ local_setup() {
 }
 
 @test "no declaration password or SMS code reaches the database or the output in clear" {
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(verdict cap captcha $E1)"
 	assert_success
-	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Wrong2026pw
+	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Wrong2026pw captcha:="$(verdict cap captcha $E1)"
 	! grep -q 'Decl2026pw\|Wrong2026pw\|Other2026pw' <<<"$output" || false
 	sqlite3 "$TAXID_DB" "pragma wal_checkpoint(truncate)" >/dev/null
 	for f in "$TAXID_DB" "$TAXID_DB"-wal; do

@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# Issue 10 item 8 (SECURITY.md rule 28, seed 002): the declaration password asks for a captcha after a wrong one,
+# as the login does; it locks per person and the enterprise keeps its own counter over every person, so several
+# accounts cannot multiply the guesses.
+load helper
+
+load bind-helper
+
+declpw() {
+	local out ch code
+	out=$(taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4") || { echo "$out"; return 1; }
+	ch=$(jq -r .sms.challenge <<<"$out")
+	code=$(sms_code "$5")
+	taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4" \
+		sms:="$(jq -nc --arg c "$ch" --arg k "$code" '{challenge:$c, code:$k}')"
+}
+
+local_setup() {
+	export TAXID_TEST_DB=1
+	bind_fixture
+	keygen cap
+	trust cap captcha
+	R=$(sess wang_rep 13800138001)
+	Z=$(sess zhao_tax 13800138003)
+	Q=$(sess qian_other 13800138004)
+	declpw set "$R" $E1 Decl2026pw 13800138001 | jq -e .declaration_password_set >/dev/null
+	TAXID_NOW=$(at 2) declpw set "$R" $E2 Other2026pw 13800138001 | jq -e .declaration_password_set >/dev/null
+}
+
+# enter SESSION TIN PASSWORD MINUTES [captcha]: taxid-bind enter at MINUTES, with a fresh captcha verdict for TIN
+# when the fifth argument is "captcha"
+enter() {
+	local t; t=$(at "$4")
+	if [ "${5:-}" = captcha ]; then
+		jq -nc --arg s "$1" --arg t "$2" --arg p "$3" --argjson c "$(TAXID_NOW=$t verdict cap captcha "$2")" \
+			'{session:$s, tin:$t, declaration_password:$p, captcha:$c}' | taxid-bind --now "$t" enter
+	else
+		jq -nc --arg s "$1" --arg t "$2" --arg p "$3" '{session:$s, tin:$t, declaration_password:$p}' |
+			taxid-bind --now "$t" enter
+	fi
+}
+
+failures() { # failures SCOPE SUBJECT
+	sqlite3 "$TAXID_DB" "select coalesce((select failures from lock_counter where scope = '$1' and subject = '$2'), 0)"
+}
+
+@test "a wrong declaration password makes the next attempt need a captcha; without one it is neither evaluated nor counted" {
+	run enter "$Z" $E1 wrong1pw1 3
+	[ "$(jfield .error.code)" = declaration_password_wrong ]
+	[ "$(jfield .error.captcha_required)" = true ]
+	# even the right password is refused without a captcha, and nothing is counted
+	run enter "$Z" $E1 Decl2026pw 4
+	[ "$(jfield .error.code)" = captcha_required ]
+	run enter "$Z" $E1 wrong2pw1 4
+	[ "$(jfield .error.code)" = captcha_required ]
+	[ "$(failures "declaration:$E1" account:3)" = 1 ]
+	# a captcha for another enterprise does not do
+	run enter "$Z" $E1 Decl2026pw 5 captcha_for_e2
+	[ "$(jfield .error.code)" = captcha_required ]
+	run taxid-bind --now "$(at 5)" enter <<<"$(jq -nc --arg s "$Z" --arg t $E1 --argjson c "$(TAXID_NOW=$(at 5) verdict cap captcha $E2)" \
+		'{session:$s, tin:$t, declaration_password:"Decl2026pw", captcha:$c}')"
+	[ "$(jfield .error.code)" = captcha_required ]
+	# with one, it is evaluated; a success resets the person's counter and the captcha rule
+	run enter "$Z" $E1 Decl2026pw 6 captcha
+	assert_success
+	[ "$(jfield .via)" = declaration_password ]
+	[ "$(failures "declaration:$E1" account:3)" = 0 ]
+	run enter "$Z" $E1 Decl2026pw 7
+	assert_success
+	# the person's captcha rule is per enterprise: a wrong one at E1 asks nothing at E2
+	run enter "$Z" $E1 wrong3pw1 8
+	run enter "$Z" $E2 Other2026pw 9
+	assert_success
+}
+
+@test "the enterprise keeps its own counter: N wrong in a local day from all persons lock password entry for everyone until midnight" {
+	sqlite3 "$TAXID_DB" "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '6')"
+	# zhao_tax: four wrong (one short of his own lock), qian_other: one wrong — 5 for the enterprise
+	for m in 3 4 5 6; do
+		run enter "$Z" $E1 wrong${m}pw1 $m captcha
+		[ "$(jfield .error.code)" = declaration_password_wrong ]
+	done
+	run enter "$Q" $E1 wrongQpw1 7 captcha
+	[ "$(jfield .error.code)" = declaration_password_wrong ]
+	[ "$(failures "declaration_all:$E1" enterprise)" = 5 ]
+	# the 6th from anyone locks the enterprise's password entry, though no person reached their own 5
+	run enter "$Q" $E1 wrongQpw2 8 captcha
+	[ "$(jfield .error.code)" = locked ]
+	[ "$(jfield .error.scope)" = "declaration_all:$E1" ]
+	[ "$(jfield .error.locked_until)" = 2026-11-25T16:00:00Z ] # local midnight, Asia/Shanghai
+	[ "$(failures "declaration:$E1" account:3)" = 4 ]
+	[ "$(failures "declaration:$E1" account:4)" = 2 ]
+	# everyone is refused, with the right password too, and nothing more is counted
+	run enter "$Z" $E1 Decl2026pw 9 captcha
+	[ "$(jfield .error.code)" = locked ]
+	F=$(TAXID_NOW=$(at 10) sess li_fin 13800138002)
+	run enter "$F" $E1 Decl2026pw 10 captcha
+	[ "$(jfield .error.code)" = locked ]
+	[ "$(failures "declaration_all:$E1" enterprise)" = 6 ]
+	# an active authorisation still enters; another enterprise is not touched
+	run taxid-bind --now "$(at 11)" enter session="$R" tin=$E1
+	assert_success
+	[ "$(jfield .via)" = authorisation ]
+	run enter "$Z" $E2 Other2026pw 12
+	assert_success
+	# one second before local midnight still locked; at midnight a fresh allowance
+	Z2=$(TAXID_NOW=2026-11-25T15:50:00Z sess zhao_tax 13800138003)
+	run taxid-bind --now 2026-11-25T15:59:59Z enter session="$Z2" tin=$E1 declaration_password=Decl2026pw \
+		captcha:="$(TAXID_NOW=2026-11-25T15:59:59Z verdict cap captcha $E1)"
+	[ "$(jfield .error.code)" = locked ]
+	run taxid-bind --now 2026-11-25T16:00:00Z enter session="$Z2" tin=$E1 declaration_password=Decl2026pw \
+		captcha:="$(TAXID_NOW=2026-11-25T16:00:00Z verdict cap captcha $E1)"
+	assert_success
+}
+
+@test "the enterprise counter: 5 wrong of a cap of 6 do not lock; the default cap is 20 a day" {
+	sqlite3 "$TAXID_DB" "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '6')"
+	for m in 3 4 5 6; do enter "$Z" $E1 wrong${m}pw1 $m captcha >/dev/null || true; done
+	run enter "$Q" $E1 wrongQpw1 7 captcha
+	[ "$(jfield .error.code)" = declaration_password_wrong ]
+	run enter "$Q" $E1 Decl2026pw 8 captcha
+	assert_success
+	# a success does not reset the enterprise's count of the day (only the person's)
+	[ "$(failures "declaration_all:$E1" enterprise)" = 5 ]
+	sqlite3 "$TAXID_DB" "delete from setting where key = 'declpw.enterprise_daily_cap'"
+	# by default 20: five persons' worth of four wrong each — 19 do not lock, the 20th does
+	people <<'PEOPLE'
+sun_a 110105196001010012 孙甲 13800138005
+sun_b 110105196101010019 孙乙 13800138006
+sun_c 110105196201010015 孙丙 13800138007
+PEOPLE
+	n=5
+	for who in "sun_a 13800138005" "sun_b 13800138006" "sun_c 13800138007"; do
+		set -- $who
+		S=$(TAXID_NOW=$(at 20) sess "$1" "$2")
+		for m in 1 2 3 4; do
+			n=$((n + 1))
+			run enter "$S" $E1 wrong${n}pw1 $((20 + m)) captcha
+			[ "$(jfield .error.code)" = declaration_password_wrong ]
+		done
+	done
+	[ "$(failures "declaration_all:$E1" enterprise)" = 17 ]
+	run enter "$Q" $E1 wrongQpw5 30 captcha
+	run enter "$Q" $E1 wrongQpw6 31 captcha
+	[ "$(jfield .error.code)" = declaration_password_wrong ]
+	[ "$(failures "declaration_all:$E1" enterprise)" = 19 ]
+	run enter "$Q" $E1 wrongQpw7 32 captcha
+	[ "$(jfield .error.code)" = locked ]
+	[ "$(jfield .error.scope)" = "declaration_all:$E1" ]
+}
+
+@test "declpw reset by the legal representative clears the enterprise's counter and lock as well" {
+	sqlite3 "$TAXID_DB" "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '2')"
+	enter "$Z" $E1 wrong1pw1 3 captcha >/dev/null || true
+	run enter "$Q" $E1 wrong2pw1 4 captcha
+	[ "$(jfield .error.code)" = locked ]
+	R2=$(TAXID_NOW=$(at 5) sess wang_rep 13800138001)
+	run env TAXID_NOW=$(at 7) bash -c "$(declare -f declpw sms_code); declpw reset '$R2' $E1 New2026pw 13800138001"
+	assert_success
+	[ "$(jfield .unlocked)" = 1 ]
+	[ "$(failures "declaration_all:$E1" enterprise)" = 0 ]
+	run enter "$Q" $E1 New2026pw 8 captcha
+	assert_success
+}
