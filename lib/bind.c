@@ -812,6 +812,14 @@ static enum taxid_code issue(struct taxid_ctx *ctx, const struct actor *w, const
 	char token[TAXID_TOKEN_LEN], scope[64], at[TAXID_TIME_LEN];
 	int64_t expires;
 	snprintf(scope, sizeof scope, "enterprise:%s", e->tin);
+	/* Deriving a session checks the account's locks (SECURITY rule 25). */
+	static const char *const scopes[] = {"password", "sms", "face"};
+	struct taxid_lock_state ls;
+	for (size_t i = 0; i < sizeof scopes / sizeof *scopes; i++) {
+		enum taxid_code lc = taxid_lock_check(ctx, scopes[i], w->id, &ls);
+		if (lc)
+			return lc;
+	}
 	/* derived from the person's session: its factor, and never past its absolute expiry */
 	enum taxid_code c = taxid_session_issue(ctx, w->a.id, "enterprise", w->sess.factor, scope, &w->sess, token, &expires);
 	if (c)

@@ -82,6 +82,17 @@ local_setup() {
 	run taxid-login qr poll qr="$qr1"
 	assert_failure 1
 	[ "$(jfield .error.code)" = locked ]
+	# entering an enterprise derives a session too
+	run taxid-bind enter session="$tok" tin=$E1
+	assert_failure 1
+	[ "$(jfield .error.code)" = locked ]
+}
+
+@test "entering an enterprise with an authorisation works while the account is not locked" {
+	tok=$(sess wang_rep 13800138001)
+	run taxid-bind enter session="$tok" tin=$E1
+	assert_success
+	[ "$(jfield .via)" = authorisation ]
 }
 
 @test "an enterprise-scoped session is refused by every personal action and ends with its parent" {
