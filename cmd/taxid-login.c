@@ -7,7 +7,7 @@ static const struct taxid_action actions[] = {
 	{"password", taxid_login_password, W | TAXID_ACT_OWN_TX, "account password [captcha] [second_factor]",
 	 "first step: account (login name, phone or resident-ID number) and password", NULL},
 	{"2fa", taxid_login_2fa, W, "login_tx sms|face", "second step: SMS code or face verdict; gives a session", NULL},
-	{"passwd", taxid_login_passwd, W, "session password new_password | change_tx new_password",
+	{"passwd", taxid_login_passwd, W, "session password new_password | change_tx new_password [sms|face]",
 	 "change the password (the only step an initial password allows)", NULL},
 	{"reset", taxid_login_reset, W, "account method [sms] [face] [bank bank_phone] [new_password]",
 	 "forgotten password: verify identity by SMS, face or bank card, then set a new one", NULL},

@@ -384,8 +384,9 @@ enum taxid_code taxid_person_raise_level(struct taxid_ctx *ctx, long long person
 	return taxid_db_exec(ctx, st);
 }
 
-enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id, const char *kind, const char *scope,
-				    char token[TAXID_TOKEN_LEN], int64_t *expires_at)
+enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id, const char *kind, const char *factor,
+				    const char *scope, const struct taxid_session *parent, char token[TAXID_TOKEN_LEN],
+				    int64_t *expires_at)
 {
 	unsigned char raw[32], h[32];
 	if (taxid_random_bytes(raw, sizeof raw))
@@ -399,6 +400,8 @@ enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id,
 	free(t);
 	taxid_sha256(token, strlen(token), h);
 	*expires_at = ctx->now + taxid_setting_int(ctx, "session.absolute_seconds", 12 * 3600);
+	if (parent && parent->expires_at < *expires_at) /* a derived session never outlives its parent (rule 25) */
+		*expires_at = parent->expires_at;
 	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_INSERT);
 	if (!st)
 		return TAXID_E_INTERNAL;
@@ -409,13 +412,17 @@ enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id,
 	sqlite3_bind_int64(st, 5, *expires_at);
 	if (scope)
 		sqlite3_bind_text(st, 6, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, factor, -1, SQLITE_STATIC);
+	if (parent)
+		sqlite3_bind_int64(st, 8, parent->id);
 	return taxid_db_exec(ctx, st);
 }
 
-enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const char *field, long long *account_id,
-				    long long *session_id)
+enum taxid_code taxid_session_open(struct taxid_ctx *ctx, json_t *req, const char *field, int any_kind,
+				   struct taxid_session *s)
 {
 	enum taxid_code c = TAXID_OK;
+	memset(s, 0, sizeof *s);
 	const char *token = taxid_req_str(ctx, req, field, 1, &c);
 	if (c)
 		return c;
@@ -433,10 +440,17 @@ enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const ch
 	long long sid = sqlite3_column_int64(st, 0), aid = sqlite3_column_int64(st, 1);
 	int64_t last = sqlite3_column_int64(st, 2), expires = sqlite3_column_int64(st, 3);
 	int revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	const unsigned char *k = sqlite3_column_text(st, 5), *sc = sqlite3_column_text(st, 6), *f = sqlite3_column_text(st, 7);
+	snprintf(s->kind, sizeof s->kind, "%s", k ? (const char *)k : "");
+	snprintf(s->scope, sizeof s->scope, "%s", sc ? (const char *)sc : "");
+	snprintf(s->factor, sizeof s->factor, "%s", f ? (const char *)f : "");
 	sqlite3_reset(st);
 	long long idle = taxid_setting_int(ctx, "session.idle_seconds", 1800);
 	if (revoked || ctx->now >= expires || ctx->now - last >= idle)
 		return taxid_fail(ctx, TAXID_E_SESSION_INVALID, field);
+	/* Personal actions refuse an enterprise-scoped session (rule 25). */
+	if (!any_kind && strcmp(s->kind, "personal") != 0)
+		return taxid_fail_detail(ctx, TAXID_E_SESSION_SCOPED, field, json_pack("{s:s,s:s}", "kind", s->kind, "scope", s->scope));
 	st = taxid_sql(ctx, TAXID_SQL_SESSION_TOUCH);
 	if (!st)
 		return TAXID_E_INTERNAL;
@@ -444,10 +458,35 @@ enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const ch
 	sqlite3_bind_int64(st, 2, ctx->now);
 	if ((c = taxid_db_exec(ctx, st)))
 		return c;
-	*account_id = aid;
-	if (session_id)
-		*session_id = sid;
+	s->id = sid;
+	s->account_id = aid;
+	s->expires_at = expires;
 	return TAXID_OK;
+}
+
+enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const char *field, long long *account_id,
+				    long long *session_id)
+{
+	struct taxid_session s;
+	enum taxid_code c = taxid_session_open(ctx, req, field, 0, &s);
+	if (c)
+		return c;
+	*account_id = s.account_id;
+	if (session_id)
+		*session_id = s.id;
+	return TAXID_OK;
+}
+
+int taxid_session_alive(struct taxid_ctx *ctx, long long session_id, int64_t *expires_at)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_BY_ID);
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, session_id);
+	int alive = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_NULL &&
+		    ctx->now < (*expires_at = sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	return alive;
 }
 
 enum taxid_code taxid_session_revoke(struct taxid_ctx *ctx, long long session_id)

@@ -60,13 +60,31 @@ enum taxid_code taxid_account_set_phone(struct taxid_ctx *ctx, long long account
 /* Raise a person's real-name level (never lowers it). */
 enum taxid_code taxid_person_raise_level(struct taxid_ctx *ctx, long long person_id, int level);
 
-/* Sessions: issue (token written, 43 chars base64url), check (refreshes idle time), revoke. */
+/* Sessions (SECURITY rules 16, 25): a kind ("personal" or "enterprise", the latter scoped to one enterprise),
+ * the second factor it was made with ("sms", "face", "password", "qr", or for an enterprise session its
+ * parent's), and the session it was derived from. */
 #define TAXID_TOKEN_LEN 48
-enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id, const char *kind, const char *scope,
-				    char token[TAXID_TOKEN_LEN], int64_t *expires_at);
-/* Check a session token from request member field: TAXID_OK with *account_id, or session_invalid. */
+struct taxid_session {
+	long long id, account_id;
+	char kind[16];   /* personal | enterprise */
+	char factor[24]; /* the second factor it was made with */
+	char scope[64];  /* "enterprise:<tin>" for an enterprise session, else "" */
+	int64_t expires_at;
+};
+/* Issue a session (token written, 43 chars base64url). parent (may be NULL) is the session it derives from: the
+ * new one never outlives the parent's absolute expiry. */
+enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id, const char *kind, const char *factor,
+				    const char *scope, const struct taxid_session *parent, char token[TAXID_TOKEN_LEN],
+				    int64_t *expires_at);
+/* Open the session whose token is the request member field (refreshes idle time): session_invalid, or
+ * session_scoped for an enterprise session unless any_kind. */
+enum taxid_code taxid_session_open(struct taxid_ctx *ctx, json_t *req, const char *field, int any_kind,
+				   struct taxid_session *s);
+/* A personal session from request member field: TAXID_OK with *account_id, session_invalid, or session_scoped. */
 enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const char *field, long long *account_id,
 				    long long *session_id);
+/* Whether session id is still alive (not revoked, not past its absolute expiry); *expires_at gets its expiry. */
+int taxid_session_alive(struct taxid_ctx *ctx, long long session_id, int64_t *expires_at);
 enum taxid_code taxid_session_revoke(struct taxid_ctx *ctx, long long session_id);
 /* Revoke every session of an account except keep_session_id (0 for none); *count gets how many. */
 enum taxid_code taxid_session_revoke_all(struct taxid_ctx *ctx, long long account_id, long long keep_session_id,

@@ -55,14 +55,15 @@ static void wipe_member(json_t *req, const char *key)
 
 struct actor {
 	struct taxid_account a;
+	struct taxid_session sess; /* a personal session: every action here is the person's (SECURITY rule 25) */
 	char id[40]; /* "account:<id>", the audit's actor */
 };
 
 static enum taxid_code actor_load(struct taxid_ctx *ctx, json_t *req, struct actor *w)
 {
-	long long aid;
 	memset(w, 0, sizeof *w);
-	enum taxid_code c = taxid_session_check(ctx, req, "session", &aid, NULL);
+	enum taxid_code c = taxid_session_open(ctx, req, "session", 0, &w->sess);
+	long long aid = w->sess.account_id;
 	if (c || (c = taxid_account_load(ctx, aid, &w->a)))
 		return c;
 	snprintf(w->id, sizeof w->id, "account:%lld", aid);
@@ -794,6 +795,16 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 					sqlite3_column_text(st, 5), "state", state, "valid_from", sqlite3_column_text(st, 7),
 					"valid_until", until, "created_at", sqlite3_column_text(st, 9), "updated_at",
 					sqlite3_column_text(st, 10), "person", person, "history", history(ctx, rid));
+		if (row && sqlite3_column_type(st, 14) != SQLITE_NULL) { /* the contact phone maintain keeps (issue 10) */
+			char *cp = taxid_pii_open(ctx->keys, "relation.contact_phone", sqlite3_column_blob(st, 14),
+						  (size_t)sqlite3_column_bytes(st, 14)), cm[16];
+			if (cp) {
+				taxid_mask_phone(cp, cm);
+				json_object_set_new(row, "contact_phone", json_string(ctx->reveal ? cp : cm));
+				taxid_wipe(cp, strlen(cp));
+				free(cp);
+			}
+		}
 		c = row ? taxid_emit(ctx, row) : TAXID_E_INTERNAL;
 	}
 	sqlite3_reset(st);
@@ -810,7 +821,16 @@ static enum taxid_code issue(struct taxid_ctx *ctx, const struct actor *w, const
 	char token[TAXID_TOKEN_LEN], scope[64], at[TAXID_TIME_LEN];
 	int64_t expires;
 	snprintf(scope, sizeof scope, "enterprise:%s", e->tin);
-	enum taxid_code c = taxid_session_issue(ctx, w->a.id, "enterprise", scope, token, &expires);
+	/* Deriving a session checks the account's locks (SECURITY rule 25). */
+	static const char *const scopes[] = {"password", "sms", "face"};
+	struct taxid_lock_state ls;
+	for (size_t i = 0; i < sizeof scopes / sizeof *scopes; i++) {
+		enum taxid_code lc = taxid_lock_check(ctx, scopes[i], w->id, &ls);
+		if (lc)
+			return lc;
+	}
+	/* derived from the person's session: its factor, and never past its absolute expiry */
+	enum taxid_code c = taxid_session_issue(ctx, w->a.id, "enterprise", w->sess.factor, scope, &w->sess, token, &expires);
 	if (c)
 		return c;
 	taxid_time_format(expires, at);
@@ -1065,7 +1085,10 @@ enum taxid_code taxid_bind_declpw_reset(struct taxid_ctx *ctx, json_t *req, json
 	return declpw(ctx, req, out, 1);
 }
 
-/* ---- maintain (DOMAIN §3: a related person's phone) ---- */
+/* ---- maintain (DOMAIN §3: a related person's phone) ----
+ * What an enterprise maintains is the contact phone of its relation with the person (its staff record), never
+ * the phone that authenticates the person's account (SECURITY rule 23): that one changes only by its holder
+ * (taxid-register change) or at a hall. Maintaining needs a session whose second factor was face (seed 001). */
 
 enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
@@ -1080,6 +1103,11 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 		goto out;
 	if (!s.role[0] || !one_of(s.role, maintainers)) {
 		c = taxid_fail_detail(ctx, TAXID_E_NOT_AUTHORIZED, "session", json_pack("{s:s?}", "your_role", s.role[0] ? s.role : NULL));
+		goto out;
+	}
+	if (strcmp(w.sess.factor, "face") != 0) {
+		c = taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_REQUIRED, "session",
+				      json_pack("{s:[s],s:s}", "one_of", "face", "session_factor", w.sess.factor));
 		goto out;
 	}
 	if ((c = read_person(ctx, req, &t)))
@@ -1113,24 +1141,8 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 	taxid_mask_phone(ph.normalized, masked);
 	json_object_set_new(out, "tin", json_string(e.tin));
 	json_object_set_new(out, "person", json_pack("{s:I,s:s}", "id", (json_int_t)t.person_id, "login_name", t.login_name));
-	json_object_set_new(out, "phone", json_string(ctx->reveal ? ph.normalized : masked));
+	json_object_set_new(out, "contact_phone", json_string(ctx->reveal ? ph.normalized : masked));
 	taxid_reveal_subject(ctx, masked);
-	/* A phone bound to another account is refused before any code goes to it. */
-	unsigned char idx[32];
-	taxid_pii_index(ctx->keys, "phone", ph.normalized, idx);
-	st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN);
-	if (!st) {
-		c = TAXID_E_INTERNAL;
-		goto out;
-	}
-	sqlite3_bind_blob(st, 1, idx, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, t.id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		c = rc == SQLITE_ROW ? taxid_fail(ctx, TAXID_E_PHONE_TAKEN, "phone") : taxid_db_fail(ctx, rc);
-		goto out;
-	}
 	json_t *sms = json_object_get(req, "sms");
 	if (!sms) { /* first step: a code to the new phone, which proves it */
 		json_t *sent = json_object();
@@ -1142,15 +1154,33 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 		}
 		goto out;
 	}
-	if ((c = taxid_sms_check(ctx, sms, ph.normalized, "maintain", "sms")) ||
-	    (c = taxid_account_set_phone(ctx, t.id, ph.normalized)))
+	if ((c = taxid_sms_check(ctx, sms, ph.normalized, "maintain", "sms")))
 		goto out;
+	size_t el;
+	char at[TAXID_TIME_LEN];
+	unsigned char *enc = taxid_pii_seal(ctx->keys, "relation.contact_phone", ph.normalized, &el);
+	taxid_time_format(ctx->now, at);
+	st = taxid_sql(ctx, TAXID_SQL_REL_SET_CONTACT);
+	if (!enc || !st) {
+		free(enc);
+		c = TAXID_E_INTERNAL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, e.id);
+	sqlite3_bind_int64(st, 2, t.person_id);
+	sqlite3_bind_blob(st, 3, enc, (int)el, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
+	c = taxid_db_exec(ctx, st);
+	free(enc);
+	int relations = c ? 0 : sqlite3_changes(ctx->db);
 	char subj[40];
 	snprintf(subj, sizeof subj, "person:%lld", t.person_id);
-	if ((c = taxid_audit_new(ctx, "maintain_phone", subj, w.id,
-				 json_pack("{s:s,s:s,s:s}", "tin", e.tin, "role", s.role, "phone", masked))))
+	if (c || (c = taxid_audit_new(ctx, "maintain_contact", subj, w.id,
+				      json_pack("{s:s,s:s,s:s,s:i}", "tin", e.tin, "role", s.role, "contact_phone", masked,
+						"relations", relations))))
 		goto out;
 	json_object_set_new(out, "changed", json_true());
+	json_object_set_new(out, "relations", json_integer(relations));
 out:
 	json_decref(s.permissions);
 	taxid_account_clear(&t);

@@ -77,21 +77,24 @@ static enum taxid_code send_sms(struct taxid_ctx *ctx, const char *phone, const 
 	return c;
 }
 
-static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_account *a, const char *kind, json_t *out)
+/* A personal session made with factor; parent (may be NULL) is the session a QR login derives from. */
+static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_account *a, const char *factor,
+				     const struct taxid_session *parent, json_t *out)
 {
 	char token[TAXID_TOKEN_LEN];
 	int64_t expires;
-	enum taxid_code c = taxid_session_issue(ctx, a->id, kind, NULL, token, &expires);
+	enum taxid_code c = taxid_session_issue(ctx, a->id, "personal", factor, NULL, parent, token, &expires);
 	if (c)
 		return c;
-	json_t *s = json_pack("{s:s}", "token", token);
+	json_t *s = json_pack("{s:s,s:s,s:s}", "token", token, "kind", "personal", "factor", factor);
+	int64_t idle = ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800);
 	set_time(s, "expires_at", expires);
-	set_time(s, "idle_expires_at", ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800));
+	set_time(s, "idle_expires_at", idle < expires ? idle : expires);
 	json_object_set_new(out, "session", s);
 	json_object_set_new(out, "must_change_password", json_false());
 	json_object_set_new(out, "login_name", json_string(a->login_name));
 	taxid_wipe(token, sizeof token);
-	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", kind));
+	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", factor));
 }
 
 /* The password step (SECURITY rules 2, 7-11, 15, 18). Rule 7: the argon2 work is done first, outside any write
@@ -223,7 +226,7 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 		goto out;
 	}
 	if (taxid_setting_int(ctx, "login.password_only", 0)) {
-		c = issue_session(ctx, &a, "password", out);
+		c = issue_session(ctx, &a, "password", NULL, out);
 		goto out;
 	}
 	if (!factor)
@@ -361,7 +364,7 @@ enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out)
 		goto out;
 	if (strcmp(factor, "face") == 0 && (c = taxid_person_raise_level(ctx, a.person_id, 4)))
 		goto out; /* a face check raises a level-3 user to 4 (DOMAIN §2) */
-	c = issue_session(ctx, &a, factor, out);
+	c = issue_session(ctx, &a, factor, NULL, out);
 out:
 	taxid_account_clear(&a);
 	return c;
@@ -383,6 +386,59 @@ static enum taxid_code set_new_password(struct taxid_ctx *ctx, struct taxid_acco
 	c = taxid_account_set_password(ctx, a->id, h, 1, 0);
 	free(h);
 	return c;
+}
+
+/* Replacing an initial password proves the bound phone or face (rule 18): anyone who knows a document number
+ * knows its last six characters. With neither member, the first step: a code to the bound phone (*sent set).
+ * A failed face verdict is counted under the face lock. */
+static enum taxid_code initial_second_factor(struct taxid_ctx *ctx, json_t *req, struct taxid_account *a,
+					     const char *new_pw, json_t *out, int *sent)
+{
+	json_t *sms = json_object_get(req, "sms"), *face = json_object_get(req, "face");
+	char subject[40];
+	struct taxid_lock_state ls;
+	enum taxid_code c;
+	*sent = 0;
+	taxid_lock_subject_account(a->id, subject);
+	if (!face && !sms) {
+		if (!a->phone)
+			return taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_REQUIRED, "face",
+						 json_pack("{s:[s]}", "one_of", "face"));
+		char *doc = resident_number(ctx, a->person_id);
+		c = taxid_password_check(ctx, new_pw, doc, a->phone, a->login_name, "new_password");
+		free(doc);
+		if (c || (c = taxid_lock_check(ctx, "sms", subject, &ls)) || (c = send_sms(ctx, a->phone, "passwd", out)))
+			return c;
+		json_object_set_new(out, "next", json_string("sms"));
+		*sent = 1;
+		return TAXID_OK;
+	}
+	if (!face) {
+		if (!a->phone)
+			return taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_REQUIRED, "face",
+						 json_pack("{s:[s]}", "one_of", "face"));
+		if ((c = taxid_lock_check(ctx, "sms", subject, &ls)))
+			return c;
+		return taxid_sms_check(ctx, sms, a->phone, "passwd", "sms");
+	}
+	if ((c = taxid_lock_check(ctx, "face", subject, &ls)))
+		return c;
+	char *doc = resident_number(ctx, a->person_id);
+	if (!doc)
+		return taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "face");
+	struct taxid_verdict v;
+	c = taxid_verdict_check(ctx, face, "face", doc, 1, "face", &v);
+	free(doc);
+	if (c == TAXID_OK && taxid_verdict_passed(ctx, &v))
+		return taxid_lock_success(ctx, "face", subject);
+	if (c == TAXID_E_MISSING_FIELD || c == TAXID_E_BAD_TYPE)
+		return c;
+	json_decref(ctx->err_detail);
+	ctx->err_detail = NULL;
+	if ((c = taxid_lock_fail(ctx, "face", subject, "passwd", &ls)))
+		return c;
+	taxid_keep_changes(ctx); /* the verdict's nonce is spent and the failure counted */
+	return taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "face");
 }
 
 enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -420,6 +476,11 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 	struct taxid_account a;
 	if ((c = taxid_account_load(ctx, aid, &a)))
 		return c;
+	if (change_tx) {
+		int sent;
+		if ((c = initial_second_factor(ctx, req, &a, new_pw, out, &sent)) || sent)
+			goto out;
+	}
 	if ((c = set_new_password(ctx, &a, new_pw, "new_password")))
 		goto out;
 	if (change_tx && (c = use_tx(ctx, change_tx, "passwd")))
@@ -436,8 +497,80 @@ out:
 	return c;
 }
 
+/* Reset requests are counted per account string, known or not (rule 24): the same cooldown (sms.resend_seconds)
+ * and daily cap (reset.daily_cap) for both, so a refusal never tells an account apart. */
+static enum taxid_code reset_throttle(struct taxid_ctx *ctx, const unsigned char rsub[32])
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_LAST);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
+	int64_t last = -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		last = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	long long cooldown = taxid_setting_int(ctx, "sms.resend_seconds", 60);
+	if (last >= 0 && ctx->now < last + cooldown)
+		return taxid_fail_detail(ctx, TAXID_E_SMS_COOLDOWN, "account",
+					 json_pack("{s:I}", "retry_after", (json_int_t)(last + cooldown - ctx->now)));
+	st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_COUNT_SINCE);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, taxid_next_local_midnight(ctx->now, ctx->tz_offset) - 86400);
+	long long today = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (today >= taxid_setting_int(ctx, "reset.daily_cap", 5))
+		return taxid_fail(ctx, TAXID_E_SMS_DAILY_CAP, "account");
+	st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_ADD);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ctx->now);
+	return taxid_db_exec(ctx, st);
+}
+
+/* A code that goes nowhere, for an account string that is unknown (or whose phone refuses another message):
+ * the same answer, and a second step that fails as a wrong code does. */
+static enum taxid_code reset_decoy(struct taxid_ctx *ctx, const unsigned char rsub[32], json_t *sms)
+{
+	char code[8], id[TAXID_CHALLENGE_ID_LEN];
+	int64_t n = taxid_random_uniform(1000000), exp;
+	if (n < 0)
+		return TAXID_E_INTERNAL;
+	snprintf(code, sizeof code, "%06d", (int)n);
+	enum taxid_code c = taxid_challenge_create(ctx, "sms:reset", rsub, code,
+						   (int)taxid_setting_int(ctx, "sms.ttl_seconds", 300),
+						   (int)taxid_setting_int(ctx, "sms.max_attempts", 5), NULL, id, &exp);
+	taxid_wipe(code, sizeof code);
+	if (c)
+		return c;
+	json_object_set_new(sms, "challenge", json_string(id));
+	json_object_set_new(sms, "purpose", json_string("reset"));
+	set_time(sms, "expires_at", exp);
+	return TAXID_OK;
+}
+
+/* Check the second step's code: the real one to phone (NULL for an unknown account), else a decoy, which can
+ * only fail. */
+static enum taxid_code reset_code_check(struct taxid_ctx *ctx, json_t *req, const char *phone, const unsigned char rsub[32])
+{
+	json_t *sms = json_object_get(req, "sms");
+	enum taxid_code c = TAXID_E_CHALLENGE_INVALID;
+	if (phone && (c = taxid_sms_check(ctx, sms, phone, "reset", "sms")) != TAXID_E_CHALLENGE_INVALID)
+		return c;
+	const char *id = json_string_value(json_object_get(sms, "challenge"));
+	const char *code = json_string_value(json_object_get(sms, "code"));
+	if (!json_is_object(sms) || !id || !code)
+		return taxid_sms_check(ctx, sms, NULL, "reset", "sms"); /* the same shape refusal */
+	c = taxid_challenge_check(ctx, id, "sms:reset", rsub, code, 1, "sms", NULL);
+	return c ? c : taxid_fail(ctx, TAXID_E_SMS_CODE_INVALID, "sms"); /* a decoy never passes */
+}
+
 /* Forgot password: identity through a second channel, then a new password; clears the password lock, revokes
- * every session, never logs in (rules 12, 17). */
+ * every session, never logs in (rules 12, 17). Before the code is proven, known and unknown accounts get the
+ * same members and refusals and no phone hint (rule 24); for reset.phone_change_days after the account's phone
+ * changed, only face (or a hall) will do (rule 23). */
 enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
@@ -448,12 +581,18 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	if (strcmp(method, "sms") && strcmp(method, "face") && strcmp(method, "bank"))
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "method");
 	struct taxid_account a;
-	char norm[80];
+	char norm[80], subject[80];
 	c = taxid_account_resolve(ctx, account, &a, norm);
 	int known = c == TAXID_OK;
 	if (c && c != TAXID_E_NOT_FOUND)
 		return c;
 	c = TAXID_OK;
+	unsigned char rsub[32];
+	if (known)
+		taxid_lock_subject_account(a.id, subject);
+	else
+		taxid_lock_subject_shadow(ctx, norm, subject);
+	taxid_pii_index(ctx->keys, "reset", subject, rsub);
 	const char *bank_phone = NULL, *card = NULL;
 	struct taxid_id_info bp, cd;
 	if (strcmp(method, "bank") == 0) {
@@ -472,19 +611,24 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	}
 	/* Step 1 for the SMS channels: send the code. An unknown account gets the same answer and no message. */
 	if (strcmp(method, "face") != 0 && !json_object_get(req, "sms")) {
-		/* an unknown account sends nothing, not even to a bank phone it names: the same answer, no message */
+		if ((c = reset_throttle(ctx, rsub)))
+			goto out;
+		/* an unknown account sends nothing, not even to a bank phone it names */
 		const char *to = !known ? NULL : bank_phone ? bp.normalized : a.phone;
-		if (to) {
-			if ((c = send_sms(ctx, to, "reset", out)))
-				goto out;
-		} else {
-			unsigned char raw[18];
-			char *fake = taxid_random_bytes(raw, sizeof raw) ? NULL : taxid_base64url_encode(raw, sizeof raw);
-			json_t *sms = json_pack("{s:s?,s:s,s:s}", "challenge", fake, "purpose", "reset", "phone", "***********");
-			set_time(sms, "expires_at", ctx->now + taxid_setting_int(ctx, "sms.ttl_seconds", 300));
-			json_object_set_new(out, "sms", sms);
-			free(fake);
+		json_t *sms = json_object();
+		c = to ? taxid_sms_send(ctx, to, "reset", sms) : TAXID_E_NOT_FOUND;
+		if (c) { /* the phone's own limits answer as an unknown account would: no message */
+			json_decref(ctx->err_detail);
+			ctx->err_detail = NULL;
+			json_object_clear(sms);
+			c = reset_decoy(ctx, rsub, sms);
 		}
+		json_object_del(sms, "phone"); /* no phone hint before the code is proven */
+		if (c) {
+			json_decref(sms);
+			goto out;
+		}
+		json_object_set_new(out, "sms", sms);
 		json_object_set_new(out, "next", json_string("sms"));
 		goto out;
 	}
@@ -492,13 +636,25 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	if (c)
 		goto out;
 	if (!known) { /* answered as a known account's failed second channel would be (rule 11) */
-		c = strcmp(method, "face") == 0 ? taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "face")
-						: taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "sms");
+		c = strcmp(method, "face") == 0 ? taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "face") : reset_code_check(ctx, req, NULL, rsub);
 		goto out;
 	}
 	char *doc = resident_number(ctx, a.person_id);
 	if (strcmp(method, "sms") == 0 || bank_phone) {
-		c = taxid_sms_check(ctx, json_object_get(req, "sms"), bank_phone ? bp.normalized : a.phone, "reset", "sms");
+		c = reset_code_check(ctx, req, bank_phone ? bp.normalized : a.phone, rsub);
+		int64_t changed = 0, hold = taxid_setting_int(ctx, "reset.phone_change_days", 7) * 86400;
+		sqlite3_stmt *st = c ? NULL : taxid_sql(ctx, TAXID_SQL_ACCOUNT_PHONE_CHANGED_AT);
+		if (st) {
+			sqlite3_bind_int64(st, 1, a.id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				changed = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+		}
+		if (!c && changed && ctx->now < changed + hold) { /* a fresh phone is not yet trusted for a reset */
+			json_t *d = json_pack("{s:[ss]}", "one_of", "face", "hall");
+			set_time(d, "until", changed + hold);
+			c = taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_REQUIRED, "method", d);
+		}
 	}
 	if (!c && strcmp(method, "sms") != 0) {
 		struct taxid_verdict v;
@@ -519,9 +675,7 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 		goto out;
 	if ((c = set_new_password(ctx, &a, new_pw, "new_password")))
 		goto out;
-	char subject[40];
 	int was_locked = 0, revoked = 0;
-	taxid_lock_subject_account(a.id, subject);
 	if ((c = taxid_lock_clear(ctx, SCOPE_PASSWORD, subject, "password reset", a.login_name, &was_locked)) ||
 	    (c = taxid_session_revoke_all(ctx, a.id, 0, &revoked)))
 		goto out;
@@ -607,26 +761,31 @@ out:
 
 enum taxid_code taxid_login_session_check(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	long long aid;
-	enum taxid_code c = taxid_session_check(ctx, req, "token", &aid, NULL);
+	struct taxid_session s;
+	enum taxid_code c = taxid_session_open(ctx, req, "token", 0, &s);
 	struct taxid_account a;
-	if (c || (c = taxid_account_load(ctx, aid, &a)))
+	if (c || (c = taxid_account_load(ctx, s.account_id, &a)))
 		return c;
+	int64_t idle = ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800);
 	json_object_set_new(out, "login_name", json_string(a.login_name));
 	json_object_set_new(out, "level", json_integer(a.level));
-	set_time(out, "idle_expires_at", ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800));
+	json_object_set_new(out, "kind", json_string(s.kind));
+	json_object_set_new(out, "factor", json_string(s.factor));
+	set_time(out, "expires_at", s.expires_at);
+	set_time(out, "idle_expires_at", idle < s.expires_at ? idle : s.expires_at);
 	taxid_account_clear(&a);
 	return TAXID_OK;
 }
 
+/* Logging out is the one thing an enterprise-scoped session may do with this tool. */
 enum taxid_code taxid_login_logout(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	long long aid, sid;
-	enum taxid_code c = taxid_session_check(ctx, req, "token", &aid, &sid);
+	struct taxid_session s;
+	enum taxid_code c = taxid_session_open(ctx, req, "token", 1, &s);
 	if (!c)
-		c = taxid_session_revoke(ctx, sid);
+		c = taxid_session_revoke(ctx, s.id);
 	if (!c)
-		c = taxid_audit_new(ctx, "logout", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
+		c = taxid_audit_new(ctx, "logout", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)s.account_id));
 	return c;
 }
 
@@ -659,13 +818,35 @@ enum taxid_code taxid_login_qr_issue(struct taxid_ctx *ctx, json_t *req, json_t 
 	return TAXID_OK;
 }
 
+/* Deriving a session checks the account as a login would: not abnormal, no lock on password or a second factor
+ * (rule 25). */
+static enum taxid_code qr_account_ok(struct taxid_ctx *ctx, long long aid, struct taxid_account *a)
+{
+	enum taxid_code c = taxid_account_load(ctx, aid, a);
+	if (c)
+		return c;
+	char subject[40];
+	struct taxid_lock_state ls;
+	taxid_lock_subject_account(aid, subject);
+	static const char *const scopes[] = {SCOPE_PASSWORD, "sms", "face"};
+	for (size_t i = 0; !c && i < sizeof scopes / sizeof *scopes; i++)
+		c = taxid_lock_check(ctx, scopes[i], subject, &ls);
+	if (!c && a->abnormal)
+		c = taxid_fail(ctx, TAXID_E_IDENTITY_ABNORMAL, "session");
+	if (c)
+		taxid_account_clear(a);
+	return c;
+}
+
 enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
 	const char *qr = taxid_req_str(ctx, req, "qr", 1, &c);
-	long long aid;
-	if (c || (c = taxid_session_check(ctx, req, "session", &aid, NULL)))
+	struct taxid_session s;
+	struct taxid_account a;
+	if (c || (c = taxid_session_open(ctx, req, "session", 0, &s)) || (c = qr_account_ok(ctx, s.account_id, &a)))
 		return c;
+	taxid_account_clear(&a);
 	json_t *data = NULL;
 	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 0, "qr", &data)))
 		return c;
@@ -673,15 +854,17 @@ enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_
 	json_decref(data);
 	if (confirmed)
 		return taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "qr");
-	json_t *d = json_pack("{s:I}", "account_id", (json_int_t)aid);
+	json_t *d = json_pack("{s:I,s:I}", "account_id", (json_int_t)s.account_id, "parent", (json_int_t)s.id);
 	c = taxid_challenge_set_data(ctx, qr, d);
 	json_decref(d);
 	if (c)
 		return c;
 	json_object_set_new(out, "confirmed", json_true());
-	return taxid_audit_new(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)aid));
+	return taxid_audit_new(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)s.account_id));
 }
 
+/* The session a QR login makes derives from the confirming one: it ends no later than that one's absolute expiry,
+ * and is refused once that one is revoked or expired, or the account locked (rule 25). */
 enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c = TAXID_OK;
@@ -693,13 +876,16 @@ enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *
 		return c;
 	json_t *jid = json_object_get(data, "account_id");
 	long long aid = jid ? json_integer_value(jid) : 0;
+	struct taxid_session parent = {.id = json_integer_value(json_object_get(data, "parent")), .account_id = aid};
 	json_decref(data);
 	if (!aid)
 		return taxid_fail(ctx, TAXID_E_QR_PENDING, "qr");
+	if (!taxid_session_alive(ctx, parent.id, &parent.expires_at))
+		return taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "qr");
 	struct taxid_account a;
-	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 1, "qr", NULL)) || (c = taxid_account_load(ctx, aid, &a)))
+	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 1, "qr", NULL)) || (c = qr_account_ok(ctx, aid, &a)))
 		return c;
-	c = issue_session(ctx, &a, "qr", out);
+	c = issue_session(ctx, &a, "qr", &parent, out);
 	taxid_account_clear(&a);
 	return c;
 }

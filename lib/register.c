@@ -921,6 +921,26 @@ out:
 	return c;
 }
 
+/* Date an account's phone change and tell the old phone through the outbox. */
+static enum taxid_code phone_changed(struct taxid_ctx *ctx, const struct taxid_account *a, const char *masked_new,
+				     const char *op)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_PHONE_CHANGED);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int64(st, 2, ctx->now);
+	enum taxid_code c = taxid_db_exec(ctx, st);
+	if (c || !a->phone)
+		return c;
+	char body[200], at[TAXID_TIME_LEN];
+	taxid_time_format(ctx->now, at);
+	snprintf(body, sizeof body,
+		 "[taxid] the phone of your account %s was changed to %s at %s%s; if this was not you, go to a tax hall",
+		 a->login_name, masked_new, at, op ? " at a hall" : "");
+	return taxid_outbox_put(ctx, "sms", a->phone, body);
+}
+
 enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	struct claim cl;
@@ -967,6 +987,10 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 		c = taxid_account_set_phone(ctx, a.id, ph.normalized);
 		json_array_append_new(changed, json_string("phone"));
 		taxid_mask_phone(ph.normalized, masked_phone);
+		/* The holder proved the document, the face and the new phone; the old phone is told, and for a while
+		 * a reset needs face or a hall (SECURITY rule 23). */
+		if (!c && (!a.phone || strcmp(a.phone, ph.normalized) != 0))
+			c = phone_changed(ctx, &a, masked_phone, op);
 	}
 	if (!c && region) {
 		c = exec_id_text(ctx, TAXID_SQL_REG_ACCOUNT_REGION, a.id, region, 0);

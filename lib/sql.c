@@ -146,6 +146,17 @@ static const char *const migrations[] = {
 	/* issue 10 item 10: login names are unique regardless of case (SECURITY rule 33); the check is in code
 	 * (inside the write transaction), this index makes it cheap. Lookups for login stay exact. */
 	"CREATE INDEX account_login_nocase ON account(login_name COLLATE NOCASE);",
+	/* issue 10 (account security): a session's kind (personal | enterprise) and the second factor it was made
+	 * with, and the session it was derived from; the contact phone an enterprise keeps for a relation (never the
+	 * account's); when an account's phone last changed; reset requests counted per account string */
+	"ALTER TABLE session ADD COLUMN factor TEXT;"
+	"ALTER TABLE session ADD COLUMN parent_id INTEGER REFERENCES session(id);"
+	"UPDATE session SET factor = kind, kind = 'personal' WHERE kind <> 'enterprise';"
+	"ALTER TABLE relation ADD COLUMN contact_phone_enc BLOB;"
+	"ALTER TABLE relation ADD COLUMN contact_phone_at TEXT;"
+	"ALTER TABLE account ADD COLUMN phone_changed_at INTEGER;"
+	"CREATE TABLE reset_request (subject BLOB NOT NULL, at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX reset_request_subject ON reset_request(subject, at);",
 };
 
 int taxid_db_schema_version(void)

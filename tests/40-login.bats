@@ -209,8 +209,14 @@ local_setup() {
 	[ "$(jfield .error.code)" = must_change_password ]
 	tx=$(jfield .error.change_tx)
 	[ "$(jfield '.session // empty')" = "" ]
+	# replacing it proves the bound phone (SECURITY rule 18; 42-account-takeover.bats has the attack)
 	run taxid-login passwd change_tx="$tx" new_password='Fresh!pass1'
 	assert_success
+	[ "$(jfield .next)" = sms ]
+	sms=$(jq -nc --arg c "$(jfield .sms.challenge)" --arg k "$(sms_code 13700137000)" '{challenge:$c, code:$k}')
+	run taxid-login passwd change_tx="$tx" new_password='Fresh!pass1' sms:="$sms"
+	assert_success
+	[ "$(jfield .login_name)" = li_si ]
 	run taxid-login --now "$(at 2)" account=li_si password='Fresh!pass1'
 	assert_success
 	[ "$(jfield .next)" = sms ]

@@ -33,3 +33,12 @@ PEOPLE
 	taxid-bind enterprise add tin=$E1 name=上海测试有限公司 legal_rep:="$REP" finance_manager:="$FIN" operator=op1 >/dev/null
 	taxid-bind enterprise add tin=$E2 name=第二测试有限公司 legal_rep:="$REP" operator=op1 >/dev/null
 }
+
+# face_sess LOGIN DOC: a login session whose second factor was face (password + a face verdict for DOC), at
+# $TAXID_NOW; needs an issuer "face" trusted for face verdicts (keygen face; trust face face).
+face_sess() {
+	local out
+	out=$(taxid-login account="$1" password="$PW" second_factor=face) || { echo "$out" >&2; return 1; }
+	jq -nc --arg t "$(jq -r .login_tx <<<"$out")" --argjson f "$(verdict face face "$2")" '{login_tx:$t, face:$f}' |
+		taxid-login 2fa | jq -r .session.token
+}
