@@ -143,6 +143,11 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;"
 	"CREATE TRIGGER relation_event_no_update BEFORE UPDATE ON relation_event"
 	"  BEGIN SELECT RAISE(ABORT, 'relation history is kept'); END;",
+	/* issue 13: the payment ledger of each pension, one row per month (taxid-survival status shows it) */
+	"CREATE TABLE survival_ledger ("
+	"  pensioner_id INTEGER NOT NULL REFERENCES pensioner(id), month TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('paid', 'withheld', 'back_paid', 'overpaid', 'recovered')),"
+	"  reason TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (pensioner_id, month)) STRICT, WITHOUT ROWID;",
 };
 
 int taxid_db_schema_version(void)
