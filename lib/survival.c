@@ -1480,9 +1480,10 @@ static enum taxid_code pension_end(struct taxid_ctx *ctx, struct pensioner *p, c
 		set_month(out, "payment_stops_from", m + 1);
 		json_object_set_new(out, "overpaid_months", json_integer(over));
 		if (over) {
-			json_t *rec = json_pack("{s:i}", "months", over);
+			json_t *rec = json_object();
 			set_month(rec, "from", first);
 			set_month(rec, "through", lastover);
+			json_object_set_new(rec, "months", json_integer(over));
 			json_object_set_new(out, "recover", rec);
 		}
 	}
