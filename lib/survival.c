@@ -1514,8 +1514,11 @@ static enum taxid_code event_reappeared(struct taxid_ctx *ctx, struct subject *s
 	if (c)
 		return c;
 	json_t *months = json_array();
+	int bs = pmonth(p->benefit_start);
 	if (end == NONE)
 		end = cur + 1;
+	if (bs != NONE && end < bs)
+		end = bs; /* nothing was due before the benefit start */
 	restored = taxid_ledger_convert(&l, end, cur, TAXID_PAY_OVERPAID, NULL, TAXID_PAY_PAID, "reappeared");
 	back = taxid_ledger_convert(&l, end, cur, TAXID_PAY_RECOVERED, NULL, TAXID_PAY_BACK_PAID, "reappeared") +
 	       taxid_ledger_convert(&l, INT_MIN, cur, TAXID_PAY_WITHHELD, owed, TAXID_PAY_BACK_PAID, "reappeared");
@@ -1680,7 +1683,8 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 		}
 		if (strcmp(p->state, "suspended") == 0)
 			snprintf(p->reason, sizeof p->reason, "missing");
-		c = event_add(ctx, p->id, r->name, on, pmonth(p->since), was_active ? "suspended" : NULL, NULL, op.id);
+		c = event_add(ctx, p->id, r->name, on, was_active ? pmonth(p->since) : m + 1, was_active ? "suspended" : NULL, NULL,
+			      op.id);
 		json_object_set_new(out, "state", json_string(p->state));
 		set_str(out, "suspended_from", p->since);
 		break;

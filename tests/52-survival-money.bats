@@ -229,3 +229,21 @@ lapsed_in_may() {
 	run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
 }
+
+@test "a new retiree's arrears are the months withheld for the approval, back paid by the first certification" {
+	a=$(ric 11010519660101002)
+	# benefit from 2026-09, enrolled 2026-11-25 awaiting approval: September, October and November (begun) are
+	# withheld for the approval; nothing is paid yet
+	enrol 新退休 "$a" 2026-01-01 '{"new_retiree":true,"benefit_start":"2026-09","last_certified":null}' >/dev/null
+	output=$(status "$a")
+	[ "$(months withheld)" = '["2026-09","2026-10","2026-11"]' ]
+	[ "$(jq -c '[.ledger[].reason] | unique' <<<"$output")" = '["approval"]' ]
+	# approved by the certification of 2026-11-25: those 3 months back paid (arrears), payment from December
+	run taxid-survival certify doc_type=201 doc_no="$a" name=新退休 method=offline_device
+	[ "$(jq -c '[.approved, .payment_from, .back_pay_months]' <<<"$output")" = '[true,"2026-12",3]' ]
+	output=$(status "$a")
+	[ "$(months back_paid)" = '["2026-09","2026-10","2026-11"]' ]
+	# December, once begun, is paid
+	output=$(taxid-survival --now 2026-12-02T02:00:00Z status doc_type=201 doc_no="$a")
+	[ "$(jq -c '.ledger[-1]' <<<"$output")" = '{"month":"2026-12","state":"paid","recorded":false}' ]
+}
