@@ -35,7 +35,7 @@ static const struct taxid_action actions[] = {
 	 "enrol a retiree or a dependant (idempotent; an operator, a specialist for dependants)", NULL},
 	{"event", taxid_survival_event, TAXID_ACT_BATCH, "doc_type doc_no event [date] [paid_through] [name] operator",
 	 "record death, declared_dead, missing, imprisonment, release, nationality_lost, age_18, employment, enlistment, "
-	 "remarriage or adoption",
+	 "remarriage, adoption or reappeared",
 	 NULL},
 	{"special", taxid_survival_special, TAXID_ACT_DB_WRITE, "doc_type doc_no name operator [reason] [at]",
 	 "special certification by an agency officer when every other method failed", NULL},
@@ -47,6 +47,8 @@ static const struct taxid_action actions[] = {
 	 "flag a second pension drawn elsewhere; certification waits until it is cleared", NULL},
 	{"duplicate clear", taxid_survival_duplicate_clear, TAXID_ACT_DB_WRITE, "doc_type doc_no operator",
 	 "clear a duplicate: keep the employee pension, or the first region's", NULL},
+	{"recover", taxid_survival_recover, TAXID_ACT_BATCH, "doc_type doc_no operator [months] [via]",
+	 "record that overpaid months were recovered, the oldest first (repaid, or offset)", NULL},
 	{"card", taxid_survival_card, TAXID_ACT_BATCH, "doc_type doc_no state operator",
 	 "record the social-security card's state: normal, lost, frozen", NULL},
 	{"photo", taxid_survival_photo, TAXID_ACT_BATCH, "doc_type doc_no [present] [source] operator",

@@ -157,6 +157,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE account ADD COLUMN phone_changed_at INTEGER;"
 	"CREATE TABLE reset_request (subject BLOB NOT NULL, at INTEGER NOT NULL) STRICT;"
 	"CREATE INDEX reset_request_subject ON reset_request(subject, at);",
+	/* issue 13: the payment ledger of each pension, one row per month (taxid-survival status shows it) */
+	"CREATE TABLE survival_ledger ("
+	"  pensioner_id INTEGER NOT NULL REFERENCES pensioner(id), month TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('paid', 'withheld', 'back_paid', 'overpaid', 'recovered')),"
+	"  reason TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (pensioner_id, month)) STRICT, WITHOUT ROWID;",
 };
 
 int taxid_db_schema_version(void)

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "db.h"
 #include "keys.h"
+#include "ledger.h"
 #include "person.h"
 #include "operator.h"
 #include "record.h"
@@ -444,19 +445,121 @@ static void pensioner_window(struct pensioner *p, const struct policy *pol, day_
 	day_format(until + pol->grace + 1, p->lapse_on);
 }
 
-/* The last month paid so far: the current month for a pension in payment (paid at the start of the month), the month
- * before the suspension or end otherwise, none while awaiting approval. */
-static int last_paid_month(const struct pensioner *p, int current)
+/* ==== the payment ledger (issue 13): which months were paid, withheld, back paid, overpaid, recovered ==== */
+
+/* The first month this system pays: the enrolment month (the months before it were paid by the previous system),
+ * or the benefit start when that is later; for a new retiree awaiting approval, the benefit start (arrears are owed
+ * from it). */
+static int ledger_origin(const struct taxid_ctx *ctx, const struct pensioner *p)
 {
-	if (strcmp(p->state, "active") == 0)
-		return current;
+	int bs = pmonth(p->benefit_start), em = NONE;
+	int64_t t;
 	if (strcmp(p->state, "pending") == 0)
-		return NONE;
-	int since = pmonth(p->since);
-	if (since == NONE)
-		return NONE;
-	return since - 1 < current ? since - 1 : current;
+		return bs;
+	if (p->enrolled_at[0] && taxid_time_parse(p->enrolled_at, &t) == 0) {
+		int ymd = taxid_local_ymd(t, ctx->tz_offset);
+		em = ymd / 10000 * 12 + ymd / 100 % 100 - 1;
+	}
+	return em == NONE ? bs : bs != NONE && bs > em ? bs : em;
 }
+
+/* Bring the ledger up to month `through` under the pensioner's present state: in payment, paid; suspended, paid
+ * before the suspension and withheld (for its reason) from it; ended, paid before the end and nothing after;
+ * awaiting approval, withheld from the benefit start. */
+static int ledger_bring(const struct taxid_ctx *ctx, const struct pensioner *p, struct taxid_ledger *l, int through)
+{
+	int origin = ledger_origin(ctx, p), since = pmonth(p->since);
+	if (since == NONE)
+		since = origin;
+	if (strcmp(p->state, "active") == 0)
+		return taxid_ledger_extend(l, origin, through, INT_MAX, TAXID_PAY_NONE, NULL);
+	if (strcmp(p->state, "pending") == 0)
+		return taxid_ledger_extend(l, origin, through, origin, TAXID_PAY_WITHHELD, "approval");
+	if (strcmp(p->state, "suspended") == 0)
+		return taxid_ledger_extend(l, origin, through, since, TAXID_PAY_WITHHELD, p->reason);
+	return taxid_ledger_extend(l, origin, through, since, TAXID_PAY_NONE, NULL);
+}
+
+/* Load a pensioner's ledger and bring it up to month `through`. */
+static enum taxid_code ledger_open(struct taxid_ctx *ctx, const struct pensioner *p, int through, struct taxid_ledger *l)
+{
+	enum taxid_code c = taxid_ledger_load(ctx, p->id, l);
+	if (!c && ledger_bring(ctx, p, l, through)) {
+		taxid_ledger_free(l);
+		c = TAXID_E_INTERNAL;
+	}
+	return c;
+}
+
+static enum taxid_code ledger_close(struct taxid_ctx *ctx, struct taxid_ledger *l, enum taxid_code c)
+{
+	if (!c)
+		c = taxid_ledger_save(ctx, l, now_text(ctx));
+	taxid_ledger_free(l);
+	return c;
+}
+
+/* A month before the ledger's origin, from the benefit start on, was paid by the previous system. */
+static int paid_before_origin(const struct taxid_ctx *ctx, const struct pensioner *p, int k)
+{
+	int bs = pmonth(p->benefit_start), origin = ledger_origin(ctx, p);
+	return strcmp(p->state, "pending") != 0 && bs != NONE && origin != NONE && k >= bs && k < origin;
+}
+
+/* The last month money went out for: the ledger's, else the month before its origin. */
+static int ledger_last_paid(const struct taxid_ctx *ctx, const struct pensioner *p, const struct taxid_ledger *l)
+{
+	int last = taxid_ledger_last_paid(l), origin = ledger_origin(ctx, p);
+	if (last == NONE && origin != NONE && paid_before_origin(ctx, p, origin - 1))
+		last = origin - 1;
+	return last;
+}
+
+static int row_paid(const struct taxid_ledger_row *r)
+{
+	return r->state == TAXID_PAY_PAID || r->state == TAXID_PAY_BACK_PAID;
+}
+
+/* After an event in month m that ends the right to the pension (death, imprisonment, ...): every month after m that
+ * was paid becomes overpaid (why) — through paid_through when the payment system gives it, else through the last
+ * month paid, the months before the ledger's origin included; months after paid_through that the ledger has as
+ * paid were not, and are withheld. Returns the overpaid months after m, or -1 when out of memory. */
+static int ledger_overpay(const struct taxid_ctx *ctx, const struct pensioner *p, struct taxid_ledger *l, int m,
+			  int paid_through, const char *why)
+{
+	int last = paid_through != NONE ? paid_through : ledger_last_paid(ctx, p, l), bs = pmonth(p->benefit_start);
+	int k = bs != NONE && bs > m + 1 ? bs : m + 1;
+	for (; last != NONE && k <= last; k++) {
+		struct taxid_ledger_row *r = taxid_ledger_find(l, k);
+		int paid = r ? row_paid(r) || (paid_through != NONE && r->state == TAXID_PAY_WITHHELD)
+			     : paid_through != NONE || paid_before_origin(ctx, p, k);
+		if (paid && taxid_ledger_set(l, k, TAXID_PAY_OVERPAID, why))
+			return -1;
+	}
+	for (size_t i = 0; paid_through != NONE && i < l->n; i++)
+		if (l->rows[i].month > paid_through && row_paid(&l->rows[i]) &&
+		    taxid_ledger_set(l, l->rows[i].month, TAXID_PAY_WITHHELD, why))
+			return -1;
+	return taxid_ledger_count(l, m + 1, INT_MAX, TAXID_PAY_OVERPAID, NULL);
+}
+
+/* The last month actually paid up to month m (the ledger's, or one the previous system paid), or NONE. */
+static int ledger_paid_until(const struct taxid_ctx *ctx, const struct pensioner *p, const struct taxid_ledger *l, int m,
+			     int paid_through)
+{
+	int best = NONE, origin = ledger_origin(ctx, p);
+	for (size_t i = 0; i < l->n && l->rows[i].month <= m; i++)
+		if (taxid_ledger_was_paid(l->rows[i].state))
+			best = l->rows[i].month;
+	int before = origin != NONE && m >= origin ? origin - 1 : m;
+	if (paid_through != NONE && before > paid_through)
+		before = paid_through;
+	if (best == NONE && before != NONE && paid_before_origin(ctx, p, before))
+		best = before;
+	return best;
+}
+
+static const char *const owed_reasons[] = {"lapse", "missing", NULL};
 
 /* ==== events, audit, output ==== */
 
@@ -883,25 +986,33 @@ static enum taxid_code certify_apply(struct taxid_ctx *ctx, struct subject *s, c
 	if (c)
 		return c;
 
-	int cm = day_month(day), resumes = 0, from = NONE, back = 0;
+	/* Payment starts or resumes from the first month not yet paid, the month after today's: every month the ledger
+	 * has as withheld up to then is back paid (the certification may be dated earlier; the figures are the same). */
+	int cur = day_month(today(ctx)), resumes = 0, from = NONE, back = 0;
 	const char *payment = NULL, *ev = NULL;
+	static const char *const approval[] = {"approval", NULL};
 	if (strcmp(p->state, "pending") == 0) {
 		/* A new retiree's certification before approval: payment starts, arrears from the benefit start. */
 		int bs = pmonth(p->benefit_start);
-		from = bs != NONE && bs > cm ? bs : cm + 1;
-		back = months_incl(bs, cm);
+		from = bs != NONE && bs > cur ? bs : cur + 1;
 		resumes = 1;
 		payment = "started";
 		ev = "approve";
 	} else if (strcmp(p->state, "suspended") == 0 &&
 		   (strcmp(p->reason, "lapse") == 0 || strcmp(p->reason, "missing") == 0)) {
-		from = cm + 1;
-		back = p->owed_months + months_incl(pmonth(p->owed_from), cm);
+		from = cur + 1;
 		resumes = 1;
 		payment = "resumed";
 		ev = "resume";
 	}
 	if (resumes) {
+		struct taxid_ledger l;
+		if ((c = ledger_open(ctx, p, cur, &l)))
+			return c;
+		back = taxid_ledger_convert(&l, INT_MIN, cur, TAXID_PAY_WITHHELD, strcmp(ev, "approve") == 0 ? approval : owed_reasons,
+					    TAXID_PAY_BACK_PAID, ev);
+		if ((c = ledger_close(ctx, &l, TAXID_OK)))
+			return c;
 		snprintf(p->state, sizeof p->state, "active");
 		p->reason[0] = p->since[0] = p->owed_from[0] = 0;
 		p->owed_months = 0;
@@ -1280,6 +1391,13 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 		if ((c = taxid_db_exec(ctx, st)))
 			return c;
 	}
+	/* The ledger starts with the enrolment month (paid: a pension in payment has been paid for the current month),
+	 * or for a new retiree with the months awaiting approval from the benefit start. */
+	snprintf(p.benefit_start, sizeof p.benefit_start, "%s", bstart);
+	snprintf(p.enrolled_at, sizeof p.enrolled_at, "%s", at);
+	struct taxid_ledger l;
+	if ((c = ledger_open(ctx, &p, day_month(now), &l)) || (c = ledger_close(ctx, &l, TAXID_OK)))
+		return c;
 	if ((c = event_add(ctx, p.id, "enroll", now, NONE, NULL,
 			   json_pack("{s:s,s:s,s:b}", "kind", kind, "region", region, "new_retiree", new_retiree), op.id)) ||
 	    (c = audit_pensioner(ctx, "survival.enroll", p.id, op.id,
@@ -1299,7 +1417,7 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 
 /* ==== life events ==== */
 
-enum effect { EV_END, EV_PRISON, EV_RELEASE, EV_MISSING };
+enum effect { EV_END, EV_PRISON, EV_RELEASE, EV_MISSING, EV_REAPPEAR };
 
 static const struct event_rule {
 	const char *name, *alias;
@@ -1312,6 +1430,7 @@ static const struct event_rule {
 	{"missing", NULL, EV_MISSING, 0, NULL},
 	{"imprisonment", NULL, EV_PRISON, 0, NULL},
 	{"release", NULL, EV_RELEASE, 0, NULL},
+	{"reappeared", NULL, EV_REAPPEAR, 0, NULL}, /* issue 13: a person declared dead is alive after all */
 	{"nationality_lost", "loss_of_nationality", EV_END, 0, NULL},
 	{"age_18", "18th_birthday", EV_END, 1, "child"},
 	{"employment", NULL, EV_END, 1, NULL},
@@ -1326,19 +1445,39 @@ static enum taxid_code not_applicable(struct taxid_ctx *ctx, const char *reason)
 	return taxid_fail_detail(ctx, TAXID_E_EVENT_NOT_APPLICABLE, "event", json_pack("{s:s}", "reason", reason));
 }
 
-/* End a pension after the month of the event: terminated from the next month; what was paid after is overpaid. */
+/* End a pension after the month of the event: terminated from the next month; what was paid after is overpaid
+ * (recorded in the ledger, up to month cur: today's, or the run's). */
 static enum taxid_code pension_end(struct taxid_ctx *ctx, struct pensioner *p, const char *why, day_t on, int paid_through,
 				   int cur, const char *actor, json_t *out, int audit)
 {
-	int m = day_month(on);
-	int last = paid_through != NONE ? paid_through : last_paid_month(p, cur);
-	int over = last != NONE && last > m ? last - m : 0;
+	int m = day_month(on), first, lastover;
+	struct taxid_ledger l;
+	enum taxid_code c = ledger_open(ctx, p, cur, &l);
+	if (c)
+		return c;
+	int last = paid_through != NONE ? paid_through : ledger_last_paid(ctx, p, &l);
+	int over = ledger_overpay(ctx, p, &l, m, paid_through, why);
+	if (over < 0) {
+		taxid_ledger_free(&l);
+		return TAXID_E_INTERNAL;
+	}
+	/* Months withheld after the event are owed to nobody now: withheld for this reason. */
+	for (size_t i = 0; i < l.n; i++)
+		if (l.rows[i].month > m && l.rows[i].state == TAXID_PAY_WITHHELD &&
+		    taxid_ledger_set(&l, l.rows[i].month, TAXID_PAY_WITHHELD, why)) {
+			taxid_ledger_free(&l);
+			return TAXID_E_INTERNAL;
+		}
+	int until = ledger_paid_until(ctx, p, &l, m, paid_through);
+	taxid_ledger_span(&l, m + 1, INT_MAX, TAXID_PAY_OVERPAID, &first, &lastover);
+	if ((c = ledger_close(ctx, &l, TAXID_OK)))
+		return c;
 	snprintf(p->state, sizeof p->state, "terminated");
 	snprintf(p->reason, sizeof p->reason, "%s", why);
 	month_format(m + 1, p->since);
 	p->owed_months = 0;
 	p->owed_from[0] = 0;
-	enum taxid_code c = pensioner_save(ctx, p);
+	c = pensioner_save(ctx, p);
 	json_t *d = json_pack("{s:i}", "overpaid_months", over);
 	if (last != NONE)
 		set_month(d, "paid_through", last);
@@ -1348,16 +1487,94 @@ static enum taxid_code pension_end(struct taxid_ctx *ctx, struct pensioner *p, c
 		c = audit_pensioner(ctx, "survival.terminate", p->id, actor, json_pack("{s:s,s:O}", "reason", why, "detail", d));
 	if (out) {
 		json_object_set_new(out, "state", json_string("terminated"));
-		set_month(out, "paid_until", m);
+		set_month(out, "paid_until", until);
 		set_month(out, "payment_stops_from", m + 1);
 		json_object_set_new(out, "overpaid_months", json_integer(over));
-		if (over)
-			json_object_set_new(out, "recover", json_pack("{s:s,s:s,s:i}", "from", p->since, "through",
-								      json_string_value(json_object_get(d, "paid_through")),
-								      "months", over));
+		if (over) {
+			json_t *rec = json_object();
+			set_month(rec, "from", first);
+			set_month(rec, "through", lastover);
+			json_object_set_new(rec, "months", json_integer(over));
+			json_object_set_new(out, "recover", rec);
+		}
 	}
 	json_decref(d);
 	return c;
+}
+
+static int ended_by_death(const struct pensioner *p)
+{
+	return strcmp(p->state, "terminated") == 0 && (strcmp(p->reason, "death") == 0 || strcmp(p->reason, "declared_dead") == 0);
+}
+
+/* A person whose pension ended by death, or a declaration of death, is alive after all (issue 13). The termination
+ * ends; the months paid since the end are theirs (overpaid becomes paid: nothing to recover), the months not paid
+ * or recovered since are owed, as are the months withheld for a lapse or while missing before it: all back paid up
+ * to today's month, and payment resumes from the month after. The officer's finding counts as a certification on
+ * the day of the event. */
+static enum taxid_code event_reappeared(struct taxid_ctx *ctx, struct subject *s, day_t on, const struct operator *op,
+					json_t *out)
+{
+	struct pensioner *p = &s->p;
+	int cur = day_month(today(ctx)), end = pmonth(p->since), restored = 0, back = 0;
+	char ended_by[24];
+	snprintf(ended_by, sizeof ended_by, "%s", p->reason);
+	const char *const owed[] = {"lapse", "missing", ended_by, NULL};
+	struct taxid_ledger l;
+	enum taxid_code c = ledger_open(ctx, p, cur, &l);
+	if (c)
+		return c;
+	json_t *months = json_array();
+	int bs = pmonth(p->benefit_start);
+	if (end == NONE)
+		end = cur + 1;
+	if (bs != NONE && end < bs)
+		end = bs; /* nothing was due before the benefit start */
+	restored = taxid_ledger_convert(&l, end, cur, TAXID_PAY_OVERPAID, NULL, TAXID_PAY_PAID, "reappeared");
+	back = taxid_ledger_convert(&l, end, cur, TAXID_PAY_RECOVERED, NULL, TAXID_PAY_BACK_PAID, "reappeared") +
+	       taxid_ledger_convert(&l, INT_MIN, cur, TAXID_PAY_WITHHELD, owed, TAXID_PAY_BACK_PAID, "reappeared");
+	for (int k = end; k <= cur && !c; k++) {
+		if (taxid_ledger_find(&l, k))
+			continue;
+		int before = paid_before_origin(ctx, p, k); /* paid by the previous system: theirs */
+		if (taxid_ledger_set(&l, k, before ? TAXID_PAY_PAID : TAXID_PAY_BACK_PAID, "reappeared"))
+			c = TAXID_E_INTERNAL;
+		restored += before;
+		back += !before;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (l.rows[i].state == TAXID_PAY_BACK_PAID && l.rows[i].dirty) {
+			char mb[MONTH_LEN];
+			month_format(l.rows[i].month, mb);
+			json_array_append_new(months, json_string(mb));
+		}
+	if ((c = ledger_close(ctx, &l, c))) {
+		json_decref(months);
+		return c;
+	}
+	snprintf(p->state, sizeof p->state, "active");
+	p->reason[0] = p->since[0] = 0;
+	p->owed_months = 0;
+	p->owed_from[0] = 0;
+	json_t *d = json_pack("{s:s,s:i,s:i,s:O}", "ended_by", ended_by, "back_pay_months", back, "restored_months", restored,
+			      "months", months);
+	set_month(d, "payment_from", cur + 1);
+	if ((c = event_add(ctx, p->id, "reappeared", on, cur + 1, "resumed", json_deep_copy(d), op->id)) ||
+	    (c = audit_pensioner(ctx, "survival.event", p->id, op->id,
+				 json_pack("{s:s,s:s,s:O}", "event", "reappeared", "state", "active", "owed", d))) ||
+	    (c = certify_apply(ctx, s, "reappeared", on, NULL, op->id, json_pack("{s:s}", "event", "reappeared"), out))) {
+		json_decref(d);
+		json_decref(months);
+		return c;
+	}
+	json_object_set_new(out, "ended_by", json_string(ended_by));
+	json_object_set_new(out, "payment_resumes", json_true());
+	set_month(out, "payment_from", cur + 1);
+	json_object_set_new(out, "back_pay_months", json_integer(back));
+	json_object_set_new(out, "back_paid", months);
+	json_object_set_new(out, "restored_months", json_integer(restored));
+	json_decref(d);
+	return TAXID_OK;
 }
 
 enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -1375,6 +1592,8 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 		r++;
 	if (!r->name)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "event");
+	if (r->effect == EV_REAPPEAR && (c = operator_get(ctx, req, "officer", &op)))
+		return c;
 	json_object_set_new(out, "event", json_string(r->name));
 	if ((c = subject_load(ctx, req, out, 0, TAXID_E_NOT_FOUND, &s))) {
 		subject_clear(&s);
@@ -1388,8 +1607,10 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 		c = not_applicable(ctx, "not_a_dependant");
 	else if (r->relation && strcmp(p->relation, r->relation) != 0)
 		c = not_applicable(ctx, "relation");
-	else if (strcmp(p->state, "terminated") == 0)
+	else if (strcmp(p->state, "terminated") == 0 && !(r->effect == EV_REAPPEAR && ended_by_death(p)))
 		c = taxid_fail_detail(ctx, TAXID_E_PENSION_ENDED, "doc_no", json_pack("{s:s}", "ended_by", p->reason));
+	else if (r->effect == EV_REAPPEAR && strcmp(p->state, "terminated") != 0)
+		c = not_applicable(ctx, "not_dead");
 	else if (strcmp(r->name, "age_18") == 0 && p->unable_to_work)
 		c = not_applicable(ctx, "unable_to_work");
 	if (!c) {
@@ -1403,6 +1624,9 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 		pt = taxid_req_str(ctx, req, "paid_through", 0, &c);
 	if (!c && pt && month_parse(pt, &paid_through))
 		c = taxid_fail(ctx, TAXID_E_BAD_VALUE, "paid_through");
+	/* A pension is paid at the start of a month: no month after today's can have been paid yet. */
+	if (!c && pt && paid_through > day_month(today(ctx)))
+		c = taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "paid_through", json_pack("{s:s}", "reason", "in_the_future"));
 	if (c) {
 		subject_clear(&s);
 		return c;
@@ -1419,43 +1643,59 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 			json_object_set_new(out, "late_report", json_boolean(wd > limit));
 		}
 		break;
-	case EV_PRISON:
+	case EV_PRISON: {
 		if (strcmp(p->reason, "imprisonment") == 0) {
 			c = not_applicable(ctx, "already_imprisoned");
 			break;
 		}
+		/* No pension from the month after: what was paid after it is overpaid; months withheld after it (for a
+		 * lapse) are not owed any more, those before stay owed. */
+		int over = 0;
+		if (strcmp(p->state, "pending") != 0) {
+			struct taxid_ledger l;
+			if ((c = ledger_open(ctx, p, day_month(today(ctx)), &l)))
+				break;
+			over = ledger_overpay(ctx, p, &l, m, paid_through, "imprisonment");
+			if (over >= 0)
+				taxid_ledger_convert(&l, m + 1, INT_MAX, TAXID_PAY_WITHHELD, owed_reasons, TAXID_PAY_WITHHELD,
+						     "imprisonment");
+			if ((c = ledger_close(ctx, &l, over < 0 ? TAXID_E_INTERNAL : TAXID_OK)))
+				break;
+			json_object_set_new(out, "overpaid_months", json_integer(over));
+		}
 		if (was_active) {
-			int cur = day_month(today(ctx));
-			int last = paid_through != NONE ? paid_through : last_paid_month(p, cur);
-			int over = last != NONE && last > m ? last - m : 0;
 			snprintf(p->state, sizeof p->state, "suspended");
 			month_format(m + 1, p->since);
-			json_object_set_new(out, "overpaid_months", json_integer(over));
-		} else if (strcmp(p->state, "suspended") == 0) {
-			/* Months owed for an earlier lapse stay owed up to the imprisonment; none after it. */
-			p->owed_months += months_incl(pmonth(p->owed_from), m);
-			p->owed_from[0] = 0;
 		}
 		if (strcmp(p->state, "pending") != 0)
 			snprintf(p->reason, sizeof p->reason, "imprisonment");
-		c = event_add(ctx, p->id, r->name, on, m + 1, was_active ? "suspended" : NULL, NULL, op.id);
+		c = event_add(ctx, p->id, r->name, on, m + 1, was_active ? "suspended" : NULL,
+			      json_pack("{s:i}", "overpaid_months", over), op.id);
 		json_object_set_new(out, "state", json_string(p->state));
 		if (strcmp(p->state, "suspended") == 0)
 			json_object_set_new(out, "suspended_from", json_string(p->since));
 		json_object_set_new(out, "back_pay", json_false());
 		break;
+	}
 	case EV_MISSING:
 		if (was_active) {
+			/* Payment stops from the first month not yet paid (the month after the event at the earliest). */
+			struct taxid_ledger l;
+			if ((c = ledger_open(ctx, p, day_month(today(ctx)), &l)))
+				break;
+			int lp = ledger_last_paid(ctx, p, &l), since = lp != NONE && lp >= m + 1 ? lp + 1 : m + 1;
+			if ((c = ledger_close(ctx, &l, TAXID_OK)))
+				break;
 			snprintf(p->state, sizeof p->state, "suspended");
-			month_format(m + 1, p->since);
-			snprintf(p->owed_from, sizeof p->owed_from, "%s", p->since);
+			month_format(since, p->since);
 		} else if (strcmp(p->reason, "imprisonment") == 0) {
 			c = not_applicable(ctx, "imprisoned");
 			break;
 		}
 		if (strcmp(p->state, "suspended") == 0)
 			snprintf(p->reason, sizeof p->reason, "missing");
-		c = event_add(ctx, p->id, r->name, on, m + 1, was_active ? "suspended" : NULL, NULL, op.id);
+		c = event_add(ctx, p->id, r->name, on, was_active ? pmonth(p->since) : m + 1, was_active ? "suspended" : NULL, NULL,
+			      op.id);
 		json_object_set_new(out, "state", json_string(p->state));
 		set_str(out, "suspended_from", p->since);
 		break;
@@ -1464,35 +1704,112 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 			c = not_applicable(ctx, "not_imprisoned");
 			break;
 		}
+		/* From the month after the release the pension is due again: months paid after it are not overpaid;
+		 * with a certification still valid, the months withheld after it and those withheld for a lapse before
+		 * the imprisonment are back paid, and payment resumes from the month after today's; otherwise the
+		 * pensioner is suspended for the lapse from the first month not yet paid. */
+		static const char *const prison[] = {"imprisonment", NULL};
+		int cur = day_month(today(ctx)), back = 0;
 		day_t lapse;
 		int valid = day_parse(p->lapse_on, &lapse) == 0 && on < lapse;
-		int back = p->owed_months;
+		struct taxid_ledger l;
+		if ((c = ledger_open(ctx, p, cur, &l)))
+			break;
+		taxid_ledger_convert(&l, m + 1, INT_MAX, TAXID_PAY_OVERPAID, prison, TAXID_PAY_PAID, "released");
 		if (valid) {
+			back = taxid_ledger_convert(&l, m + 1, cur, TAXID_PAY_WITHHELD, prison, TAXID_PAY_BACK_PAID, "release") +
+			       taxid_ledger_convert(&l, INT_MIN, cur, TAXID_PAY_WITHHELD, owed_reasons, TAXID_PAY_BACK_PAID, "release");
 			snprintf(p->state, sizeof p->state, "active");
 			p->reason[0] = p->since[0] = 0;
 			p->owed_months = 0;
-			c = event_add(ctx, p->id, r->name, on, m + 1, "resumed", json_pack("{s:i}", "back_pay_months", back), op.id);
+			if (!(c = ledger_close(ctx, &l, TAXID_OK)))
+				c = event_add(ctx, p->id, r->name, on, cur + 1, "resumed", json_pack("{s:i}", "back_pay_months", back),
+					      op.id);
 			json_object_set_new(out, "payment_resumes", json_true());
-			set_month(out, "payment_from", m + 1);
+			set_month(out, "payment_from", cur + 1);
 			json_object_set_new(out, "back_pay_months", json_integer(back));
 		} else {
-			/* The certification ran out meanwhile: suspended for the lapse from the month after release. */
+			/* The certification ran out meanwhile: suspended for the lapse. */
+			taxid_ledger_convert(&l, m + 1, INT_MAX, TAXID_PAY_WITHHELD, prison, TAXID_PAY_WITHHELD, "lapse");
+			int lp = ledger_last_paid(ctx, p, &l), since = lp != NONE && lp >= m + 1 ? lp + 1 : m + 1;
 			snprintf(p->reason, sizeof p->reason, "lapse");
-			month_format(m + 1, p->since);
-			snprintf(p->owed_from, sizeof p->owed_from, "%s", p->since);
-			c = event_add(ctx, p->id, r->name, on, m + 1, NULL, json_pack("{s:s}", "still_suspended", "lapse"), op.id);
+			month_format(since, p->since);
+			if (!(c = ledger_close(ctx, &l, TAXID_OK)))
+				c = event_add(ctx, p->id, r->name, on, since, NULL, json_pack("{s:s}", "still_suspended", "lapse"), op.id);
 			json_object_set_new(out, "payment_resumes", json_false());
 			json_object_set_new(out, "suspended_for", json_string("lapse"));
+			json_object_set_new(out, "suspended_from", json_string(p->since));
 		}
 		json_object_set_new(out, "state", json_string(p->state));
 		break;
 	}
+	case EV_REAPPEAR:
+		c = event_reappeared(ctx, &s, on, &op, out);
+		break;
 	}
-	if (!c && r->effect != EV_END)
+	if (!c && r->effect != EV_END && r->effect != EV_REAPPEAR)
 		c = pensioner_save(ctx, p);
-	if (!c && r->effect != EV_END)
+	if (!c && r->effect != EV_END && r->effect != EV_REAPPEAR)
 		c = audit_pensioner(ctx, "survival.event", p->id, op.id,
 				    json_pack("{s:s,s:s,s:s}", "event", r->name, "state", p->state, "reason", p->reason));
+	subject_clear(&s);
+	return c;
+}
+
+/* ==== recovery of overpaid months (issue 13) ==== */
+
+static const char *const recover_ways[] = {"repayment", "offset", NULL};
+
+/* Record that overpaid months were recovered, the oldest first: repaid, or offset against funeral or survivor
+ * payments. */
+enum taxid_code taxid_survival_recover(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c;
+	struct operator op;
+	struct subject s;
+	const char *via;
+	if ((c = policies_load(ctx)) || (c = operator_get(ctx, req, "officer", &op)) ||
+	    (c = req_word(ctx, req, "via", recover_ways, "repayment", &via)))
+		return c;
+	json_t *jm = json_object_get(req, "months");
+	long long want = taxid_req_int(ctx, req, "months", 0, &c);
+	if (c)
+		return c;
+	if (jm && want < 1)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "months");
+	if ((c = subject_load(ctx, req, out, 0, TAXID_E_NOT_FOUND, &s))) {
+		subject_clear(&s);
+		return c;
+	}
+	struct taxid_ledger l;
+	if ((c = ledger_open(ctx, &s.p, day_month(today(ctx)), &l))) {
+		subject_clear(&s);
+		return c;
+	}
+	int have = taxid_ledger_count(&l, INT_MIN, INT_MAX, TAXID_PAY_OVERPAID, NULL);
+	if (!have)
+		c = taxid_fail_detail(ctx, TAXID_E_NOT_FOUND, "doc_no", json_pack("{s:s}", "reason", "nothing_overpaid"));
+	else if (want > have)
+		c = taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "months", json_pack("{s:i}", "overpaid_months", have));
+	json_t *months = json_array();
+	int n = 0;
+	for (size_t i = 0; !c && i < l.n && (!want || n < want); i++) {
+		if (l.rows[i].state != TAXID_PAY_OVERPAID)
+			continue;
+		char mb[MONTH_LEN];
+		month_format(l.rows[i].month, mb);
+		json_array_append_new(months, json_string(mb));
+		taxid_ledger_set(&l, l.rows[i].month, TAXID_PAY_RECOVERED, via);
+		n++;
+	}
+	if (!(c = ledger_close(ctx, &l, c))) {
+		json_t *d = json_pack("{s:s,s:i,s:O,s:i}", "via", via, "recovered", n, "months", months, "overpaid_left", have - n);
+		if (!(c = event_add(ctx, s.p.id, "recovered", today(ctx), NONE, NULL, json_deep_copy(d), op.id)))
+			c = audit_pensioner(ctx, "survival.recover", s.p.id, op.id, json_incref(d));
+		json_object_update(out, d);
+		json_decref(d);
+	}
+	json_decref(months);
 	subject_clear(&s);
 	return c;
 }
@@ -1974,9 +2291,24 @@ enum taxid_code taxid_survival_status(struct taxid_ctx *ctx, json_t *req, json_t
 		json_object_set_new(out, "suspended_from", json_string(p->since));
 	if (strcmp(p->state, "terminated") == 0)
 		json_object_set_new(out, "ended_from", json_string(p->since));
-	if (p->owed_months || p->owed_from[0])
-		json_object_set_new(out, "owed", json_pack("{s:i,s:s?}", "months", p->owed_months, "open_from",
-							   p->owed_from[0] ? p->owed_from : NULL));
+	/* The ledger as recorded, and the months since then through today's as the pensioner's state makes them
+	 * ("recorded": false): what a certification would back pay is what it shows as withheld for a lapse. */
+	struct taxid_ledger l;
+	if ((c = ledger_open(ctx, p, day_month(now), &l))) {
+		subject_clear(&s);
+		return c;
+	}
+	int owed = taxid_ledger_count(&l, INT_MIN, INT_MAX, TAXID_PAY_WITHHELD, owed_reasons);
+	int suspended_owing = strcmp(p->state, "suspended") == 0 && (strcmp(p->reason, "lapse") == 0 || strcmp(p->reason, "missing") == 0);
+	if (owed || suspended_owing)
+		json_object_set_new(out, "owed", json_pack("{s:i,s:s?}", "months", owed, "open_from", suspended_owing ? p->since : NULL));
+	json_t *sum = json_object();
+	for (int k = TAXID_PAY_PAID; k <= TAXID_PAY_RECOVERED; k++)
+		json_object_set_new(sum, taxid_ledger_state_name((enum taxid_pay)k),
+				    json_integer(taxid_ledger_count(&l, INT_MIN, INT_MAX, (enum taxid_pay)k, NULL)));
+	json_object_set_new(out, "payments", sum);
+	json_object_set_new(out, "ledger", taxid_ledger_json(&l));
+	taxid_ledger_free(&l);
 	set_str(out, "last_certified", p->last_certified);
 	set_str(out, "valid_until", p->valid_until);
 	set_str(out, "lapses_on", p->lapse_on);
@@ -2329,7 +2661,16 @@ static enum taxid_code run_deadline(struct taxid_ctx *ctx, struct run_state *r, 
 	if (day_parse(p->valid_until, &vu) || day_parse(p->lapse_on, &lapse))
 		return TAXID_OK;
 	if (lapse <= as_of) {
-		month_format(day_month(lapse) + 1, p->since);
+		/* The run's date decides what was paid: every month up to the run's month has begun, so it was paid;
+		 * payment stops from the first month not yet paid (issue 13: not retroactively from the lapse). */
+		struct taxid_ledger l;
+		int rm = day_month(as_of);
+		if ((c = ledger_open(ctx, p, rm, &l)))
+			return c;
+		int lp = ledger_last_paid(ctx, p, &l), since = lp != NONE && lp >= rm + 1 ? lp + 1 : rm + 1;
+		if ((c = ledger_close(ctx, &l, TAXID_OK)))
+			return c;
+		month_format(since, p->since);
 		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PENSIONER_SUSPEND);
 		if (!st)
 			return TAXID_E_INTERNAL;
@@ -2339,7 +2680,7 @@ static enum taxid_code run_deadline(struct taxid_ctx *ctx, struct run_state *r, 
 		sqlite3_bind_text(st, 4, now_text(ctx), -1, SQLITE_STATIC);
 		snprintf(body, sizeof body, "{\"run\":\"%s\",\"valid_until\":\"%s\"}", r->as_of, p->valid_until);
 		if ((c = taxid_db_exec(ctx, st)) ||
-		    (c = event_add_text(ctx, p->id, "lapse", lapse, day_month(lapse) + 1, "suspended", body, NULL)))
+		    (c = event_add_text(ctx, p->id, "lapse", lapse, since, "suspended", body, NULL)))
 			return c;
 		run_log(r, "suspended", p->id, p->since, NULL);
 		snprintf(body, sizeof body,
@@ -2388,6 +2729,9 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	memset(&r, 0, sizeof r);
 	if ((c = req_day(ctx, req, "as_of", 1, &present, &as_of)))
 		return c;
+	/* A run dated after today would suspend people whose window has not ended (issue 13): refused, nothing changes. */
+	if (as_of > today(ctx))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "as_of", json_pack("{s:s}", "reason", "in_the_future"));
 	long long batch = taxid_req_int(ctx, req, "batch", ctx->batch_size, &c);
 	if (c)
 		return c;

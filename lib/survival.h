@@ -17,6 +17,8 @@ enum taxid_code taxid_survival_certify(struct taxid_ctx *ctx, json_t *req, json_
 enum taxid_code taxid_survival_special(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* Record a life event (death, imprisonment, release, missing, ... , a dependant's 18th birthday) and apply its rule. */
 enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* Record that overpaid months were recovered, the oldest first (issue 13). */
+enum taxid_code taxid_survival_recover(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* Flag a duplicate pension found elsewhere; clear it by the keep rule (employee over resident, first region). */
 enum taxid_code taxid_survival_duplicate_flag(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_survival_duplicate_clear(struct taxid_ctx *ctx, json_t *req, json_t *out);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The main job, end to end, on a local database ./demo.db: register people (hall code and face), log in with a
 # second factor, lock an account with wrong passwords and unlock it, enrol pensioners, certify them by
-# different methods, run the survival batch, show who is suspended and resume one with back pay; add an enterprise, bind,
+# different methods, run the survival batch, show who is suspended and resume one; add an enterprise, bind,
 # authorise, enter with the authorisation and with the declaration password. Prints each step, the command and its JSON result.
 #
 # usage: scripts/demo.sh [DIR]      (DIR: where demo.db goes, default the current directory)
@@ -203,14 +203,14 @@ must .ok
 show taxid-survival certify doc_type=201 doc_no=$QQ name=钱七 method=passive "evidence:=$(verdict data-svc survival $QQ)"
 must .ok
 
-step "The monthly survival batch for 2026-11-25: 孙八's window lapsed in June, so his pension is suspended"
+step "The monthly survival batch for 2026-11-25: 孙八's window lapsed in June, so his pension is suspended from December, the first month not yet paid"
 show taxid-survival run --as-of 2026-11-25
 must '.state == "done"'
 
 step "Who is suspended, overdue or due within 30 days"
 show taxid-survival due --as-of 2026-11-25
 
-step "孙八 certifies at the agency with his fingerprint: payment resumes next month with the months of back pay"
+step "孙八 certifies at the agency with his fingerprint: payment resumes next month; June to November had been paid when the run suspended him, so there is nothing to pay back (status shows his payment ledger)"
 show taxid-survival certify doc_type=201 doc_no=$SB name=孙八 method=fingerprint 'operator:={"id":"op-12","role":"officer"}'
 must '.ok and .payment_resumes'
 show taxid-survival status doc_type=201 doc_no=$SB

@@ -136,15 +136,18 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 
 @test "a lapse suspends payment from the month after the lapse" {
 	a=$(ric 11010519500101001) b=$(ric 11010519500101002) c=$(ric 11010519500101003)
-	enrol 甲 "$a" 2025-10-15 >/dev/null   # valid to 2026-10-15, lapsed 10-16: suspended from November
+	# issue 13: payment stops from the first month not yet paid on the run's day. 甲 lapsed on 10-16, but the run
+	# comes on 11-25, when November (paid on its first day) has been paid: suspended from December (the old figure,
+	# November, suspended a month already paid). 乙 lapses on the run's day: the month after, December.
+	enrol 甲 "$a" 2025-10-15 >/dev/null   # valid to 2026-10-15, lapsed 10-16: suspended from December
 	enrol 乙 "$b" 2025-11-24 >/dev/null   # lapses on the run's day: suspended from December
 	enrol 丙 "$c" 2025-11-25 >/dev/null   # due today, not lapsed
 	run taxid-survival run --as-of 2026-11-25
 	assert_success
-	[ "$(jq -s -c '[.[] | select(.notice == "suspension") | [.pensioner, .suspended_from]]' <<<"$output")" = '[[1,"2026-11"],[2,"2026-12"]]' ]
+	[ "$(jq -s -c '[.[] | select(.notice == "suspension") | [.pensioner, .suspended_from]]' <<<"$output")" = '[[1,"2026-12"],[2,"2026-12"]]' ]
 	[ "$(jq -s -c '[.[] | select(.notice == "reminder") | [.pensioner, .offset, .days_left]]' <<<"$output")" = '[[3,7,0]]' ]
 	[ "$(jq -s -c '.[-1] | [.processed, .suspended, .reminders]' <<<"$output")" = '[3,2,1]' ]
-	[ "$(status "$a" | jq -c '[.state, .reason, .suspended_from]')" = '["suspended","lapse","2026-11"]' ]
+	[ "$(status "$a" | jq -c '[.state, .reason, .suspended_from]')" = '["suspended","lapse","2026-12"]' ]
 	[ "$(status "$b" | jq -r .suspended_from)" = 2026-12 ]
 	[ "$(status "$c" | jq -r .state)" = active ]
 	# the exception list: everyone overdue or suspended
@@ -160,16 +163,20 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 
 @test "certifying a suspended pensioner resumes payment next month with the months of back pay" {
 	a=$(ric 11010519500101001) b=$(ric 11010519500101002)
-	enrol 甲 "$a" 2025-06-10 >/dev/null    # lapsed 2026-06-11: suspended from July
-	enrol 乙 "$b" 2025-10-15 >/dev/null    # suspended from November
+	# issue 13: the old figures (back pay 5 for 甲, 1 for 乙) paid again months that had been paid: both were in
+	# payment until the run of 2026-11-25, which suspends from December, the first month not yet paid.
+	enrol 甲 "$a" 2025-06-10 >/dev/null    # lapsed 2026-06-11; suspended by the run from December
+	enrol 乙 "$b" 2025-10-15 >/dev/null    # lapsed 2026-10-16; suspended from December too
 	taxid-survival run --as-of 2026-11-25 >/dev/null
-	run certify "$a" 甲
+	# 甲 certifies on 2027-02-10: December, January and February began while suspended (withheld): 3 months back
+	# pay, payment from March
+	run taxid-survival --now 2027-02-10T02:00:00Z certify doc_type=201 doc_no="$a" name=甲 method=offline_device
 	assert_success
-	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months, .late, .state]' <<<"$output")" = '[true,"2026-12",5,true,"active"]' ]
-	# certified in the month the suspension starts: nothing was missed yet
+	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months, .late, .state]' <<<"$output")" = '[true,"2027-03",3,true,"active"]' ]
+	# 乙 certifies (dated 2026-11-02) before December began: nothing was withheld, payment goes on from December
 	run certify "$b" 乙 at=2026-11-02
-	[ "$(jq -c '[.payment_from, .back_pay_months]' <<<"$output")" = '["2026-12",1]' ]
-	[ "$(status "$a" | jq -c '[.state, .valid_until, .events[0].event, .events[0].detail.back_pay_months]')" = '["active","2027-11-25","resume",5]' ]
+	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months]' <<<"$output")" = '[true,"2026-12",0]' ]
+	[ "$(status "$a" | jq -c '[.state, .valid_until, .events[0].event, .events[0].detail.back_pay_months]')" = '["active","2028-02-10","resume",3]' ]
 }
 
 @test "imprisonment suspends payment with no back pay for the time inside" {
@@ -181,16 +188,24 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	# a certification while inside is recorded but does not resume payment
 	run certify "$a" 甲 at=2026-06-01
 	[ "$(jq -c '[.payment_resumes, .suspended_for]' <<<"$output")" = '[false,"imprisonment"]' ]
+	# issue 13: the imprisonment, reported on 2026-11-25, made April-November (paid) overpaid; released in
+	# September, October and November were due after all: they stay paid and are not overpaid, and payment goes on
+	# from December (the old figure, October, paid October and November twice)
 	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$a" event=release date=2026-09-20
-	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months]' <<<"$output")" = '[true,"2026-10",0]' ]
+	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months]' <<<"$output")" = '[true,"2026-12",0]' ]
+	[ "$(status "$a" | jq -c '[.payments.overpaid, [.ledger[] | select(.state == "overpaid") | .month][0, -1]]')" = '[6,"2026-04","2026-09"]' ]
 	# lapsed before prison: the lapse months up to the imprisonment stay owed, none after; a lapsed release stays suspended
 	enrol 乙 "$b" 2025-06-10 >/dev/null
-	taxid-survival run --as-of 2026-08-01 >/dev/null   # suspended from July
+	taxid-survival run --as-of 2026-08-01 >/dev/null   # suspended from December: November, the enrolment month, was paid
 	taxid-survival event "$OFFICER" doc_type=201 doc_no="$b" event=imprisonment date=2026-09-03 >/dev/null
 	run taxid-survival event "$OFFICER" doc_type=201 doc_no="$b" event=release date=2026-11-10
 	[ "$(jq -c '[.payment_resumes, .suspended_for]' <<<"$output")" = '[false,"lapse"]' ]
+	# issue 13: 乙 was enrolled on 2026-11-25: June-October were paid by the previous system and November by this
+	# one, so nothing was withheld for the lapse (the old figure, 3, paid July-September again); October and
+	# November, paid while imprisoned, are overpaid
 	run certify "$b" 乙
-	[ "$(jq -c '[.payment_from, .back_pay_months]' <<<"$output")" = '["2026-12",3]' ]
+	[ "$(jq -c '[.payment_from, .back_pay_months]' <<<"$output")" = '["2026-12",0]' ]
+	[ "$(status "$b" | jq -c '[.ledger[] | select(.state == "overpaid") | .month]')" = '["2026-10","2026-11"]' ]
 }
 
 @test "death: paid for the month of death, the months after are an overpayment to recover" {
@@ -342,7 +357,8 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	ev=$(verdict face-svc face "$a")
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=face "evidence:=$ev"
 	assert_success
-	[ "$(jq -c '[.verdict.issuer, .payment_resumes, .back_pay_months]' <<<"$output")" = '["face-svc",true,5]' ]
+	# issue 13: enrolled on 2026-11-25 and suspended from December: nothing withheld yet (the old 5 paid July-November twice)
+	[ "$(jq -c '[.verdict.issuer, .payment_resumes, .back_pay_months]' <<<"$output")" = '["face-svc",true,0]' ]
 	[ "$(status "$a" | jq -r .face_failures)" = 0 ]
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=face "evidence:=$ev"
 	[ "$(jfield .error.code)" = verdict_replayed ]
@@ -365,7 +381,8 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jq -c '[.error.code, .error.role]' <<<"$output")" = '["operator_required","officer"]' ]
 	run taxid-survival appeal decide appeal="$id" decision=approve "$OFFICER"
 	assert_success
-	[ "$(jq -c '[.decision, .method, .payment_resumes, .back_pay_months, .valid_until]' <<<"$output")" = '["approved","appeal",true,5,"2027-11-25"]' ]
+	# issue 13: nothing was withheld before December, the first month not yet paid (the old 5 paid months twice)
+	[ "$(jq -c '[.decision, .method, .payment_resumes, .back_pay_months, .valid_until]' <<<"$output")" = '["approved","appeal",true,0,"2027-11-25"]' ]
 	run taxid-survival appeal decide appeal="$id" decision=reject "$OFFICER"
 	[ "$(jfield .error.code)" = appeal_decided ]
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=appeal
@@ -422,7 +439,8 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(dump)" = "$before" ]
 	[ "$(jq -s -c '.[-1] | [.processed, .suspended, .reminders]' <<<"$first")" = '[6,3,3]' ]
 	# a later date reminds again only where a nearer offset is reached (1 Dec had its 7-day reminder already)
-	run taxid-survival run --as-of 2026-11-26
+	# (issue 13: a run may not be dated after today, so the clock moves on to that day)
+	run taxid-survival --now 2026-11-26T08:00:00Z run --as-of 2026-11-26
 	[ "$(jq -s -c '.[-1] | [.processed, .suspended, .reminders]' <<<"$output")" = '[3,0,1]' ]
 	[ "$(jq -s -c '.[0] | [.notice, .valid_until, .offset]' <<<"$output")" = '["reminder","2026-12-03",7]' ]
 }

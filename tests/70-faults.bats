@@ -140,6 +140,7 @@ survival_dump() {
 			enrolled_at, updated_at FROM pensioner ORDER BY id;
 		SELECT * FROM survival_event ORDER BY id; SELECT * FROM survival_notice ORDER BY id;
 		SELECT * FROM survival_cert ORDER BY id; SELECT * FROM survival_run;
+		SELECT * FROM survival_ledger ORDER BY pensioner_id, month;
 		SELECT id, at, tool, action, actor, subject, detail, hex(prev), hex(hash) FROM audit ORDER BY id;
 		SELECT value FROM meta WHERE key = '"'audit_head'"
 }

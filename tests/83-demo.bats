@@ -28,7 +28,8 @@ load helper
 	assert_line --partial '"method":"passive"'
 	assert_line --partial '"notice":"suspension"'
 	assert_line --partial '"status":"suspended"'
-	assert_line --partial '"payment_resumes":true,"payment_from":"2026-12","back_pay_months":5'
+	# issue 13: June-November had been paid when the run suspended him from December: nothing to pay back (was 5)
+	assert_line --partial '"payment_resumes":true,"payment_from":"2026-12","back_pay_months":0'
 	assert_line --partial '"chain":"intact"'
 	assert_line --regexp '^demo: done'
 	if [ -x "$TAXID_BIN/taxid-bind" ]; then
