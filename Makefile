@@ -65,6 +65,13 @@ build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
 
 $(P)build/lib/ids.o: build/regions.inc
 
+# The State Council's holiday calendar (issue 13 item 7), compiled in the same way.
+build/holidays.inc: data/holidays-cn.tsv scripts/gen-holidays.awk
+	@mkdir -p build
+	awk -f scripts/gen-holidays.awk data/holidays-cn.tsv > $@.tmp && mv $@.tmp $@
+
+$(P)build/lib/holiday.o: build/holidays.inc
+
 # The version is compiled in (git describe): what prints it is rebuilt when it changes, so that an
 # incremental build never mixes versions.
 VERSION_STAMP := $(P)build/version.stamp
@@ -113,7 +120,7 @@ lint:
 	scripts/lint-bats.sh
 
 FUZZ_SECONDS ?= 20
-fuzz: build/regions.inc
+fuzz: build/regions.inc build/holidays.inc
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Our own mutation check (issue 12): every mutant of tests/mutants.tsv must be killed by the tests it names.

@@ -1,11 +1,12 @@
 /* taxid-survival: pension survival certification — enrolment, certification, window policies, life events,
- * the monthly run with its notices, due lists and coverage reports. */
+ * the monthly run with its notices, due lists and coverage reports, corrections, the fingerprint report outbox. */
 #include "taxid.h"
 
 static const struct taxid_opt due_opts[] = {
 	{"as-of", TAXID_OPT_STRING, "DATE", "the day to measure from (default today)"},
 	{"within", TAXID_OPT_INT, "DAYS", "also list deadlines up to DAYS after the date (default 30)"},
 	{"region", TAXID_OPT_STRING, "CODE", "only this 6-digit region"},
+	{"employer", TAXID_OPT_STRING, "USCC", "only this employer's pensioners"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -19,7 +20,13 @@ static const struct taxid_opt report_opts[] = {
 	{"as-of", TAXID_OPT_STRING, "DATE", "the last day covered (default today)"},
 	{"months", TAXID_OPT_INT, "N", "months covered, ending with the as-of month (default 12)"},
 	{"region", TAXID_OPT_STRING, "CODE", "only this 6-digit region"},
+	{"employer", TAXID_OPT_STRING, "USCC", "only this employer's pensioners"},
 	{"format", TAXID_OPT_STRING, "FMT", "json (default) or html: a self-contained page with an SVG chart"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct taxid_opt outbox_opts[] = {
+	{"limit", TAXID_OPT_INT, "N", "at most N reports (default 1000)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -31,15 +38,19 @@ static const struct taxid_action actions[] = {
 	 NULL},
 	{"enroll", taxid_survival_enroll, TAXID_ACT_BATCH,
 	 "kind doc_type doc_no name pension_account region insurance_type benefit_start [new_retiree] [of] [relation] "
-	 "[unable_to_work] [early_retirement] [last_certified] [photo] operator",
-	 "enrol a retiree or a dependant (idempotent; an operator, a specialist for dependants)", NULL},
+	 "[unable_to_work] [early_retirement] [last_certified] [photo] [employer] operator",
+	 "enrol a retiree or a dependant (idempotent; an operator: a specialist or an officer)", NULL},
+	{"update", taxid_survival_update, TAXID_ACT_DB_WRITE,
+	 "doc_type doc_no [name] [new_name] [new_doc_type] [new_doc_no] [region] [insurance_type] [employer] [reason] "
+	 "[operator]",
+	 "correct a name or document (an officer); change region, insurance type or employer", NULL},
 	{"event", taxid_survival_event, TAXID_ACT_BATCH, "doc_type doc_no event [date] [paid_through] [name] operator",
 	 "record death, declared_dead, missing, imprisonment, release, nationality_lost, age_18, employment, enlistment, "
 	 "remarriage, adoption or reappeared",
 	 NULL},
 	{"special", taxid_survival_special, TAXID_ACT_DB_WRITE, "doc_type doc_no name operator [reason] [at]",
 	 "special certification by an agency officer when every other method failed", NULL},
-	{"appeal file", taxid_survival_appeal_file, TAXID_ACT_DB_WRITE, "doc_type doc_no name [reason]",
+	{"appeal file", taxid_survival_appeal_file, TAXID_ACT_DB_WRITE, "doc_type doc_no name operator [reason]",
 	 "ask for manual review (after failed face attempts, or any refusal)", NULL},
 	{"appeal decide", taxid_survival_appeal_decide, TAXID_ACT_DB_WRITE, "appeal decision operator [note] [at]",
 	 "approve (counts as one certification) or reject an appeal", NULL},
@@ -60,12 +71,17 @@ static const struct taxid_action actions[] = {
 	 "list the window policies, one per line", NULL},
 	{"status", taxid_survival_status, TAXID_ACT_DB_READ, "doc_type doc_no [name]",
 	 "show a pensioner's state, window, certifications and events", NULL},
-	{"due", taxid_survival_due, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "[as_of] [within] [region]",
-	 "list who is due soon, in grace, overdue or suspended for a lapse, one per line", due_opts},
+	{"due", taxid_survival_due, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS,
+	 "[as_of] [within] [region] [employer]",
+	 "list who is due soon, in grace, overdue, suspended for a lapse, or owes the app certification, one per line",
+	 due_opts},
 	{"run", taxid_survival_run, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "as_of [batch]",
 	 "the batch for a date: end at 18, suspend after a lapse, remind; notices one per line; restartable", run_opts},
+	{"report outbox", taxid_survival_report_outbox, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "[limit]",
+	 "print fingerprint certifications not yet reported to the certification system and mark them reported",
+	 outbox_opts},
 	{"report", taxid_survival_report, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS,
-	 "[as_of] [months] [region] [format]", "coverage by region and month, as JSON or an HTML page", report_opts},
+	 "[as_of] [months] [region] [employer] [format]", "coverage by region and month, as JSON or an HTML page", report_opts},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -162,6 +162,22 @@ static const char *const migrations[] = {
 	"  pensioner_id INTEGER NOT NULL REFERENCES pensioner(id), month TEXT NOT NULL,"
 	"  state TEXT NOT NULL CHECK (state IN ('paid', 'withheld', 'back_paid', 'overpaid', 'recovered')),"
 	"  reason TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (pensioner_id, month)) STRICT, WITHOUT ROWID;",
+	/* issue 13 items 3-6 (taxid-survival): a pensioner's employer (USCC); corrections of a name or document, their
+	 * old and new values encrypted; fingerprint certifications to report to the certification system, and the
+	 * app certification each still owes that year */
+	"ALTER TABLE pensioner ADD COLUMN employer TEXT;"
+	"CREATE INDEX pensioner_employer ON pensioner(employer) WHERE employer IS NOT NULL;"
+	"CREATE TABLE survival_correction ("
+	"  id INTEGER PRIMARY KEY, pensioner_id INTEGER NOT NULL REFERENCES pensioner(id),"
+	"  field TEXT NOT NULL CHECK (field IN ('name', 'document', 'region', 'insurance_type', 'employer')),"
+	"  old_enc BLOB, new_enc BLOB, actor TEXT, at TEXT NOT NULL) STRICT;"
+	"CREATE INDEX survival_correction_pensioner ON survival_correction(pensioner_id);"
+	"CREATE TABLE survival_fingerprint ("
+	"  id INTEGER PRIMARY KEY, pensioner_id INTEGER NOT NULL REFERENCES pensioner(id),"
+	"  certified_on TEXT NOT NULL, year INTEGER NOT NULL, actor TEXT, created_at TEXT NOT NULL,"
+	"  reported_at TEXT, app_certified_on TEXT) STRICT;"
+	"CREATE INDEX survival_fingerprint_unreported ON survival_fingerprint(id) WHERE reported_at IS NULL;"
+	"CREATE INDEX survival_fingerprint_app ON survival_fingerprint(pensioner_id, year) WHERE app_certified_on IS NULL;",
 };
 
 int taxid_db_schema_version(void)

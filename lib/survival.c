@@ -8,12 +8,14 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "holiday.h"
 #include "keys.h"
 #include "ledger.h"
 #include "person.h"
 #include "operator.h"
 #include "record.h"
 #include "survival.h"
+#include "survival_duty.h"
 #include "verdict.h"
 #include "verify.h"
 
@@ -108,17 +110,6 @@ static day_t today(const struct taxid_ctx *ctx)
 {
 	int ymd = taxid_local_ymd(ctx->now, ctx->tz_offset);
 	return taxid_days_from_civil(ymd / 10000, ymd / 100 % 100, ymd % 100);
-}
-
-/* Monday to Friday days in (a, b]; public holidays are not known here. */
-static int working_days(day_t a, day_t b)
-{
-	int n = 0;
-	for (day_t d = a + 1; d <= b; d++) {
-		int wd = (int)(((d % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday; 0 is Sunday */
-		n += wd != 0 && wd != 6;
-	}
-	return n;
 }
 
 /* The date the person turns n (a 29 February birthday counts on 1 March in common years, like taxid_age_years). */
@@ -1096,6 +1087,15 @@ static enum taxid_code certify_request(struct taxid_ctx *ctx, json_t *req, json_
 	day_t day;
 	if ((c = operator_get(ctx, req, m->role, &op)))
 		return c;
+	/* Issue 11.4: a method with no signed verdict of its own rests on the word of the device's or counter's operator
+	 * (either role), or on the device's signed verdict of kind survival. */
+	const char *vkind = m->verdict;
+	if (!vkind && !m->role && !op.id) {
+		if (!json_object_get(req, "evidence"))
+			return taxid_fail_detail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator",
+						 json_pack("{s:[s,s],s:s}", "role", "specialist", "officer", "or", "evidence"));
+		vkind = "survival";
+	}
 	c = subject_load(ctx, req, out, 1, TAXID_E_NO_CERTIFICATION_NEEDED, &s);
 	if (!c)
 		c = req_past_day(ctx, req, "at", 0, today(ctx), &day);
@@ -1105,9 +1105,10 @@ static enum taxid_code certify_request(struct taxid_ctx *ctx, json_t *req, json_
 		c = photo_gate(ctx, m, &s);
 	struct taxid_verdict v;
 	json_t *detail = NULL;
-	const char *issuer = NULL;
-	if (!c && m->verdict) {
-		c = taxid_verdict_check(ctx, json_object_get(req, "evidence"), m->verdict, s.info.normalized, 1, "evidence", &v);
+	const char *issuer = NULL, *actor = op.id;
+	char device[160];
+	if (!c && vkind) {
+		c = taxid_verdict_check(ctx, json_object_get(req, "evidence"), vkind, s.info.normalized, 1, "evidence", &v);
 		if (!c && !taxid_verdict_passed(ctx, &v)) {
 			if (strcmp(m->name, "face") == 0) {
 				c = face_failed(ctx, &s, &v, op.id, day);
@@ -1118,6 +1119,10 @@ static enum taxid_code certify_request(struct taxid_ctx *ctx, json_t *req, json_
 		}
 		if (!c) {
 			issuer = v.issuer;
+			if (!actor) { /* the device that signed is who certified */
+				snprintf(device, sizeof device, "device:%s", v.issuer);
+				actor = device;
+			}
 			json_object_set_new(out, "verdict", taxid_verdict_json(&v));
 			detail = json_pack("{s:s}", "nonce", v.nonce);
 		}
@@ -1131,8 +1136,12 @@ static enum taxid_code certify_request(struct taxid_ctx *ctx, json_t *req, json_
 		json_t *reason = json_object_get(req, "reason");
 		if (json_is_string(reason) && strcmp(m->name, "special") == 0)
 			detail = json_pack("{s:O}", "reason", reason);
-		c = certify_apply(ctx, &s, m->name, day, issuer, op.id, detail, out);
+		c = certify_apply(ctx, &s, m->name, day, issuer, actor, detail, out);
 		detail = NULL;
+		char day_s[DATE_LEN];
+		day_format(day, day_s);
+		if (!c) /* issue 13.3, 13.5: the device's reference photo, the fingerprint report and the app duty */
+			c = taxid_survival_after_certify(ctx, s.p.id, s.person.id, m->name, day_s, actor, out);
 	}
 	json_decref(detail);
 	if (!c && strcmp(m->name, "passive") == 0)
@@ -1207,7 +1216,15 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 	if ((c = policies_load(ctx)) || (c = req_word(ctx, req, "kind", kinds, NULL, &kind)))
 		return c;
 	int dependant = strcmp(kind, "dependant") == 0;
-	if ((c = operator_need(ctx, req, dependant ? "specialist" : NULL, &op)))
+	if ((c = operator_get(ctx, req, NULL, &op)))
+		return c;
+	if (!op.id) /* an agency action (rule 31); a dependant: the employer's specialist or an agency officer (13.6) */
+		return dependant ? taxid_fail_detail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator",
+						     json_pack("{s:[s,s]}", "role", "specialist", "officer"))
+				 : taxid_fail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator");
+	char employer[TAXID_EMPLOYER_LEN];
+	int has_employer;
+	if ((c = taxid_survival_employer(ctx, req, "employer", employer, &has_employer)))
 		return c;
 	if ((c = taxid_verify_document(ctx, req, "doc_type", "doc_no", &t, &info)))
 		return c;
@@ -1277,6 +1294,9 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 				json_array_append_new(differs, json_string("insurance_type"));
 			if (strcmp(p.benefit_start, bstart) != 0)
 				json_array_append_new(differs, json_string("benefit_start"));
+			char was[TAXID_EMPLOYER_LEN];
+			if (has_employer && (taxid_survival_employer_of(ctx, p.id, was) || strcmp(was, employer) != 0))
+				json_array_append_new(differs, json_string("employer"));
 			json_object_set_new(out, "pensioner", json_integer(p.id));
 			json_object_set_new(out, "enrolled", json_false());
 			json_object_set_new(out, "already_enrolled", json_true());
@@ -1377,6 +1397,16 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 		if ((c = taxid_db_exec(ctx, st)))
 			return c;
 	}
+	if (has_employer) {
+		st = taxid_sql(ctx, TAXID_SQL_SURV_EMPLOYER_SET);
+		if (!st)
+			return TAXID_E_INTERNAL;
+		sqlite3_bind_int64(st, 1, p.id);
+		sqlite3_bind_text(st, 2, employer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
+		if ((c = taxid_db_exec(ctx, st)))
+			return c;
+	}
 	if (has_last) {
 		st = taxid_sql(ctx, TAXID_SQL_SURV_CERT_INSERT);
 		if (!st)
@@ -1401,13 +1431,16 @@ enum taxid_code taxid_survival_enroll(struct taxid_ctx *ctx, json_t *req, json_t
 	if ((c = event_add(ctx, p.id, "enroll", now, NONE, NULL,
 			   json_pack("{s:s,s:s,s:b}", "kind", kind, "region", region, "new_retiree", new_retiree), op.id)) ||
 	    (c = audit_pensioner(ctx, "survival.enroll", p.id, op.id,
-				 json_pack("{s:s,s:s,s:s,s:b,s:b}", "kind", kind, "region", region, "insurance_type", ins->code,
-					   "new_retiree", new_retiree, "person_created", created))))
+				 json_pack("{s:s,s:s,s:s,s:b,s:b,s:s?}", "kind", kind, "region", region, "insurance_type", ins->code,
+					   "new_retiree", new_retiree, "person_created", created, "employer",
+					   has_employer ? employer : NULL))))
 		return c;
 	json_object_set_new(out, "pensioner", json_integer(p.id));
 	json_object_set_new(out, "enrolled", json_true());
 	json_object_set_new(out, "kind", json_string(kind));
 	json_object_set_new(out, "state", json_string(p.state));
+	if (has_employer)
+		json_object_set_new(out, "employer", json_string(employer));
 	set_str(out, "valid_until", p.valid_until);
 	set_str(out, "lapses_on", p.lapse_on);
 	if (has_ends)
@@ -1637,10 +1670,17 @@ enum taxid_code taxid_survival_event(struct taxid_ctx *ctx, json_t *req, json_t 
 	case EV_END:
 		c = pension_end(ctx, p, r->name, on, paid_through, day_month(today(ctx)), op.id, out, 1);
 		if (!c && (strcmp(r->name, "death") == 0 || strcmp(r->name, "declared_dead") == 0)) {
-			int wd = working_days(on, today(ctx));
+			int unknown[TAXID_HOLIDAY_MAX_UNKNOWN], nunknown; /* the State Council's calendar (issue 13.7) */
+			int wd = taxid_working_days(on, today(ctx), unknown, &nunknown);
 			int limit = (int)taxid_setting_int(ctx, "survival.death_report_working_days", 20);
 			json_object_set_new(out, "reported_after_working_days", json_integer(wd));
 			json_object_set_new(out, "late_report", json_boolean(wd > limit));
+			if (nunknown) {
+				json_t *years = json_array();
+				for (int i = 0; i < nunknown; i++)
+					json_array_append_new(years, json_integer(unknown[i]));
+				json_object_set_new(out, "calendar_unknown_years", years);
+			}
 		}
 		break;
 	case EV_PRISON: {
@@ -1970,6 +2010,13 @@ enum taxid_code taxid_survival_appeal_file(struct taxid_ctx *ctx, json_t *req, j
 {
 	enum taxid_code c;
 	struct subject s;
+	struct operator op;
+	memset(&s, 0, sizeof s);
+	if ((c = operator_get(ctx, req, NULL, &op)))
+		return c;
+	if (!op.id) /* issue 13.6: the employer's specialist files it (or an agency officer) */
+		return taxid_fail_detail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator",
+					 json_pack("{s:[s,s]}", "role", "specialist", "officer"));
 	if ((c = subject_load(ctx, req, out, 1, TAXID_E_NO_CERTIFICATION_NEEDED, &s)))
 		goto out;
 	const char *reason = taxid_req_str(ctx, req, "reason", 0, &c);
@@ -1994,11 +2041,13 @@ enum taxid_code taxid_survival_appeal_file(struct taxid_ctx *ctx, json_t *req, j
 		c = taxid_db_fail(ctx, rc);
 		goto out;
 	}
-	if (!(c = event_add(ctx, s.p.id, "appeal_filed", today(ctx), NONE, NULL, json_pack("{s:I}", "appeal", (json_int_t)id),
-			    NULL)))
-		c = audit_pensioner(ctx, "survival.appeal", s.p.id, NULL, json_pack("{s:s,s:I}", "step", "filed", "appeal", (json_int_t)id));
+	if (!(c = event_add(ctx, s.p.id, "appeal_filed", today(ctx), NONE, NULL,
+			    json_pack("{s:I,s:s}", "appeal", (json_int_t)id, "role", op.role), op.id)))
+		c = audit_pensioner(ctx, "survival.appeal", s.p.id, op.id,
+				    json_pack("{s:s,s:I,s:s}", "step", "filed", "appeal", (json_int_t)id, "role", op.role));
 	json_object_set_new(out, "appeal", json_integer(id));
 	json_object_set_new(out, "state", json_string("filed"));
+	json_object_set_new(out, "filed_by", json_string(op.id));
 	json_object_set_new(out, "face_failures", json_integer(s.p.face_failures));
 out:
 	subject_clear(&s);
@@ -2323,6 +2372,10 @@ enum taxid_code taxid_survival_status(struct taxid_ctx *ctx, json_t *req, json_t
 	json_object_set_new(out, "manual_review_available", json_boolean(p->face_failures >= 3));
 	json_object_set_new(out, "card", json_string(p->card));
 	json_object_set_new(out, "photo", json_boolean(s.has_photo));
+	if ((c = taxid_survival_status_extra(ctx, p->id, s.person.id, out))) {
+		subject_clear(&s);
+		return c;
+	}
 	json_object_set_new(out, "duplicate", p->duplicate ? json_loads(p->duplicate, 0, NULL) : json_null());
 	json_object_set_new(out, "unable_to_work", json_boolean(p->unable_to_work));
 
@@ -2408,8 +2461,12 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 	enum taxid_code c;
 	day_t as_of;
 	const char *region;
-	if ((c = req_as_of(ctx, req, &as_of)) || (c = req_region(ctx, req, &region)))
+	char employer[TAXID_EMPLOYER_LEN], asof[DATE_LEN];
+	int has_employer;
+	if ((c = req_as_of(ctx, req, &as_of)) || (c = req_region(ctx, req, &region)) ||
+	    (c = taxid_survival_employer(ctx, req, "employer", employer, &has_employer)))
 		return c;
+	day_format(as_of, asof);
 	long long within = taxid_req_int(ctx, req, "within", 30, &c);
 	if (c)
 		return c;
@@ -2422,6 +2479,9 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 		return TAXID_E_INTERNAL;
 	sqlite3_bind_text(st, 1, lim, -1, SQLITE_STATIC);
 	bind_opt(st, 2, region);
+	bind_opt(st, 3, has_employer ? employer : NULL);
+	sqlite3_bind_int(st, 4, (int)(day_month(as_of) / 12));
+	sqlite3_bind_text(st, 5, asof, -1, SQLITE_STATIC);
 	int rc;
 	long rows = 0;
 	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2440,6 +2500,34 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 		if (strcmp(status, "suspended") == 0)
 			json_object_set_new(row, "suspended", json_pack("{s:s?,s:s?}", "reason", sqlite3_column_text(st, 4), "from",
 									sqlite3_column_text(st, 5)));
+		if (sqlite3_column_int(st, 11))
+			json_object_set_new(row, "app_required", json_true());
+		row_person(ctx, st, 8, row);
+		c = taxid_emit(ctx, row);
+		taxid_progress(ctx, ++rows);
+	}
+	if (!c && rc != SQLITE_DONE)
+		c = taxid_db_fail(ctx, rc);
+	sqlite3_reset(st);
+	if (c)
+		return c;
+	/* Issue 13.5: who certified by fingerprint this year and still owes the app certification, when not listed above. */
+	if (!(st = taxid_sql(ctx, TAXID_SQL_SURV_DUE_APP)))
+		return TAXID_E_INTERNAL;
+	sqlite3_bind_int(st, 1, (int)(day_month(as_of) / 12));
+	sqlite3_bind_text(st, 2, asof, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, lim, -1, SQLITE_STATIC);
+	bind_opt(st, 4, region);
+	bind_opt(st, 5, has_employer ? employer : NULL);
+	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		day_t vu = 0;
+		day_parse((const char *)sqlite3_column_text(st, 6), &vu);
+		json_t *row = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?,s:I,s:s,s:b,s:s}", "pensioner",
+					(json_int_t)sqlite3_column_int64(st, 0), "kind", sqlite3_column_text(st, 1), "region",
+					sqlite3_column_text(st, 2), "valid_until", sqlite3_column_text(st, 6), "status",
+					"app_required", "lapses_on", sqlite3_column_text(st, 7), "days_left",
+					(json_int_t)(vu - as_of), "state", sqlite3_column_text(st, 3), "app_required", 1,
+					"fingerprint_on", sqlite3_column_text(st, 11));
 		row_person(ctx, st, 8, row);
 		c = taxid_emit(ctx, row);
 		taxid_progress(ctx, ++rows);
@@ -2854,6 +2942,7 @@ struct report {
 	size_t n;
 	long long *total; /* months x NCOLS */
 	long long total_states[4];
+	char employer[TAXID_EMPLOYER_LEN]; /* only this employer's pensioners, when set (issue 13.6) */
 };
 
 static int region_cmp(const void *a, const void *b)
@@ -2885,6 +2974,7 @@ static enum taxid_code report_query(struct taxid_ctx *ctx, struct report *rep, e
 	bind_opt(st, 3, region);
 	if (id == TAXID_SQL_SURV_REPORT_OPEN)
 		sqlite3_bind_text(st, 4, asof, -1, SQLITE_STATIC);
+	bind_opt(st, 5, rep->employer[0] ? rep->employer : NULL);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *reg = (const char *)sqlite3_column_text(st, 0), *mon = (const char *)sqlite3_column_text(st, 1);
@@ -2919,6 +3009,7 @@ static enum taxid_code report_build(struct taxid_ctx *ctx, struct report *rep, c
 	if (!st)
 		return TAXID_E_INTERNAL;
 	bind_opt(st, 1, region);
+	bind_opt(st, 2, rep->employer[0] ? rep->employer : NULL);
 	int rc;
 	size_t cap = 0;
 	enum taxid_code c = TAXID_OK;
@@ -3084,6 +3175,10 @@ static void report_html(struct taxid_ctx *ctx, const struct report *rep, const c
 		fputs(", region ", f);
 		html_text(f, region);
 	}
+	if (rep->employer[0]) {
+		fputs(", employer ", f);
+		html_text(f, rep->employer);
+	}
 	fprintf(f, ". Pensioners: %lld active, %lld suspended, %lld awaiting approval, %lld ended.</p>\n",
 		rep->total_states[1], rep->total_states[2], rep->total_states[0], rep->total_states[3]);
 	fputs("<p>certified: certifications in the month; due: deadlines falling in the month; overdue: those deadlines "
@@ -3112,7 +3207,9 @@ enum taxid_code taxid_survival_report(struct taxid_ctx *ctx, json_t *req, json_t
 	struct report rep;
 	const char *region, *format;
 	memset(&rep, 0, sizeof rep);
+	int has_employer;
 	if ((c = req_as_of(ctx, req, &rep.as_of)) || (c = req_region(ctx, req, &region)) ||
+	    (c = taxid_survival_employer(ctx, req, "employer", rep.employer, &has_employer)) ||
 	    (c = req_word(ctx, req, "format", formats, "json", &format)))
 		return c;
 	long long months = taxid_req_int(ctx, req, "months", 12, &c);
@@ -3145,6 +3242,71 @@ enum taxid_code taxid_survival_report(struct taxid_ctx *ctx, json_t *req, json_t
 									 col_names[2], col_names[3], col_names[4]));
 	if (region)
 		json_object_set_new(row, "region", json_string(region));
+	if (has_employer)
+		json_object_set_new(row, "employer", json_string(rep.employer));
 	report_free(&rep);
 	return taxid_emit(ctx, row);
+}
+
+/* ==== for the sibling modules (survival_duty.c, survival_update.c): masking, operators, the window ==== */
+
+json_t *taxid_survival_doc_json(struct taxid_ctx *ctx, const char *normalized)
+{
+	return doc_json(ctx, normalized);
+}
+
+json_t *taxid_survival_name_json(const struct taxid_ctx *ctx, const char *name)
+{
+	return name_json(ctx, name);
+}
+
+enum taxid_code taxid_survival_operator(struct taxid_ctx *ctx, json_t *req, const char **id, const char **role)
+{
+	struct operator op;
+	enum taxid_code c = operator_get(ctx, req, NULL, &op);
+	*id = op.id;
+	*role = op.role;
+	return c;
+}
+
+/* Recompute a pensioner's window from its anchor when its region moved from old_region to a region whose policy
+ * differs; out gets "policy_changed" and, when it did, the new "valid_until", "lapses_on" and "window". */
+enum taxid_code taxid_survival_rewindow(struct taxid_ctx *ctx, long long pid, const char *old_region, json_t *out)
+{
+	enum taxid_code c;
+	if ((c = policies_load(ctx)))
+		return c;
+	struct subject s;
+	memset(&s, 0, sizeof s);
+	if ((c = pensioner_load(ctx, TAXID_SQL_SURV_PENSIONER_GET, pid, &s.p)))
+		return c;
+	struct pensioner *p = &s.p;
+	json_t *was = policy_json(policy_for(old_region)), *now = policy_json(policy_for(p->region));
+	const char *const not_window[] = {"region", "reminders", "builtin"}; /* what does not move a deadline */
+	for (size_t i = 0; i < sizeof not_window / sizeof *not_window; i++) {
+		json_object_del(was, not_window[i]);
+		json_object_del(now, not_window[i]);
+	}
+	int differs = !json_equal(was, now);
+	json_decref(was);
+	json_decref(now);
+	json_object_set_new(out, "policy_changed", json_boolean(differs));
+	day_t anchor;
+	if (differs && p->valid_until[0] && !day_parse(p->anchor, &anchor) && !(c = person_facts(ctx, p->person_id, &s))) {
+		const struct policy *pol = policy_for(p->region);
+		pensioner_window(p, pol, anchor, birth_month(&s));
+		c = pensioner_save(ctx, p);
+		json_object_set_new(out, "valid_until", json_string(p->valid_until));
+		json_object_set_new(out, "lapses_on", json_string(p->lapse_on));
+		json_object_set_new(out, "window", policy_json(pol));
+	}
+	pensioner_clear(p);
+	return c;
+}
+
+/* The stored code of an insurance type given as a code or its Chinese name, or NULL. */
+const char *taxid_survival_insurance_code(const char *s)
+{
+	const struct insurance *i = insurance_find(s);
+	return i ? i->code : NULL;
 }

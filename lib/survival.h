@@ -43,5 +43,10 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* Coverage by region and month, as JSON or as a self-contained HTML page with an SVG chart. */
 enum taxid_code taxid_survival_report(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* Issue 13.5: print the fingerprint certifications not yet reported to the certification system and mark them reported. */
+enum taxid_code taxid_survival_report_outbox(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* Issue 13.4: correct a name or document (an officer), change region, insurance type or employer (the person or an
+ * operator); the window follows a region whose policy differs. */
+enum taxid_code taxid_survival_update(struct taxid_ctx *ctx, json_t *req, json_t *out);
 
 #endif

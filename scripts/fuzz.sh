@@ -69,7 +69,7 @@ cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno
 
 out=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$out/lib"
-[ -f build/regions.inc ] || make -s build/regions.inc
+{ [ -f build/regions.inc ] && [ -f build/holidays.inc ]; } || make -s build/regions.inc build/holidays.inc
 
 # Compile the library: what changed since the last build, FUZZ_JOBS at a time.
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -77,7 +77,7 @@ objects=()
 stale() { # OBJ SRC: 0 when OBJ is missing or older than SRC or a header
 	[ -f "$1" ] || return 0
 	[ "$2" -nt "$1" ] && return 0
-	for dep in lib/*.h lib/*.def build/regions.inc; do
+	for dep in lib/*.h lib/*.def build/regions.inc build/holidays.inc; do
 		[ "$dep" -nt "$1" ] && return 0
 	done
 	return 1

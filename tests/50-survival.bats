@@ -18,8 +18,12 @@ enrol() {
 		 + (if $l == "" then {} else {last_certified:$l} end) + $x' | taxid-survival enroll - "$SPECIALIST"
 }
 
-# certify DOC NAME [KEY=VALUE...]: an offline-device certification today unless the operands say otherwise.
-certify() { taxid-survival certify doc_type=201 "doc_no=$1" "name=$2" method=offline_device "${@:3}"; }
+# certify DOC NAME [KEY=VALUE...]: an offline-device certification today, by the device's operator, unless the
+# operands say otherwise.
+certify() {
+	taxid-survival certify doc_type=201 "doc_no=$1" "name=$2" method=offline_device \
+		'operator:={"id":"op-test","role":"specialist"}' "${@:3}"
+}
 
 status() { taxid-survival status doc_type=201 "doc_no=$1"; }
 
@@ -170,13 +174,16 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	taxid-survival run --as-of 2026-11-25 >/dev/null
 	# 甲 certifies on 2027-02-10: December, January and February began while suspended (withheld): 3 months back
 	# pay, payment from March
-	run taxid-survival --now 2027-02-10T02:00:00Z certify doc_type=201 doc_no="$a" name=甲 method=offline_device
+	run taxid-survival --now 2027-02-10T02:00:00Z certify doc_type=201 doc_no="$a" name=甲 method=offline_device \
+		'operator:={"id":"op-test","role":"specialist"}'
 	assert_success
 	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months, .late, .state]' <<<"$output")" = '[true,"2027-03",3,true,"active"]' ]
 	# 乙 certifies (dated 2026-11-02) before December began: nothing was withheld, payment goes on from December
 	run certify "$b" 乙 at=2026-11-02
 	[ "$(jq -c '[.payment_resumes, .payment_from, .back_pay_months]' <<<"$output")" = '[true,"2026-12",0]' ]
-	[ "$(status "$a" | jq -c '[.state, .valid_until, .events[0].event, .events[0].detail.back_pay_months]')" = '["active","2028-02-10","resume",3]' ]
+	# (the newest event is the offline device's new reference photo; the resumption comes before it)
+	[ "$(status "$a" | jq -c '[.state, .valid_until, .events[0].event, .events[1].event, .events[1].detail.back_pay_months]')" = \
+		'["active","2028-02-10","photo","resume",3]' ]
 }
 
 @test "imprisonment suspends payment with no back pay for the time inside" {
@@ -237,10 +244,10 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	export TAXID_NOW=2026-01-10T08:00:00Z
 	run taxid-survival enroll <<<"$(dep "$c1" '{"operator":null}')"
 	[ "$(jfield .error.code)" = operator_required ]
-	[ "$(jfield .error.role)" = specialist ]
-	run taxid-survival enroll <<<"$(dep "$c1" '{"operator":{"id":"x","role":"officer"}}')"
-	[ "$(jfield .error.code)" = operator_required ]
-	{ dep "$c1"; dep "$c2" '{"unable_to_work":true}'; dep "$c3"; } | taxid-survival enroll - "$SPECIALIST" >out.ndjson
+	[ "$(jq -c .error.role <<<"$output")" = '["specialist","officer"]' ]
+	run taxid-survival enroll <<<"$(dep "$c1" '{"operator":{"id":"x","role":"clerk"}}')"
+	[ "$(jfield .error.code)" = bad_value ]
+	{ dep "$c1"; dep "$c2" '{"unable_to_work":true}'; dep "$c3"; } | taxid-survival enroll >out.ndjson
 	[ "$(jq -s -c 'map(.ends_on)' out.ndjson)" = '["2026-11-20",null,"2026-03-01"]' ]
 	export TAXID_NOW=2026-11-25T08:00:00Z
 	run taxid-survival enroll - "$SPECIALIST" <<<"$(dep "$(ric 11010520080101002)")"
@@ -254,7 +261,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	# the March ending was found late: March was paid, April to November were not due
 	[ "$(status "$c3" | jq -c '.events[0].detail')" = '{"overpaid_months":8,"paid_through":"2026-11"}' ]
 	# the insured worker is in the registry but has nothing to certify
-	run taxid-survival certify doc_type=201 doc_no="$(ric 11010519600101001)" name=已故职工 method=offline_device
+	run certify "$(ric 11010519600101001)" 已故职工
 	[ "$(jfield .error.code)" = no_certification_needed ]
 	[ "$(jfield .error.reason)" = not_enrolled ]
 }
@@ -304,10 +311,10 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=face
 	[ "$(jq -c '[.error.code, .error.reason]' <<<"$output")" = '["photo_incomplete","no_reference_photo"]' ]
 	taxid-survival card "$OFFICER" doc_type=201 doc_no="$a" state=lost >/dev/null
-	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=fingerprint
+	run certify "$a" 张三 method=fingerprint
 	[ "$(jq -c '[.error.code, .error.reason]' <<<"$output")" = '["photo_incomplete","card_lost"]' ]
 	taxid-survival card "$OFFICER" doc_type=201 doc_no="$a" state=frozen >/dev/null
-	run taxid-survival certify doc_type=201 doc_no="$a" name=张三 method=finger_vein
+	run certify "$a" 张三 method=finger_vein
 	[ "$(jfield .error.reason)" = card_frozen ]
 	# a consular certificate does not need the card
 	run certify "$a" 张三 method=official_proof body=hk_home_affairs
@@ -325,7 +332,10 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .error.code)" = person_deceased ]
 	# the messages people see, in Chinese
 	sqlite3 "$TAXID_DB" "DELETE FROM setting WHERE key = 'survival.retirement_age.female'"
-	zh() { env LC_ALL=zh_CN.UTF-8 taxid-survival certify doc_type=201 "doc_no=$1" "name=$2" "method=$3"; }
+	zh() {
+		env LC_ALL=zh_CN.UTF-8 taxid-survival certify doc_type=201 "doc_no=$1" "name=$2" "method=$3" \
+			'operator:={"id":"op-test","role":"officer"}'
+	}
 	run zh "$young" 青年 offline_device
 	[ "$(jfield .error.message)" = 您没有需要认证的业务 ]
 	run zh "$woman" 女仕 offline_device
@@ -374,7 +384,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	a=$(ric 11010519491231002)
 	enrol 张三 "$a" 2025-06-10 >/dev/null
 	taxid-survival run --as-of 2026-11-01 >/dev/null
-	run taxid-survival appeal file doc_type=201 doc_no="$a" name=张三 reason='face check keeps failing'
+	run taxid-survival appeal file doc_type=201 doc_no="$a" name=张三 reason='face check keeps failing' "$SPECIALIST"
 	assert_success
 	id=$(jfield .appeal)
 	run taxid-survival appeal decide appeal="$id" decision=approve 'operator:={"id":"sp-07","role":"specialist"}'

@@ -92,7 +92,8 @@ worker() {
 		fi
 		awk -v w="$w" '$1 == w {print $2}' pensioners.txt | sed -n "$(( (round - 1) % 20 + 1 ))p" |
 			while read -r d; do
-				taxid-survival certify doc_type=201 doc_no="$d" name=老王 method=offline_device >>"out.$w" 2>>"err.$w"
+				taxid-survival certify doc_type=201 doc_no="$d" name=老王 method=offline_device \
+					'operator:={"id":"op-test","role":"officer"}' >>"out.$w" 2>>"err.$w"
 			done
 	done
 	echo "$round" >"rounds.$w"
