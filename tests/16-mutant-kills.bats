@@ -124,3 +124,13 @@ factor_state() {
 	[ "$(taxid-lockout --now 2026-11-25T10:10:00Z status account=zhang_san |
 		jq -r '.scopes[] | select(.scope == "sms") | .locked')" = false ]
 }
+
+@test "the national profile, applied after the municipal one, is 5 failures and 120 minutes for every scope" {
+	taxid-lockout policy profile --name municipal operator=op-test >/dev/null
+	run taxid-lockout policy profile --name national operator=op-test
+	assert_success
+	run taxid-lockout policy show
+	# 120 minutes = 7200 seconds
+	[ "$(jq -s -c 'map([.scope, .threshold, .window, .duration, .duration_seconds]) | sort' <<<"$output")" = \
+		'[["declaration",5,"none","seconds",7200],["face",5,"none","seconds",7200],["password",5,"none","seconds",7200],["sms",5,"none","seconds",7200]]' ]
+}
