@@ -231,6 +231,25 @@ swap() {
 	assert_success
 }
 
+@test "each row's hash covers the previous row's hash: row 2's hash is SHA-256 of row 1's hash and row 2's fields" {
+	six_rows
+	# the layout of lib/audit.c: prev (32 bytes), then id, at, tool, action, actor, subject, detail, each as a
+	# 32-bit little-endian length and its bytes (NULL: length 0); computed here with Perl from the stored row
+	row=$(sqlite3 -json "$TAXID_DB" "SELECT id, at, tool, action, actor, subject, detail, hex(prev) AS p,
+		hex(hash) AS h FROM audit WHERE id = 2")
+	want=$(perl -MJSON::PP -MDigest::SHA=sha256_hex -e '
+		my $r = decode_json(join "", <STDIN>)->[0];
+		my $b = pack "H*", $r->{p};
+		for my $k (qw(id at tool action actor subject detail)) {
+			my $v = defined $r->{$k} ? "$r->{$k}" : ""; utf8::encode($v);
+			$b .= pack("V", length $v) . $v;
+		}
+		print uc sha256_hex($b), " ", $r->{h}, "\n"' <<<"$row")
+	[ "${want% *}" = "${want#* }" ]
+	# and row 2's prev is row 1's hash
+	[ "$(sqlite3 "$TAXID_DB" "SELECT (SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1)")" = 1 ]
+}
+
 @test "swapping any two rows (a reordering) is reported at the first of them" {
 	six_rows
 	for i in 1 2 3 4 5; do

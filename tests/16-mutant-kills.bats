@@ -86,3 +86,51 @@ ric() {
 	assert_success
 	[ "$(jq -c '[.state, .overpaid_months]' <<<"$output")" = '["terminated",1]' ]
 }
+
+# factor_state MINUTES SCOPE: "failures locked locked_until" of that scope, from taxid-lockout status
+factor_state() {
+	taxid-lockout --now "$(at "$1")" status account=zhang_san |
+		jq -r --arg s "$2" '.scopes[] | select(.scope == $s) | "\(.failures) \(.locked) \(.locked_until)"'
+}
+
+@test "face second factor: 4 failures do not lock, the 5th locks face for exactly 120 minutes" {
+	keygen face; trust face face
+	for i in 1 2 3 4 5; do
+		run taxid-login --now "$(at $((i * 2)))" account=zhang_san password='Secr3t!pass' second_factor=face
+		tx=$(jfield .login_tx)
+		run taxid-login --now "$(at $((i * 2)))" 2fa login_tx="$tx" \
+			face:="$(TAXID_NOW=$(at $((i * 2))) verdict face face 11010519491231002X pass 0.5)"
+		if [ "$i" = 4 ]; then
+			[ "$(factor_state 9 face | cut -d' ' -f1,2)" = "4 false" ]
+		fi
+	done
+	# the 5th failure at 08:10:00 locks until 10:10:00
+	[ "$(factor_state 10 face)" = "5 true $(at 130)" ]
+	[ "$(taxid-lockout --now 2026-11-25T10:09:59Z status account=zhang_san |
+		jq -r '.scopes[] | select(.scope == "face") | .locked')" = true ]
+	[ "$(taxid-lockout --now 2026-11-25T10:10:00Z status account=zhang_san |
+		jq -r '.scopes[] | select(.scope == "face") | .locked')" = false ]
+}
+
+@test "SMS second factor: the 5th wrong code locks sms for exactly 120 minutes" {
+	for i in 1 2 3 4 5; do
+		run taxid-login --now "$(at $((i * 2)))" account=zhang_san password='Secr3t!pass'
+		tx=$(jfield .login_tx); ch=$(jfield .sms.challenge)
+		run taxid-login --now "$(at $((i * 2)))" 2fa login_tx="$tx" "sms:={\"challenge\":\"$ch\",\"code\":\"000000\"}"
+	done
+	[ "$(factor_state 10 sms)" = "5 true $(at 130)" ]
+	[ "$(taxid-lockout --now 2026-11-25T10:09:59Z status account=zhang_san |
+		jq -r '.scopes[] | select(.scope == "sms") | .locked')" = true ]
+	[ "$(taxid-lockout --now 2026-11-25T10:10:00Z status account=zhang_san |
+		jq -r '.scopes[] | select(.scope == "sms") | .locked')" = false ]
+}
+
+@test "the national profile, applied after the municipal one, is 5 failures and 120 minutes for every scope" {
+	taxid-lockout policy profile --name municipal operator=op-test >/dev/null
+	run taxid-lockout policy profile --name national operator=op-test
+	assert_success
+	run taxid-lockout policy show
+	# 120 minutes = 7200 seconds
+	[ "$(jq -s -c 'map([.scope, .threshold, .window, .duration, .duration_seconds]) | sort' <<<"$output")" = \
+		'[["declaration",5,"none","seconds",7200],["face",5,"none","seconds",7200],["password",5,"none","seconds",7200],["sms",5,"none","seconds",7200]]' ]
+}
