@@ -235,7 +235,8 @@ show taxid-bind --now "$(at 11)" revoke session="$token" relation="$relation"
 must .ok
 show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Wrong2026pw || true
 must '.error.code == "declaration_password_wrong"'
-show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Decl2026pw
+show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=Decl2026pw \
+	"captcha:=$(verdict captcha-svc captcha $tin pass "$(at 11)")"
 must '.ok and .via == "declaration_password"'
 show taxid-bind --now "$(at 11)" list tin=$tin operator=op-07
 
