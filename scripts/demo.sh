@@ -246,7 +246,8 @@ show taxid-bind --now "$(at 11)" revoke session="$token" relation="$relation"
 must .ok
 show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=@secrets/declpw_wrong || true
 must '.error.code == "declaration_password_wrong"'
-show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=@secrets/declpw
+show taxid-bind --now "$(at 11)" enter session="$wang_token" tin=$tin declaration_password=@secrets/declpw \
+	"captcha:=$(verdict captcha-svc captcha $tin pass "$(at 11)")"
 must '.ok and .via == "declaration_password"'
 show taxid-bind --now "$(at 11)" list tin=$tin operator=op-07
 
