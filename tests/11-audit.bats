@@ -231,20 +231,25 @@ swap() {
 	assert_success
 }
 
-@test "each row's hash covers the previous row's hash: row 2's hash is SHA-256 of row 1's hash and row 2's fields" {
+@test "each row's hash covers the previous row's hash: row 2's hash is the keyed HMAC of row 1's hash and row 2's fields" {
 	six_rows
 	# the layout of lib/audit.c: prev (32 bytes), then id, at, tool, action, actor, subject, detail, each as a
-	# 32-bit little-endian length and its bytes (NULL: length 0); computed here with Perl from the stored row
+	# 32-bit little-endian length and its bytes (NULL: length 0), under HMAC-SHA-256 with the audit key
+	# (HMAC-SHA-256 of "taxid/v1/audit" under the key file's 32-byte master key, lib/keys.c; SECURITY rule 30);
+	# computed here with Perl from the stored row and the key file
+	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_DB.key")
+	[ "${#master}" = 64 ]
 	row=$(sqlite3 -json "$TAXID_DB" "SELECT id, at, tool, action, actor, subject, detail, hex(prev) AS p,
 		hex(hash) AS h FROM audit WHERE id = 2")
-	want=$(perl -MJSON::PP -MDigest::SHA=sha256_hex -e '
+	want=$(MASTER=$master perl -MJSON::PP -MDigest::SHA=hmac_sha256,hmac_sha256_hex -e '
+		my $key = hmac_sha256("taxid/v1/audit", pack("H*", $ENV{MASTER}));
 		my $r = decode_json(join "", <STDIN>)->[0];
 		my $b = pack "H*", $r->{p};
 		for my $k (qw(id at tool action actor subject detail)) {
 			my $v = defined $r->{$k} ? "$r->{$k}" : ""; utf8::encode($v);
 			$b .= pack("V", length $v) . $v;
 		}
-		print uc sha256_hex($b), " ", $r->{h}, "\n"' <<<"$row")
+		print uc hmac_sha256_hex($b, $key), " ", $r->{h}, "\n"' <<<"$row")
 	[ "${want% *}" = "${want#* }" ]
 	# and row 2's prev is row 1's hash
 	[ "$(sqlite3 "$TAXID_DB" "SELECT (SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1)")" = 1 ]
