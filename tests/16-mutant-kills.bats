@@ -134,3 +134,13 @@ factor_state() {
 	[ "$(jq -s -c 'map([.scope, .threshold, .window, .duration, .duration_seconds]) | sort' <<<"$output")" = \
 		'[["declaration",5,"none","seconds",7200],["face",5,"none","seconds",7200],["password",5,"none","seconds",7200],["sms",5,"none","seconds",7200]]' ]
 }
+
+@test "after a wrong password, a captcha verdict that failed is captcha_required, not a pass" {
+	keygen cap; trust cap captcha
+	run taxid-login account=zhang_san password=Wrong-pass1
+	[ "$(jfield .error.code)" = bad_credentials ]
+	run taxid-login account=zhang_san password='Secr3t!pass' captcha:="$(verdict cap captcha zhang_san fail 0.1)"
+	[ "$(jfield .error.code)" = captcha_required ]
+	run taxid-login account=zhang_san password='Secr3t!pass' captcha:="$(verdict cap captcha zhang_san)"
+	assert_success
+}
