@@ -190,6 +190,14 @@ static const char *col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+#define REKEY_ACTION "audit_keyed"
+
+/* The row's action (an audit action name, no secret) is what. */
+static int action_is(sqlite3_stmt *st, const char *what)
+{
+	return col(st, 3) && strcmp(col(st, 3), what) == 0;
+}
+
 /* What one pass over the chain found. */
 struct walk {
 	long long rows, last_id, broken, keyings;
@@ -231,7 +239,7 @@ static enum taxid_code walk_chain(struct taxid_ctx *ctx, const unsigned char *ke
 			w->why = "row was altered";
 			break;
 		}
-		if (col(st, 3) && strcmp(col(st, 3), "audit_keyed") == 0 && ++w->keyings > 1) {
+		if (action_is(st, REKEY_ACTION) && ++w->keyings > 1) {
 			w->broken = id;
 			w->why = "the chain was keyed a second time (the file was made to look older)";
 			break;
