@@ -488,7 +488,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	taxid-survival photo "$OFFICER" doc_type=201 doc_no="$a" source=fetched:other-province >/dev/null
 	taxid-survival policy set region=110105 kind=birthday "$OFFICER" >/dev/null
 	[ "$(sqlite3 "$TAXID_DB" "SELECT group_concat(action || '/' || coalesce(actor, '-'), ' ') FROM audit")" = \
-		'survival.enroll/- survival.card/sp-07 survival.photo/- survival.policy/of-01' ]
+		'survival.enroll/sp-07 survival.card/sp-07 survival.photo/of-01 survival.policy/of-01' ]
 	[ "$(status "$a" | jq -c '[.card, .photo, .window.kind]')" = '["lost",true,"birthday"]' ]
 	run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]

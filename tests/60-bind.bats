@@ -34,7 +34,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jfield .error.code)" = bad_checksum ]
 	[ "$(jfield .error.field)" = legal_rep.doc_no ]
 	run taxid-bind enterprise add tin=91310115MA5E6F7G8T name=X legal_rep:="$REP"
-	[ "$(jfield .error.code)" = missing_field ]
+	[ "$(jfield .error.code)" = operator_required ]
 	[ "$(jfield .error.field)" = operator ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enterprise_add' and actor = 'op1'")" = 3 ]
 }
