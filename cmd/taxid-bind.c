@@ -46,6 +46,8 @@ static const struct taxid_action actions[] = {
 	 "set the first declaration password (legal_rep or finance_manager; SMS to the bound phone)", NULL},
 	{"declpw reset", taxid_bind_declpw_reset, W, "session tin declaration_password [sms]",
 	 "replace the declaration password and clear the enterprise's declaration locks", NULL},
+	{"declpw clear", taxid_bind_declpw_clear, W, "tin operator doc_type doc_no name",
+	 "at a hall: clear the declaration password and its locks on the legal representative's document", NULL},
 	{"maintain", taxid_bind_maintain, W, "session tin [login_name] [doc_type] [doc_no] phone [sms]",
 	 "change the phone of a person related to the enterprise (SMS to the new phone)", NULL},
 	{"enterprise add", taxid_enterprise_add, W,

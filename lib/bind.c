@@ -12,6 +12,7 @@
 #include "challenge.h"
 #include "verdict.h"
 #include "clock.h"
+#include "crypto.h"
 #include "db.h"
 #include "ids.h"
 #include "keys.h"
@@ -1083,6 +1084,75 @@ enum taxid_code taxid_bind_declpw_set(struct taxid_ctx *ctx, json_t *req, json_t
 enum taxid_code taxid_bind_declpw_reset(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	return declpw(ctx, req, out, 1);
+}
+
+/* ---- declpw clear: the hall reset (seed 002: 到办税服务厅重置; SECURITY rule 28) ----
+ * An operator at a hall who saw the legal representative's document (its type, number and name as the
+ * enterprise's core record has them) clears the declaration password and both declaration counters. No password
+ * passes the counter: the legal representative or the finance manager then sets a new one with declpw set, which
+ * proves their bound phone. */
+enum taxid_code taxid_bind_declpw_clear(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct taxid_enterprise e;
+	struct taxid_id_info info;
+	enum taxid_doc_type type;
+	enum taxid_code c = TAXID_OK;
+	char *recorded = NULL, *name = NULL;
+	memset(&e, 0, sizeof e);
+	const char *op = taxid_operator(ctx, req, &c);
+	if (!op || (c = taxid_enterprise_load(ctx, req, "tin", &e)))
+		goto out;
+	if ((c = taxid_verify_document(ctx, req, "doc_type", "doc_no", &type, &info)))
+		goto out;
+	const char *given = taxid_req_str(ctx, req, "name", 1, &c);
+	if (c)
+		goto out;
+	unsigned char idx[32];
+	taxid_person_doc_index(ctx, type, info.normalized, idx);
+	recorded = taxid_enterprise_holder_name(ctx, e.id, 0);
+	name = taxid_name_normalize(given);
+	if (!name) {
+		c = TAXID_E_INTERNAL;
+		goto out;
+	}
+	if ((int)type != e.rep_type || !taxid_ct_equal(idx, e.rep_index, 32) || !recorded ||
+	    !taxid_name_equal(recorded, name)) {
+		c = taxid_fail_detail(ctx, TAXID_E_ROLE_MISMATCH, "doc_no", json_pack("{s:s}", "role", "legal_rep"));
+		goto out;
+	}
+	int had = e.declpw_hash != NULL;
+	char at[TAXID_TIME_LEN], masked[64] = "********", subj[64];
+	taxid_time_format(ctx->now, at);
+	if (strlen(info.normalized) < sizeof masked)
+		taxid_mask_doc(info.normalized, masked);
+	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_SET_DECLPW);
+	if (!st) {
+		c = TAXID_E_INTERNAL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, e.id);
+	sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	int cleared = 0, unlocked = 0;
+	snprintf(subj, sizeof subj, "enterprise:%s", e.tin);
+	if ((c = taxid_db_exec(ctx, st)) || (c = clear_both(ctx, e.tin, op, &cleared, &unlocked)) ||
+	    (c = taxid_audit_new(ctx, "declpw_clear", subj, op,
+				 json_pack("{s:s,s:s,s:b,s:i,s:i}", "legal_rep_doc_type", taxid_ids_doc_name(type),
+					   "legal_rep_doc_no", masked, "had_password", had, "counters_cleared", cleared,
+					   "unlocked", unlocked))))
+		goto out;
+	json_object_set_new(out, "tin", json_string(e.tin));
+	json_object_set_new(out, "declaration_password_set", json_false());
+	json_object_set_new(out, "had_password", json_boolean(had));
+	json_object_set_new(out, "cleared_at", json_string(at));
+	json_object_set_new(out, "counters_cleared", json_integer(cleared));
+	json_object_set_new(out, "unlocked", json_integer(unlocked));
+	json_object_set_new(out, "next", json_string("declpw set"));
+out:
+	free(recorded);
+	free(name);
+	taxid_enterprise_clear(&e);
+	return c;
 }
 
 /* ---- maintain (DOMAIN §3: a related person's phone) ----

@@ -68,6 +68,7 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_bind_declpw_set(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_bind_declpw_reset(struct taxid_ctx *ctx, json_t *req, json_t *out);
+enum taxid_code taxid_bind_declpw_clear(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *out);
 
 #endif

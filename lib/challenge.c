@@ -204,7 +204,9 @@ static const struct {
 	const char *name;
 	int open;
 } sms_purposes[] = {
-	{"login", 0}, {"reset", 0}, {"declpw", 0}, {"register", 1}, {"change", 1}, {"maintain", 1}, {NULL, 0},
+	{"login", 0}, {"reset", 0}, {"declpw", 0}, {"register", 1}, {"change", 1}, {"maintain", 1},
+	{"passwd", 1}, /* replacing an initial password: whoever knows a document number can ask (issue 10) */
+	{NULL, 0},
 };
 
 int taxid_sms_purpose_class(const char *purpose)

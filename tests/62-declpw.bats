@@ -140,3 +140,41 @@ failures() { # failures SCOPE SUBJECT
 	run enter "$Q" $E1 New2026pw 8 captcha
 	assert_success
 }
+
+@test "a hall operator who saw the legal representative's document clears the declaration password and its locks; the legal representative then sets a new one" {
+	# zhao_tax locks himself out of E1: five wrong passwords (each with its captcha), the fifth at minute 7
+	for m in 3 4 5 6 7; do
+		run enter "$Z" $E1 wrong${m}pw1 $m captcha
+	done
+	[ "$(jfield .error.code)" = locked ]
+	lep=110105198001010016 # 王法人, the legal representative on E1's core record (bind-helper)
+	# no operator: refused, nothing changes
+	run taxid-bind --now "$(at 8)" declpw clear tin=$E1 doc_type=201 doc_no=$lep name=王法人
+	[ "$(jfield .error.code)" = operator_required ]
+	# the finance manager's document, or the right number with another name, is not the legal representative's
+	run taxid-bind --now "$(at 8)" declpw clear tin=$E1 operator=hall-07 doc_type=201 doc_no=110105198502020028 name=李财务
+	[ "$(jq -c '[.error.code, .error.role]' <<<"$output")" = '["role_mismatch","legal_rep"]' ]
+	run taxid-bind --now "$(at 8)" declpw clear tin=$E1 operator=hall-07 doc_type=201 doc_no=$lep name=王某某
+	[ "$(jfield .error.code)" = role_mismatch ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'declpw_clear'")" = 0 ]
+	run enter "$Z" $E1 Decl2026pw 9 captcha
+	[ "$(jfield .error.code)" = locked ]
+	# the legal representative's document and name: the password is gone and the lock with it
+	run taxid-bind --now "$(at 10)" declpw clear tin=$E1 operator=hall-07 doc_type=201 doc_no=$lep name=王法人
+	assert_success
+	[ "$(jq -c '[.declaration_password_set, .had_password, .unlocked, .next]' <<<"$output")" = '[false,true,1,"declpw set"]' ]
+	[ "$(sqlite3 "$TAXID_DB" "select actor || ' ' || json_extract(detail, '$.legal_rep_doc_no') from audit where action = 'declpw_clear'")" = \
+		'hall-07 110105********0016' ]
+	[ "$(failures "declaration:$E1" account:3)" = 0 ]
+	# the old password opens nothing any more: there is none until the legal representative sets one
+	run enter "$Z" $E1 Decl2026pw 11
+	[ "$(jfield .error.code)" = declaration_password_not_set ]
+	output=$(TAXID_NOW=$(at 12) declpw set "$R" $E1 Hall2026pw 13800138001)
+	[ "$(jfield .declaration_password_set)" = true ]
+	run enter "$Z" $E1 Hall2026pw 13
+	assert_success
+	[ "$(jfield .via)" = declaration_password ]
+	# the other enterprise's password is untouched
+	run enter "$Z" $E2 Other2026pw 14
+	assert_success
+}
