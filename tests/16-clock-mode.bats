@@ -100,9 +100,9 @@ real_verdict() {
 @test "--reveal is audited, so a pinned reveal on a normal database is refused too" {
 	normal
 	taxid-verify sms send phone=13800138000 purpose=login >/dev/null
-	run --separate-stderr taxid-verify --reveal --now 2030-01-01T00:00:00Z audit
+	run --separate-stderr env TAXID_OPERATOR=op-test taxid-verify --reveal --now 2030-01-01T00:00:00Z audit
 	assert_failure 64
-	run --separate-stderr taxid-verify --reveal audit
+	run --separate-stderr env TAXID_OPERATOR=op-test taxid-verify --reveal audit
 	assert_success
 }
 

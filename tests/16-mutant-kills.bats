@@ -72,19 +72,22 @@ ric() {
 	[ "$(jfield .ends_on)" = 2026-11-26 ]
 }
 
-@test "death of a pensioner suspended from November: September is the month of death, October was paid, 1 month overpaid" {
+@test "death of a pensioner suspended from December: paid_until is November, the last month paid, not the month of death" {
 	a=$(ric 11010519500101001)
-	# certified 2025-10-15: valid to 2026-10-15, lapsed 10-16, so payment is suspended from November;
-	# the last month paid is October
+	# enrolled today (2026-11-25), certified 2025-10-15: valid to 2026-10-15, lapsed 10-16; the run of 2026-11-25
+	# finds November begun and paid (the enrolment month), so payment is suspended from December (issue 13)
 	jq -nc --arg d "$a" '{kind:"retiree", doc_type:"201", doc_no:$d, name:"甲", pension_account:"6222020200112233",
-		region:"110105", insurance_type:"enterprise", benefit_start:"2010-01", last_certified:"2025-10-15"}' |
+		region:"110105", insurance_type:"enterprise", benefit_start:"2010-01", last_certified:"2025-10-15",
+		operator:{id:"op-test", role:"specialist"}}' |
 		taxid-survival enroll >/dev/null
 	taxid-survival run --as-of 2026-11-25 >/dev/null
-	[ "$(taxid-survival status doc_type=201 doc_no="$a" | jq -c '[.state, .suspended_from]')" = '["suspended","2026-11"]' ]
-	# death on 2026-09-10: September is due (the month of death), October was paid and was not due
-	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-10
+	[ "$(taxid-survival status doc_type=201 doc_no="$a" | jq -c '[.state, .suspended_from]')" = '["suspended","2026-12"]' ]
+	# death on 2026-12-10, reported on 2027-01-20: November was the last month paid; December and January began
+	# while suspended (withheld), so nothing was paid after the death: 0 months overpaid
+	run taxid-survival --now 2027-01-20T02:00:00Z event 'operator:={"id":"of-01","role":"officer"}' \
+		doc_type=201 doc_no="$a" event=death date=2026-12-10
 	assert_success
-	[ "$(jq -c '[.state, .overpaid_months]' <<<"$output")" = '["terminated",1]' ]
+	[ "$(jq -c '[.state, .paid_until, .overpaid_months]' <<<"$output")" = '["terminated","2026-11",0]' ]
 }
 
 # factor_state MINUTES SCOPE: "failures locked locked_until" of that scope, from taxid-lockout status
