@@ -213,19 +213,19 @@ wrong() { taxid-login --now "$1" account=zhang_san password=Wrong-pass1 captcha:
 	taxid-bind declpw set session="$R" tin=$E1 declaration_password=Decl2026pw \
 		sms:="$(jq -nc --arg c "$ch" --arg k "$k" '{challenge:$c, code:$k}')" | jq -e .declaration_password_set >/dev/null
 	for s in 1 2 3 4; do
-		run taxid-bind --now "$(sec 's')" enter session="$Z" tin=$E1 declaration_password=wrong${s}pw1
+		run taxid-bind --now "$(sec 's')" enter session="$Z" tin=$E1 declaration_password=wrong${s}pw1 captcha:="$(TAXID_NOW=$(sec 's') verdict cap captcha $E1)"
 		[ "$(jfield .error.code)" = declaration_password_wrong ]
 	done
-	run taxid-bind --now "$(sec '5')" enter session="$Z" tin=$E1 declaration_password=wrong5pw1
+	run taxid-bind --now "$(sec '5')" enter session="$Z" tin=$E1 declaration_password=wrong5pw1 captcha:="$(TAXID_NOW=$(sec '5') verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = locked ]
 	[ "$(jfield .error.locked_until)" = "$(sec '5 + 120*60')" ]
 	# a session alive at the boundary (the first one went idle long ago)
 	t=$(sec '5 + 120*60 - 1')
 	Z2=$(TAXID_NOW=$(sec '5 + 100*60') sess zhao_tax 13800138003)
-	run taxid-bind --now "$t" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$t" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$t verdict cap captcha $E1)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = locked ]
-	run taxid-bind --now "$(sec '5 + 120*60')" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw
+	run taxid-bind --now "$(sec '5 + 120*60')" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(sec '5 + 120*60') verdict cap captcha $E1)"
 	assert_success
 	[ "$(jfield .via)" = declaration_password ]
 }
