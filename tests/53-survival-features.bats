@@ -16,7 +16,7 @@ ric() {
 enrol() {
 	jq -nc --arg n "$1" --arg d "$2" --arg l "${3:-}" --argjson x "${4:-{\}}" \
 		'{kind:"retiree", doc_type:"201", doc_no:$d, name:$n, pension_account:"6222020200112233",
-		  region:"110105", insurance_type:"enterprise", benefit_start:"2010-01"}
+		  region:"110105", insurance_type:"enterprise", benefit_start:"2010-01", operator:{id:"op-test", role:"specialist"}}
 		 + (if $l == "" then {} else {last_certified:$l} end) + $x' | taxid-survival enroll
 }
 
@@ -113,7 +113,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	refute_output --partial 欧阳锋
 	refute_output --partial 欧阳峰
 	[ "$(status "$a" | jq -c '.corrections | map([.field, .old, .new, .operator])')" = '[["name","欧**","欧**","of-01"]]' ]
-	run taxid-survival --reveal status doc_type=201 doc_no="$a"
+	run env TAXID_OPERATOR=op-test taxid-survival --reveal status doc_type=201 doc_no="$a"
 	[ "$(jq -c '[.name, .corrections[0].old, .corrections[0].new]' <<<"$output")" = '["欧阳峰","欧阳锋","欧阳峰"]' ]
 }
 
@@ -141,7 +141,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 @test "13.4: region and insurance type by the person or a specialist; a region with another policy moves the deadline" {
 	a=$(ric 11010519491231002)
 	enrol 张三 "$a" 2026-03-10 >/dev/null # default rolling 12 months: valid until 2027-03-10
-	taxid-survival policy set region=320000 kind=fixed deadline=06-30 >/dev/null
+	taxid-survival policy set region=320000 kind=fixed deadline=06-30 'operator:={"id":"of-01","role":"officer"}' >/dev/null
 	# the person's own change names them
 	run taxid-survival update doc_type=201 doc_no="$a" region=320102
 	[ "$(jq -c '[.error.code, .error.field]' <<<"$output")" = '["missing_field","name"]' ]
@@ -268,20 +268,20 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	#   Oct 26 Mon                                      1  (17)
 	# Monday to Friday alone would have been 21 (the issue's figure), over the 20-day limit.
 	export TAXID_NOW=2026-10-26T08:00:00Z
-	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-25
+	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-25 'operator:={"id":"of-01","role":"officer"}'
 	assert_success
 	[ "$(jq -c '[.reported_after_working_days, .late_report, .calendar_unknown_years]' <<<"$output")" = '[17,false,null]' ]
 	# the limit at its boundary: Oct 27, 28, 29 are days 18, 19, 20 (in time); Oct 30 is day 21 (late)
 	for now in 2026-10-29:20:false 2026-10-30:21:true; do
 		cp base.db "$TAXID_DB" && cp base.db.key "$TAXID_DB.key"
 		export TAXID_NOW=${now%%:*}T08:00:00Z
-		run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-25
+		run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-25 'operator:={"id":"of-01","role":"officer"}'
 		[ "$(jq -c '[.reported_after_working_days, .late_report]' <<<"$output")" = "[$(cut -d: -f2 <<<"$now"),$(cut -d: -f3 <<<"$now")]" ]
 	done
 	# an adjusted working day counts: Fri 2026-09-18 to Mon 2026-09-21 is Sun 20 (worked) and Mon 21 = 2
 	cp base.db "$TAXID_DB" && cp base.db.key "$TAXID_DB.key"
 	export TAXID_NOW=2026-09-21T08:00:00Z
-	run taxid-survival event doc_type=201 doc_no="$a" event=declared_dead date=2026-09-18
+	run taxid-survival event doc_type=201 doc_no="$a" event=declared_dead date=2026-09-18 'operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .reported_after_working_days)" = 2 ]
 }
 
@@ -293,7 +293,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	#   2019 (unknown): Dec 23-27 and Dec 30, 31, Monday to Friday   7
 	#   2020: Jan 1 New Year holiday, Jan 2 Thu, 3 Fri, 6 Mon          3  (10)
 	export TAXID_NOW=2020-01-06T08:00:00Z
-	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2019-12-20
+	run taxid-survival event doc_type=201 doc_no="$a" event=death date=2019-12-20 'operator:={"id":"of-01","role":"officer"}'
 	assert_success
 	[ "$(jq -c '[.reported_after_working_days, .calendar_unknown_years]' <<<"$output")" = '[10,[2019]]' ]
 }

@@ -497,7 +497,8 @@ EOF
 	refute_line 'declpw set'
 	run bash -c "$script" comp "$TAXID_ROOT/completions/taxid.bash" taxid-bind declpw ''
 	assert_output "set
-reset"
+reset
+clear"
 	run bash -c "$script" comp "$TAXID_ROOT/completions/taxid.bash" taxid-bind enterprise ''
 	assert_output "add
 show

@@ -183,13 +183,16 @@ local_setup() {
 	[ "$(jfield .error.code)" = locked ]
 	run env TAXID_NOW="$(at 3)" bash -c "$(declare -f declpw sms_code); declpw reset '$R' $E1 Fresh2026pw 13800138001"
 	assert_success
-	[ "$(jfield .counters_cleared)" = 2 ]
+	# cleared: zhao_tax's and qian_other's counters at E1, and E1's own enterprise-wide counter (issue 10 item 8);
+	# unlocked: zhao_tax's alone
+	[ "$(jfield .counters_cleared)" = 3 ]
 	[ "$(jfield .unlocked)" = 1 ]
 	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Fresh2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E1)"
 	assert_success
 	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E2 declaration_password=Other2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E2)"
 	[ "$(jfield .error.code)" = locked ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock' and actor = 'account:1'")" = 2 ]
+	# one unlock row per counter cleared: the two persons' and the enterprise's own
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock' and actor = 'account:1'")" = 3 ]
 	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'declpw_reset'")" = 1 ]
 }
 
