@@ -589,7 +589,7 @@ base_db() {
 	base_db
 	for m in 602 620 666; do
 		chmod "$m" "$TAXID_DB"
-		refused "database $m" 69 "refusing '$TAXID_DB': writable by group or others"
+		refused "database $m" 69 "refusing '$TAXID_DB': readable or writable by group or others"
 	done
 	chmod 600 "$TAXID_DB"
 	for m in 602 620 606; do

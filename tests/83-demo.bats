@@ -45,6 +45,6 @@ load helper
 	"$TAXID_ROOT/scripts/demo.sh" d >one.txt
 	"$TAXID_ROOT/scripts/demo.sh" d >two.txt
 	# the same, up to random challenges, codes, tokens, keys and nonces
-	norm() { sed -E 's/"(challenge|code|token|login_tx|public_key)":"[^"]*"/"\1":"…"/g; s/(code )[0-9]{6}/\1…/; s/(code=|login_tx=|token=)[^ ]*/\1…/g' "$1"; }
+	norm() { sed -E 's/"(challenge|code|token|login_tx|public_key|fingerprint)":"[^"]*"/"\1":"…"/g; s/(code )[0-9]{6}/\1…/; s/(code=|login_tx=|token=)[^ ]*/\1…/g' "$1"; }
 	diff <(norm one.txt) <(norm two.txt)
 }
