@@ -220,12 +220,16 @@ EOF
 			dir="$BATS_TEST_TMPDIR/examples/$(basename "$page")-$i"
 			mkdir -p "$dir/run"
 			"$TAXID_ROOT/scripts/man-examples.sh" "$page" "$i" >"$dir/example.sh"
-			if ! (cd "$dir/run" && timeout 120 bash -e "$dir/example.sh") </dev/null >"$dir/log" 2>&1; then
+			# stdout and stderr apart: what an example prints on stdout may be a secret it was handed (an outbox
+			# drain), which the secret scan must not take for a tool's stderr
+			if ! (cd "$dir/run" && timeout 120 bash -e "$dir/example.sh") </dev/null >"$dir/log" 2>"$dir/err"; then
 				failed+=("$(basename "$page") example $i")
 				echo "--- $(basename "$page") example $i:"
 				cat "$dir/example.sh"
 				echo "--- output:"
 				cat "$dir/log"
+				echo "--- stderr:"
+				cat "$dir/err"
 			fi
 		done
 	done
