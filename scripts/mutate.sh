@@ -55,7 +55,9 @@ if [ -n "${MUTANTS:-}" ]; then
 	done
 elif [ "${MUTANTS_SAMPLE:-0}" -gt 0 ]; then
 	seed=${MUTANTS_SEED:-$(date +%j)}
-	mapfile -t sel < <(seq 0 $((${#ids[@]} - 1)) | shuf -n "$MUTANTS_SAMPLE" --random-source=<(yes "$seed"))
+	# a keystream from the seed (the GNU shuf manual's way): `yes SEED` alone picked almost the same mutants each day
+	mapfile -t sel < <(seq 0 $((${#ids[@]} - 1)) | shuf -n "$MUTANTS_SAMPLE" \
+		--random-source=<(openssl enc -aes-256-ctr -pass pass:"taxid-mutate-$seed" -nosalt -pbkdf2 </dev/zero 2>/dev/null))
 	echo "mutate: a sample of $MUTANTS_SAMPLE of ${#ids[@]} mutants (MUTANTS_SEED=$seed)"
 else
 	sel=("${!ids[@]}")
