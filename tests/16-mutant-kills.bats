@@ -50,14 +50,6 @@ check() { taxid-login --now "$1" session check token="$2"; }
 	[ "$(jfield .error.code)" = challenge_expired ]
 }
 
-# ric BODY17: a resident ID number with its GB 11643 check character.
-ric() {
-	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
-	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
-	local c=10X98765432
-	printf '%s%s\n' "$b" "${c:s%11:1}"
-}
-
 @test "a dependant child whose 18th birthday is today cannot be added; one whose 18th birthday is tomorrow can" {
 	insured='{"doc_type":"201","doc_no":"'$(ric 11010519600101001)'","name":"已故职工"}'
 	dep() { jq -nc --arg d "$1" --argjson of "$insured" \

@@ -2,14 +2,6 @@
 # taxid-survival: enrolment, windows, suspension and resumption, life events, refusals (DOMAIN §7, §8 "Survival side").
 load helper
 
-# ric BODY17: a resident ID number with its GB 11643 check character.
-ric() {
-	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
-	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
-	local c=10X98765432
-	printf '%s%s\n' "$b" "${c:s%11:1}"
-}
-
 # enrol NAME DOC [LAST_CERTIFIED [EXTRA-JSON]]: enrol a retiree of region 110105 (or as EXTRA says).
 enrol() {
 	jq -nc --arg n "$1" --arg d "$2" --arg l "${3:-}" --argjson x "${4:-{\}}" \

@@ -5,13 +5,6 @@
 # Council's holiday calendar. Every figure is worked out by hand in the comments.
 load helper
 
-ric() {
-	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
-	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
-	local c=10X98765432
-	printf '%s%s\n' "$b" "${c:s%11:1}"
-}
-
 # enrol NAME DOC [LAST_CERTIFIED [EXTRA-JSON]]: a retiree of region 110105 (or as EXTRA says).
 enrol() {
 	jq -nc --arg n "$1" --arg d "$2" --arg l "${3:-}" --argjson x "${4:-{\}}" \

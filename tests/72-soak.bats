@@ -8,14 +8,6 @@ load helper
 WORKERS=8
 VICTIMS=4 # victims 1-3 take wrong passwords from everyone; victim 4 exactly one from each of workers 1-4
 
-# ric BODY17: a resident ID number with its GB 11643 check character.
-ric() {
-	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
-	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
-	local c=10X98765432
-	printf '%s%s\n' "$b" "${c:s%11:1}"
-}
-
 local_setup() {
 	keygen cap
 	trust cap captcha

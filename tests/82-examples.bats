@@ -7,13 +7,6 @@ load helper
 EX="$TAXID_ROOT/examples"
 
 # ric BODY17: a resident ID number with its check character.
-ric() {
-	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
-	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
-	local c=10X98765432
-	printf '%s%s\n' "$b" "${c:s%11:1}"
-}
-
 # enrol NAME DOC LAST_CERTIFIED: enrol a retiree of region 110105.
 enrol() {
 	jq -nc --arg n "$1" --arg d "$2" --arg l "$3" \

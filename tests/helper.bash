@@ -105,6 +105,14 @@ login_sms() {
 		'{login_tx:$t, sms:{challenge:$c, code:$k}}' | taxid-login 2fa
 }
 
+# ric BODY17: a resident ID number with its GB 11643 check character.
+ric() {
+	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i
+	for i in $(seq 0 16); do s=$((s + ${b:i:1} * ${w[i]})); done
+	local c=10X98765432
+	printf '%s%s\n' "$b" "${c:s%11:1}"
+}
+
 # at MINUTES: an RFC 3339 instant MINUTES after 2026-11-25T08:00:00Z.
 at() { date -u -d "2026-11-25T08:00:00Z + $1 minutes" +%Y-%m-%dT%H:%M:%SZ; }
 
