@@ -489,12 +489,14 @@ unprivileged() {
 }
 
 # writers: one request with marker personal data and secrets for each tool that writes, as "name<TAB>command".
+# The register code goes before the login's: an open code waits for any code sent to the phone in the last 60 s,
+# a holder's code only for holder codes (SECURITY rule 27), and they all run at the same pinned instant.
 writers() {
 	cat <<-EOF
 		import	jq -nc '{doc_type:"201", doc_no:"$M_DOC", name:"标记人", login_name:"marker_login", phone:"$M_PHONE", password_hash:"$M_HASH"}' | taxid-register import
+		sms	taxid-verify sms send phone=$M_PHONE purpose=register
 		login	taxid-login account=$M_PHONE password='$M_PW'
 		enroll	jq -nc '{kind:"retiree", doc_type:"201", doc_no:"$M_DOC", name:"标记人", pension_account:"$M_PHONE", region:"110105", insurance_type:"enterprise", benefit_start:"2010-01", operator:{id:"op-test", role:"specialist"}}' | taxid-survival enroll
-		sms	taxid-verify sms send phone=$M_PHONE purpose=register
 		lockout	taxid-lockout policy set operator=op-test scope=sms threshold:=4
 	EOF
 }
