@@ -5,17 +5,6 @@ load helper
 
 load bind-helper
 
-# declpw ACTION SESSION TIN PASSWORD PHONE: both steps of 'declpw set|reset' (the code goes to PHONE); prints
-# the second step's result.
-declpw() {
-	local out ch code
-	out=$(taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4") || { echo "$out"; return 1; }
-	ch=$(jq -r .sms.challenge <<<"$out")
-	code=$(sms_code "$5")
-	taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4" \
-		sms:="$(jq -nc --arg c "$ch" --arg k "$code" '{challenge:$c, code:$k}')"
-}
-
 local_setup() {
 	bind_fixture
 	keygen cap # a captcha verdict goes with every declaration password (issue 10: needed after a wrong one)

@@ -6,15 +6,6 @@ load helper
 
 load bind-helper
 
-declpw() {
-	local out ch code
-	out=$(taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4") || { echo "$out"; return 1; }
-	ch=$(jq -r .sms.challenge <<<"$out")
-	code=$(sms_code "$5")
-	taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4" \
-		sms:="$(jq -nc --arg c "$ch" --arg k "$code" '{challenge:$c, code:$k}')"
-}
-
 local_setup() {
 	export TAXID_TEST_DB=1
 	bind_fixture

@@ -42,3 +42,14 @@ face_sess() {
 	jq -nc --arg t "$(jq -r .login_tx <<<"$out")" --argjson f "$(verdict face face "$2")" '{login_tx:$t, face:$f}' |
 		taxid-login 2fa | jq -r .session.token
 }
+
+# declpw ACTION SESSION TIN PASSWORD PHONE: both steps of 'declpw set|reset' (the code goes to PHONE); prints
+# the second step's result.
+declpw() {
+	local out ch code
+	out=$(taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4") || { echo "$out"; return 1; }
+	ch=$(jq -r .sms.challenge <<<"$out")
+	code=$(sms_code "$5")
+	taxid-bind declpw "$1" session="$2" tin="$3" declaration_password="$4" \
+		sms:="$(jq -nc --arg c "$ch" --arg k "$code" '{challenge:$c, code:$k}')"
+}
