@@ -116,7 +116,7 @@ deps:
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
-	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
+	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
 	scripts/lint-bats.sh
 
 FUZZ_SECONDS ?= 20
