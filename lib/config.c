@@ -73,15 +73,11 @@ const struct taxid_setting_def *taxid_config_find(const char *key)
 /* The stored text of a setting (malloc'd), or NULL when it is not set (or there is no database). */
 static char *stored(struct taxid_ctx *ctx, const char *key)
 {
-	sqlite3_stmt *st = ctx->db ? taxid_sql(ctx, TAXID_SQL_SETTING_GET) : NULL;
-	char *v = NULL;
-	if (!st)
+	if (!ctx->db)
 		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return v;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SETTING_GET);
+	taxid_q_text(q, 1, key);
+	return taxid_q_one_text(q);
 }
 
 static void describe(struct taxid_ctx *ctx, const struct taxid_setting_def *d, json_t *o)

@@ -16,6 +16,16 @@
 
 static sqlite3_stmt *cache[TAXID_SQL_COUNT];
 
+/* A statement in use: the cached handle, the request it serves and its first error. */
+struct taxid_q {
+	sqlite3_stmt *st;
+	struct taxid_ctx *ctx;
+	int rc;
+};
+static struct taxid_q qs[TAXID_SQL_COUNT];
+/* The first database error of the current request (taxid_db_request_error). */
+static enum taxid_code request_error;
+
 static void tx_forget(struct taxid_ctx *ctx);
 
 static void say(const struct taxid_ctx *ctx, const char *what, const char *why)
@@ -204,6 +214,180 @@ sqlite3_stmt *taxid_sql(struct taxid_ctx *ctx, enum taxid_stmt id)
 		sqlite3_clear_bindings(cache[id]);
 	}
 	return cache[id];
+}
+
+struct taxid_q *taxid_q(struct taxid_ctx *ctx, enum taxid_stmt id)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, id);
+	if (!st) {
+		if (!request_error)
+			request_error = TAXID_E_INTERNAL;
+		return NULL;
+	}
+	qs[id] = (struct taxid_q){st, ctx, SQLITE_OK};
+	return &qs[id];
+}
+
+static void q_bound(struct taxid_q *q, int rc)
+{
+	if (rc != SQLITE_OK && q->rc == SQLITE_OK)
+		q->rc = rc;
+}
+
+void taxid_q_int(struct taxid_q *q, int i, long long v)
+{
+	if (q)
+		q_bound(q, sqlite3_bind_int64(q->st, i, v));
+}
+
+void taxid_q_text(struct taxid_q *q, int i, const char *s)
+{
+	if (q)
+		q_bound(q, s ? sqlite3_bind_text(q->st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(q->st, i));
+}
+
+void taxid_q_textn(struct taxid_q *q, int i, const char *s, size_t n)
+{
+	if (q)
+		q_bound(q, s ? sqlite3_bind_text(q->st, i, s, (int)n, SQLITE_TRANSIENT) : sqlite3_bind_null(q->st, i));
+}
+
+void taxid_q_blob(struct taxid_q *q, int i, const void *p, size_t n)
+{
+	if (q)
+		q_bound(q, p ? sqlite3_bind_blob(q->st, i, p, (int)n, SQLITE_TRANSIENT) : sqlite3_bind_null(q->st, i));
+}
+
+void taxid_q_null(struct taxid_q *q, int i)
+{
+	if (q)
+		q_bound(q, sqlite3_bind_null(q->st, i));
+}
+
+void taxid_q_bind_col(struct taxid_q *q, int i, struct taxid_q *src, int j)
+{
+	if (q && src)
+		q_bound(q, sqlite3_bind_value(q->st, i, sqlite3_column_value(src->st, j)));
+}
+
+int taxid_q_step(struct taxid_q *q)
+{
+	if (!q || q->rc != SQLITE_OK)
+		return 0; /* a failed bind: the statement does not run */
+	int rc = sqlite3_step(q->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		q->rc = rc;
+	return 0;
+}
+
+enum taxid_code taxid_q_end(struct taxid_q *q)
+{
+	if (!q)
+		return TAXID_E_INTERNAL;
+	sqlite3_reset(q->st);
+	if (q->rc == SQLITE_OK)
+		return TAXID_OK;
+	enum taxid_code c = taxid_db_fail(q->ctx, q->rc);
+	if (!request_error)
+		request_error = c;
+	q->rc = SQLITE_OK;
+	return c;
+}
+
+enum taxid_code taxid_q_exec(struct taxid_q *q)
+{
+	while (taxid_q_step(q))
+		;
+	return taxid_q_end(q);
+}
+
+enum taxid_code taxid_q_insert_id(struct taxid_q *q, long long *id)
+{
+	int row = taxid_q_step(q);
+	if (row)
+		*id = sqlite3_column_int64(q->st, 0);
+	enum taxid_code c = taxid_q_end(q);
+	return c ? c : row ? TAXID_OK : TAXID_E_INTERNAL;
+}
+
+int taxid_q_exists(struct taxid_q *q)
+{
+	int row = taxid_q_step(q);
+	return taxid_q_end(q) == TAXID_OK && row;
+}
+
+long long taxid_q_one_int(struct taxid_q *q, long long def)
+{
+	long long v = def;
+	if (taxid_q_step(q) && sqlite3_column_type(q->st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(q->st, 0);
+	return taxid_q_end(q) == TAXID_OK ? v : def;
+}
+
+char *taxid_q_one_text(struct taxid_q *q)
+{
+	char *v = NULL;
+	if (taxid_q_step(q)) {
+		const char *s = (const char *)sqlite3_column_text(q->st, 0);
+		v = s ? strdup(s) : NULL;
+	}
+	if (taxid_q_end(q) != TAXID_OK) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+int taxid_q_is_null(struct taxid_q *q, int j)
+{
+	return !q || sqlite3_column_type(q->st, j) == SQLITE_NULL;
+}
+
+long long taxid_q_col_int(struct taxid_q *q, int j)
+{
+	return q ? sqlite3_column_int64(q->st, j) : 0;
+}
+
+const char *taxid_q_col_text(struct taxid_q *q, int j)
+{
+	return q ? (const char *)sqlite3_column_text(q->st, j) : NULL;
+}
+
+const void *taxid_q_col_blob(struct taxid_q *q, int j, size_t *n)
+{
+	const void *p = q ? sqlite3_column_blob(q->st, j) : NULL;
+	if (n)
+		*n = p ? (size_t)sqlite3_column_bytes(q->st, j) : 0;
+	return p;
+}
+
+size_t taxid_q_col_bytes(struct taxid_q *q, int j)
+{
+	return q ? (size_t)sqlite3_column_bytes(q->st, j) : 0;
+}
+
+long long taxid_db_changes(struct taxid_ctx *ctx)
+{
+	return ctx->db ? sqlite3_changes64(ctx->db) : 0;
+}
+
+int taxid_db_in_tx(struct taxid_ctx *ctx)
+{
+	return ctx->db && !sqlite3_get_autocommit(ctx->db);
+}
+
+enum taxid_code taxid_db_request_error(struct taxid_ctx *ctx)
+{
+	(void)ctx;
+	return request_error;
+}
+
+void taxid_db_request_reset(struct taxid_ctx *ctx)
+{
+	(void)ctx;
+	request_error = TAXID_OK;
 }
 
 enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st)

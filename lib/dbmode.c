@@ -26,26 +26,18 @@ static char *mode_seal(const struct taxid_ctx *ctx)
 
 static enum taxid_code meta_put(struct taxid_ctx *ctx, const char *key, const char *value)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_PUT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
+	taxid_q_text(q, 1, key);
+	taxid_q_text(q, 2, value);
+	return taxid_q_exec(q);
 }
 
 /* A meta value (malloc'd) or NULL when absent. */
 static char *meta_get(struct taxid_ctx *ctx, const char *key)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
-	char *v = NULL;
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return v;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_GET);
+	taxid_q_text(q, 1, key);
+	return taxid_q_one_text(q);
 }
 
 enum taxid_code taxid_dbmode_load(struct taxid_ctx *ctx, int db_is_new)

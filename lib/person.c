@@ -22,25 +22,24 @@ enum taxid_code taxid_person_find_doc(struct taxid_ctx *ctx, enum taxid_doc_type
 	unsigned char idx[32];
 	memset(p, 0, sizeof *p);
 	taxid_person_doc_index(ctx, t, normalized, idx);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_DOC_FIND);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, idx, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_DOC_FIND);
+	taxid_q_blob(q, 1, idx, 32);
+	if (!taxid_q_step(q)) {
+		enum taxid_code c = taxid_q_end(q);
+		return c ? c : TAXID_E_NOT_FOUND;
 	}
-	p->doc_id = sqlite3_column_int64(st, 0);
-	p->id = sqlite3_column_int64(st, 1);
-	p->doc_type = sqlite3_column_int(st, 2);
-	p->name = taxid_pii_open(ctx->keys, "person.name", sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3));
-	p->abnormal = strcmp((const char *)sqlite3_column_text(st, 4), "abnormal") == 0;
-	p->level = sqlite3_column_int(st, 5);
-	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-		p->abnormal_reason = strdup((const char *)sqlite3_column_text(st, 6));
-	p->has_account = sqlite3_column_int(st, 7);
-	sqlite3_reset(st);
+	size_t nl;
+	const void *name = taxid_q_col_blob(q, 3, &nl);
+	p->doc_id = taxid_q_col_int(q, 0);
+	p->id = taxid_q_col_int(q, 1);
+	p->doc_type = (int)taxid_q_col_int(q, 2);
+	p->name = taxid_pii_open(ctx->keys, "person.name", name, nl);
+	p->abnormal = strcmp(taxid_q_col_text(q, 4), "abnormal") == 0;
+	p->level = (int)taxid_q_col_int(q, 5);
+	if (!taxid_q_is_null(q, 6))
+		p->abnormal_reason = strdup(taxid_q_col_text(q, 6));
+	p->has_account = (int)taxid_q_col_int(q, 7);
+	taxid_q_end(q);
 	if (!p->name) {
 		taxid_person_clear(p);
 		fprintf(stderr, "%s: a person's record does not decrypt with this key file\n", ctx->tool->name);
@@ -128,42 +127,29 @@ enum taxid_code taxid_person_ensure(struct taxid_ctx *ctx, const struct taxid_pe
 	unsigned char *name = taxid_pii_seal(ctx->keys, "person.name", n->name, &nl);
 	unsigned char *no = taxid_pii_seal(ctx->keys, kind, n->info->normalized, &dl);
 	taxid_person_doc_index(ctx, n->doc_type, n->info->normalized, idx);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_PERSON_INSERT);
 	c = TAXID_E_INTERNAL;
-	if (!name || !no || !st)
+	if (!name || !no)
 		goto out;
-	sqlite3_bind_blob(st, 1, name, (int)nl, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, n->level);
-	if (n->info->nationality[0])
-		sqlite3_bind_text(st, 3, n->info->nationality, -1, SQLITE_STATIC);
-	if (n->info->birth_date[0])
-		sqlite3_bind_text(st, 4, n->info->birth_date, -1, SQLITE_STATIC);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_PERSON_INSERT);
+	taxid_q_blob(q, 1, name, nl);
+	taxid_q_int(q, 2, n->level);
+	taxid_q_text(q, 3, n->info->nationality[0] ? n->info->nationality : NULL);
+	taxid_q_text(q, 4, n->info->birth_date[0] ? n->info->birth_date : NULL);
 	if (n->info->sex)
-		sqlite3_bind_text(st, 5, &n->info->sex, 1, SQLITE_STATIC);
-	if (n->info->region[0])
-		sqlite3_bind_text(st, 6, n->info->region, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		c = taxid_db_fail(ctx, rc);
+		taxid_q_textn(q, 5, &n->info->sex, 1);
+	taxid_q_text(q, 6, n->info->region[0] ? n->info->region : NULL);
+	taxid_q_text(q, 7, at);
+	if ((c = taxid_q_insert_id(q, person_id)))
 		goto out;
-	}
-	*person_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	st = taxid_sql(ctx, TAXID_SQL_DOC_INSERT);
-	if (!st)
-		goto out;
-	sqlite3_bind_int64(st, 1, *person_id);
-	sqlite3_bind_int(st, 2, (int)n->doc_type);
-	sqlite3_bind_blob(st, 3, idx, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, no, (int)dl, SQLITE_STATIC);
-	if (n->expires_on)
-		sqlite3_bind_text(st, 5, n->expires_on, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, at, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	c = rc == SQLITE_ROW ? TAXID_OK : taxid_db_fail(ctx, rc);
+	long long doc_id;
+	q = taxid_q(ctx, TAXID_SQL_DOC_INSERT);
+	taxid_q_int(q, 1, *person_id);
+	taxid_q_int(q, 2, (int)n->doc_type);
+	taxid_q_blob(q, 3, idx, 32);
+	taxid_q_blob(q, 4, no, dl);
+	taxid_q_text(q, 5, n->expires_on);
+	taxid_q_text(q, 6, at);
+	c = taxid_q_insert_id(q, &doc_id);
 	if (!c)
 		*created = 1;
 out:
@@ -174,17 +160,17 @@ out:
 
 char *taxid_person_doc_number(struct taxid_ctx *ctx, long long doc_id, int *doc_type)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_DOC_NUMBER);
-	if (!st)
-		return NULL;
-	sqlite3_bind_int64(st, 1, doc_id);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_DOC_NUMBER);
+	taxid_q_int(q, 1, doc_id);
 	char *s = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (taxid_q_step(q)) {
 		char kind[16];
-		*doc_type = sqlite3_column_int(st, 0);
+		size_t n;
+		const void *blob = taxid_q_col_blob(q, 1, &n);
+		*doc_type = (int)taxid_q_col_int(q, 0);
 		snprintf(kind, sizeof kind, "doc:%d", *doc_type);
-		s = taxid_pii_open(ctx->keys, kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		s = taxid_pii_open(ctx->keys, kind, blob, n);
 	}
-	sqlite3_reset(st);
+	taxid_q_end(q);
 	return s;
 }

@@ -819,10 +819,15 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	ctx->reveal_more = 0;
 	if (!c && ctx->reveal && ctx->db)
 		revealer = taxid_reveal_operator(ctx, req, &c);
+	taxid_db_request_reset(ctx);
 	if (!c)
 		c = a->fn(ctx, req, out);
+	/* a database error the handler did not pass on still decides the request (issue 15: taxid_q keeps it) */
+	enum taxid_code dberr = taxid_db_request_error(ctx);
+	if (dberr && taxid_error_exit(c) <= TAXID_EXIT_REFUSED)
+		c = dberr;
 	if (own) /* the handler opened its transaction (or returned before it needed one) */
-		began = !sqlite3_get_autocommit(ctx->db);
+		began = taxid_db_in_tx(ctx);
 	if (!c && ctx->reveal && ctx->db && began)
 		c = taxid_reveal_audit(ctx, revealer, a->name, line);
 	if (began) {
