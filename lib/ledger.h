@@ -5,14 +5,13 @@
 #ifndef TAXID_LEDGER_H
 #define TAXID_LEDGER_H
 
-#include <limits.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "calendar.h"
 #include "errors.h"
 
 struct taxid_ctx;
 
-#define TAXID_MONTH_NONE INT_MIN
 #define TAXID_LEDGER_REASON 20
 
 enum taxid_pay { TAXID_PAY_NONE = -1, TAXID_PAY_PAID, TAXID_PAY_WITHHELD, TAXID_PAY_BACK_PAID, TAXID_PAY_OVERPAID,
@@ -60,8 +59,6 @@ int taxid_ledger_convert(struct taxid_ledger *l, int from, int through, enum tax
 			 enum taxid_pay to, const char *to_reason);
 /* The first and last month in from..through in state s (TAXID_MONTH_NONE when none). */
 void taxid_ledger_span(const struct taxid_ledger *l, int from, int through, enum taxid_pay s, int *first, int *last);
-/* "YYYY-MM". */
-void taxid_ledger_month_format(int month, char out[12]);
 /* The rows as a JSON array of {"month", "state", "reason"}; rows not yet saved carry "recorded": false. */
 json_t *taxid_ledger_json(const struct taxid_ledger *l);
 
