@@ -1,7 +1,7 @@
 /* ledger.c: the payment ledger of a pension (issue 13) — one row per month with its payment state, so that back pay,
  * overpayments and recoveries follow from recorded months rather than from formulas: paid, withheld (and why),
  * back_paid, overpaid (to recover), recovered. The rules that decide the states are taxid-survival(1)'s and live in
- * survival.c; this module stores, walks and prints the months. Months are counted as year * 12 + month - 1. */
+ * survival_pay.c; this module stores, walks and prints the months. Months are counted as year * 12 + month - 1. */
 #ifndef TAXID_LEDGER_H
 #define TAXID_LEDGER_H
 

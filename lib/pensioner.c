@@ -115,8 +115,8 @@ void taxid_pensioner_window(struct taxid_pensioner *p, const struct taxid_policy
 }
 
 /* An event row; det is its detail as JSON text (or NULL). */
-enum taxid_code taxid_pensioner_event_text(struct taxid_ctx *ctx, long long pid, const char *kind, taxid_day on, int month,
-					   const char *payment, const char *det, const char *actor)
+static enum taxid_code event_text(struct taxid_ctx *ctx, long long pid, const char *kind, taxid_day on, int month,
+				  const char *payment, const char *det, const char *actor)
 {
 	char d[TAXID_DATE_LEN], m[TAXID_MONTH_LEN];
 	taxid_day_format(on, d);
@@ -143,7 +143,7 @@ enum taxid_code taxid_pensioner_event(struct taxid_ctx *ctx, long long pid, cons
 	json_decref(detail);
 	if (detail && !det)
 		return TAXID_E_INTERNAL;
-	enum taxid_code c = taxid_pensioner_event_text(ctx, pid, kind, on, month, payment, det, actor);
+	enum taxid_code c = event_text(ctx, pid, kind, on, month, payment, det, actor);
 	free(det);
 	return c;
 }

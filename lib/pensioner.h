@@ -45,10 +45,7 @@ enum taxid_code taxid_pensioner_save(struct taxid_ctx *ctx, const struct taxid_p
 /* Set the deadline and the lapse day from a certification (or the enrolment anchor) on day c. */
 void taxid_pensioner_window(struct taxid_pensioner *p, const struct taxid_policy *pol, taxid_day c, int birth_month);
 
-/* An event row: month may be TAXID_MONTH_NONE, payment and actor NULL; det is its detail as JSON text (or NULL). */
-enum taxid_code taxid_pensioner_event_text(struct taxid_ctx *ctx, long long pid, const char *kind, taxid_day on, int month,
-					   const char *payment, const char *det, const char *actor);
-/* An event row with a JSON detail (stolen, may be NULL). */
+/* An event row with a JSON detail (stolen, may be NULL): month may be TAXID_MONTH_NONE, payment and actor NULL. */
 enum taxid_code taxid_pensioner_event(struct taxid_ctx *ctx, long long pid, const char *kind, taxid_day on, int month,
 				      const char *payment, json_t *detail, const char *actor);
 /* Audit a change to a pensioner (subject "pensioner:ID", never personal data); detail is stolen. */

@@ -26,7 +26,8 @@ static void row_person(struct taxid_ctx *ctx, struct taxid_q *q, int col, json_t
 	const void *noe = taxid_q_col_blob(q, col + 1, &nol), *namee = taxid_q_col_blob(q, col + 2, &namel);
 	char *no = taxid_survival_open_doc(ctx, t, noe, nol);
 	char *name = taxid_pii_open(ctx->keys, "person.name", namee, namel);
-	json_object_set_new(row, "doc_type", json_string(taxid_ids_doc_name((enum taxid_doc_type)t)));
+	const char *doc_type = taxid_ids_doc_name((enum taxid_doc_type)t);
+	json_object_set_new(row, "doc_type", json_string(doc_type ? doc_type : "unknown"));
 	json_object_set_new(row, "doc_no", no ? taxid_survival_doc_json(ctx, no) : json_null());
 	json_object_set_new(row, "name", taxid_survival_name_json(ctx, name));
 	if (no)
@@ -241,22 +242,10 @@ static json_t *notice_row(struct taxid_ctx *ctx, struct taxid_q *q, long long id
 		json_decref(row);
 		row = json_object();
 	}
-	int t = (int)taxid_q_col_int(q, 5);
-	const char *doc_type = taxid_ids_doc_name((enum taxid_doc_type)t);
-	size_t nol, namel;
-	const void *noe = taxid_q_col_blob(q, 6, &nol), *namee = taxid_q_col_blob(q, 7, &namel);
-	char *no = taxid_survival_open_doc(ctx, t, noe, nol);
-	char *name = taxid_pii_open(ctx->keys, "person.name", namee, namel);
 	json_object_set_new(row, "notice_id", json_integer(id));
 	json_object_set_new(row, "pensioner", json_integer(taxid_q_col_int(q, 1)));
 	json_object_set_new(row, "region", json_string(taxid_q_col_text(q, 4)));
-	json_object_set_new(row, "doc_type", json_string(doc_type ? doc_type : "unknown"));
-	json_object_set_new(row, "doc_no", no ? taxid_survival_doc_json(ctx, no) : json_null());
-	json_object_set_new(row, "name", taxid_survival_name_json(ctx, name));
-	if (no)
-		explicit_bzero(no, strlen(no));
-	free(no);
-	free(name);
+	row_person(ctx, q, 5, row);
 	return row;
 }
 
