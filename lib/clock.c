@@ -29,13 +29,18 @@ void taxid_civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-int taxid_date_valid(int y, int m, int d)
+int taxid_month_days(int y, int m)
 {
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return mdays[m - 1] + (m == 2 && leap);
+}
+
+int taxid_date_valid(int y, int m, int d)
+{
 	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
 		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= mdays[m - 1] + (m == 2 && leap);
+	return d <= taxid_month_days(y, m);
 }
 
 static int digits(const char *s, int n, int *out)

@@ -14,6 +14,8 @@ void taxid_time_format(int64_t t, char buf[TAXID_TIME_LEN]);
 int64_t taxid_days_from_civil(int y, int m, int d);
 /* Gregorian date of a day number. */
 void taxid_civil_from_days(int64_t days, int *y, int *m, int *d);
+/* Days in month m (1-12) of year y: the one leap-year rule (calendar.c and the date checks use it). */
+int taxid_month_days(int y, int m);
 /* 1 when y-m-d is a real Gregorian date. */
 int taxid_date_valid(int y, int m, int d);
 /* Parse "YYYY-MM-DD" strictly (a real date); 0 on success. */

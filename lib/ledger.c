@@ -26,19 +26,6 @@ static enum taxid_pay state_parse(const char *s)
 	return TAXID_PAY_NONE;
 }
 
-void taxid_ledger_month_format(int month, char out[12])
-{
-	snprintf(out, 12, "%04d-%02d", (month / 12) % 10000, month % 12 + 1);
-}
-
-static int month_parse(const char *s)
-{
-	if (!s || strlen(s) != 7 || s[4] != '-')
-		return TAXID_MONTH_NONE;
-	int y = atoi(s), m = atoi(s + 5);
-	return y < 1 || m < 1 || m > 12 ? TAXID_MONTH_NONE : y * 12 + m - 1;
-}
-
 /* The row of a month, or where it would go. */
 static size_t row_index(const struct taxid_ledger *l, int month)
 {
@@ -169,25 +156,20 @@ enum taxid_code taxid_ledger_load(struct taxid_ctx *ctx, long long pensioner, st
 {
 	memset(l, 0, sizeof *l);
 	l->pensioner = pensioner;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_LEDGER_ALL);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, pensioner);
-	int rc;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_LEDGER_ALL);
+	taxid_q_int(q, 1, pensioner);
 	enum taxid_code c = TAXID_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int m = month_parse((const char *)sqlite3_column_text(st, 0));
-		enum taxid_pay s = state_parse((const char *)sqlite3_column_text(st, 1));
+	while (!c && taxid_q_step(q)) {
+		int m = taxid_month_or_none(taxid_q_col_text(q, 0));
+		enum taxid_pay s = state_parse(taxid_q_col_text(q, 1));
 		if (m == TAXID_MONTH_NONE || s == TAXID_PAY_NONE)
 			continue; /* the CHECK constraint keeps these out */
-		if (taxid_ledger_set(l, m, s, (const char *)sqlite3_column_text(st, 2))) {
+		if (taxid_ledger_set(l, m, s, taxid_q_col_text(q, 2)))
 			c = TAXID_E_INTERNAL;
-			break;
-		}
 	}
-	sqlite3_reset(st);
-	if (!c && rc != SQLITE_DONE)
-		c = taxid_db_fail(ctx, rc);
+	enum taxid_code e = taxid_q_end(q);
+	if (!c)
+		c = e;
 	for (size_t i = 0; i < l->n; i++)
 		l->rows[i].dirty = 0;
 	if (c)
@@ -201,18 +183,16 @@ enum taxid_code taxid_ledger_save(struct taxid_ctx *ctx, struct taxid_ledger *l,
 		struct taxid_ledger_row *r = &l->rows[i];
 		if (!r->dirty)
 			continue;
-		char mb[12];
-		taxid_ledger_month_format(r->month, mb);
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_LEDGER_PUT);
-		if (!st)
-			return TAXID_E_INTERNAL;
-		sqlite3_bind_int64(st, 1, l->pensioner);
-		sqlite3_bind_text(st, 2, mb, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, state_names[r->state], -1, SQLITE_STATIC);
+		char mb[TAXID_MONTH_LEN];
+		taxid_month_format(r->month, mb);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_LEDGER_PUT);
+		taxid_q_int(q, 1, l->pensioner);
+		taxid_q_text(q, 2, mb);
+		taxid_q_text(q, 3, state_names[r->state]);
 		if (r->reason[0])
-			sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
-		enum taxid_code c = taxid_db_exec(ctx, st);
+			taxid_q_text(q, 4, r->reason);
+		taxid_q_text(q, 5, at);
+		enum taxid_code c = taxid_q_exec(q);
 		if (c)
 			return c;
 		r->dirty = 0;
@@ -232,8 +212,8 @@ json_t *taxid_ledger_json(const struct taxid_ledger *l)
 	json_t *a = json_array();
 	for (size_t i = 0; i < l->n; i++) {
 		const struct taxid_ledger_row *r = &l->rows[i];
-		char mb[12];
-		taxid_ledger_month_format(r->month, mb);
+		char mb[TAXID_MONTH_LEN];
+		taxid_month_format(r->month, mb);
 		json_t *o = json_pack("{s:s,s:s}", "month", mb, "state", state_names[r->state]);
 		if (r->reason[0])
 			json_object_set_new(o, "reason", json_string(r->reason));

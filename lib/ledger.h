@@ -1,18 +1,17 @@
 /* ledger.c: the payment ledger of a pension (issue 13) — one row per month with its payment state, so that back pay,
  * overpayments and recoveries follow from recorded months rather than from formulas: paid, withheld (and why),
  * back_paid, overpaid (to recover), recovered. The rules that decide the states are taxid-survival(1)'s and live in
- * survival.c; this module stores, walks and prints the months. Months are counted as year * 12 + month - 1. */
+ * survival_pay.c; this module stores, walks and prints the months. Months are counted as year * 12 + month - 1. */
 #ifndef TAXID_LEDGER_H
 #define TAXID_LEDGER_H
 
-#include <limits.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "calendar.h"
 #include "errors.h"
 
 struct taxid_ctx;
 
-#define TAXID_MONTH_NONE INT_MIN
 #define TAXID_LEDGER_REASON 20
 
 enum taxid_pay { TAXID_PAY_NONE = -1, TAXID_PAY_PAID, TAXID_PAY_WITHHELD, TAXID_PAY_BACK_PAID, TAXID_PAY_OVERPAID,
@@ -60,8 +59,6 @@ int taxid_ledger_convert(struct taxid_ledger *l, int from, int through, enum tax
 			 enum taxid_pay to, const char *to_reason);
 /* The first and last month in from..through in state s (TAXID_MONTH_NONE when none). */
 void taxid_ledger_span(const struct taxid_ledger *l, int from, int through, enum taxid_pay s, int *first, int *last);
-/* "YYYY-MM". */
-void taxid_ledger_month_format(int month, char out[12]);
 /* The rows as a JSON array of {"month", "state", "reason"}; rows not yet saved carry "recorded": false. */
 json_t *taxid_ledger_json(const struct taxid_ledger *l);
 

@@ -1,6 +1,7 @@
-/* survival.c: pension survival certification (DOMAIN.md §7, §8 "Survival side") — enrolment of retirees and
+/* survival*.c: pension survival certification (DOMAIN.md §7, §8 "Survival side") — enrolment of retirees and
  * dependants, certification by every method, regional window policies, life events, duplicate pensions, appeals,
- * the restartable monthly run, due lists and coverage reports. taxid-survival(1) states the rules. */
+ * the restartable monthly run, due lists and coverage reports. taxid-survival(1) states the rules; lib/survival.c
+ * says which file holds which part. The actions of cmd/taxid-survival.c: */
 #ifndef TAXID_SURVIVAL_H
 #define TAXID_SURVIVAL_H
 

@@ -13,6 +13,7 @@
 #include "record.h"
 #include "survival.h"
 #include "survival_duty.h"
+#include "survival_request.h"
 #include "verify.h"
 
 /* ==== the employer ==== */
@@ -41,16 +42,14 @@ enum taxid_code taxid_survival_employer(struct taxid_ctx *ctx, json_t *req, cons
 
 enum taxid_code taxid_survival_employer_of(struct taxid_ctx *ctx, long long pid, char out[TAXID_EMPLOYER_LEN])
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PROFILE_GET);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PROFILE_GET);
 	out[0] = 0;
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, pid);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL)
-		snprintf(out, TAXID_EMPLOYER_LEN, "%s", (const char *)sqlite3_column_text(st, 2));
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? TAXID_OK : rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	taxid_q_int(q, 1, pid);
+	int row = taxid_q_step(q);
+	if (row && !taxid_q_is_null(q, 2))
+		snprintf(out, TAXID_EMPLOYER_LEN, "%s", taxid_q_col_text(q, 2));
+	enum taxid_code c = taxid_q_end(q);
+	return c ? c : row ? TAXID_OK : TAXID_E_NOT_FOUND;
 }
 
 /* ==== after a certification ==== */
@@ -61,19 +60,18 @@ static enum taxid_code event_row(struct taxid_ctx *ctx, long long pid, const cha
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	char *det = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_EVENT_INSERT);
-	if (!det || !st) {
-		free(det);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_EVENT_INSERT);
+	if (!det) {
+		taxid_q_end(q);
 		return TAXID_E_INTERNAL;
 	}
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, det, -1, SQLITE_STATIC);
-	if (actor)
-		sqlite3_bind_text(st, 7, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, at, -1, SQLITE_STATIC);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+	taxid_q_int(q, 1, pid);
+	taxid_q_text(q, 2, kind);
+	taxid_q_text(q, 3, day);
+	taxid_q_text(q, 6, det);
+	taxid_q_text(q, 7, actor);
+	taxid_q_text(q, 8, at);
+	enum taxid_code c = taxid_q_exec(q);
 	free(det);
 	return c;
 }
@@ -91,13 +89,11 @@ static enum taxid_code device_photo(struct taxid_ctx *ctx, long long pid, long l
 {
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PERSON_PHOTO);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_text(st, 2, "offline_device", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PERSON_PHOTO);
+	taxid_q_int(q, 1, person_id);
+	taxid_q_text(q, 2, "offline_device");
+	taxid_q_text(q, 3, at);
+	enum taxid_code c = taxid_q_exec(q);
 	json_t *d = json_pack("{s:b,s:s}", "present", 1, "source", "offline_device");
 	if (!c)
 		c = event_row(ctx, pid, "photo", day, d, actor);
@@ -116,23 +112,17 @@ static enum taxid_code fingerprint_duty(struct taxid_ctx *ctx, long long pid, co
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	int year = atoi(day);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_FP_INSERT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, year);
-	if (actor)
-		sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_FP_INSERT);
+	taxid_q_int(q, 1, pid);
+	taxid_q_text(q, 2, day);
+	taxid_q_int(q, 3, year);
+	taxid_q_text(q, 4, actor);
+	taxid_q_text(q, 5, at);
 	long long id = 0;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return taxid_db_fail(ctx, rc);
-	enum taxid_code c = audit_row(ctx, "survival.report_queued", pid, actor,
+	enum taxid_code c = taxid_q_insert_id(q, &id);
+	if (c)
+		return c;
+	c = audit_row(ctx, "survival.report_queued", pid, actor,
 				      json_pack("{s:I,s:s,s:i}", "report", (json_int_t)id, "certified_on", day, "app_required", year));
 	if (!c) {
 		json_object_set_new(out, "report_queued", json_integer(id));
@@ -144,14 +134,12 @@ static enum taxid_code fingerprint_duty(struct taxid_ctx *ctx, long long pid, co
 /* The app (face) certification settles the year's duties of fingerprints on or before it. */
 static enum taxid_code app_done(struct taxid_ctx *ctx, long long pid, const char *day, const char *actor, json_t *out)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_FP_APP_DONE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, atoi(day));
-	enum taxid_code c = taxid_db_exec(ctx, st);
-	int n = c ? 0 : sqlite3_changes(ctx->db);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_FP_APP_DONE);
+	taxid_q_int(q, 1, pid);
+	taxid_q_text(q, 2, day);
+	taxid_q_int(q, 3, atoi(day));
+	enum taxid_code c = taxid_q_exec(q);
+	int n = c ? 0 : (int)taxid_db_changes(ctx);
 	if (!c && n) {
 		c = audit_row(ctx, "survival.app_certified", pid, actor, json_pack("{s:s,s:i}", "certified_on", day, "duties", n));
 		json_object_set_new(out, "app_requirement_met", json_true());
@@ -182,24 +170,22 @@ enum taxid_code taxid_survival_report_outbox(struct taxid_ctx *ctx, json_t *req,
 	if (limit < 1 || limit > 100000)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "limit");
 	/* Collect first, then mark: the statement cache holds one cursor per statement. */
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_FP_PENDING);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, limit);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_FP_PENDING);
+	taxid_q_int(q, 1, limit);
 	json_t *rows = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int t = sqlite3_column_int(st, 7);
+	while (taxid_q_step(q)) {
+		int t = (int)taxid_q_col_int(q, 7);
 		char kind[16];
 		snprintf(kind, sizeof kind, "doc:%d", t);
-		char *no = taxid_pii_open(ctx->keys, kind, sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8));
-		char *name = taxid_pii_open(ctx->keys, "person.name", sqlite3_column_blob(st, 9),
-					    (size_t)sqlite3_column_bytes(st, 9));
-		json_t *row = json_pack("{s:I,s:I,s:s,s:s,s:s?,s:s,s:s,s:s?}", "report", (json_int_t)sqlite3_column_int64(st, 0),
-					"pensioner", (json_int_t)sqlite3_column_int64(st, 1), "method", "fingerprint",
-					"certified_on", sqlite3_column_text(st, 2), "operator", sqlite3_column_text(st, 3),
-					"queued_at", sqlite3_column_text(st, 4), "region", sqlite3_column_text(st, 5),
-					"employer", sqlite3_column_text(st, 6));
+		size_t nol, namel;
+		const void *noe = taxid_q_col_blob(q, 8, &nol), *namee = taxid_q_col_blob(q, 9, &namel);
+		char *no = taxid_pii_open(ctx->keys, kind, noe, nol);
+		char *name = taxid_pii_open(ctx->keys, "person.name", namee, namel);
+		json_t *row = json_pack("{s:I,s:I,s:s,s:s,s:s?,s:s,s:s,s:s?}", "report", (json_int_t)taxid_q_col_int(q, 0),
+					"pensioner", (json_int_t)taxid_q_col_int(q, 1), "method", "fingerprint",
+					"certified_on", taxid_q_col_text(q, 2), "operator", taxid_q_col_text(q, 3),
+					"queued_at", taxid_q_col_text(q, 4), "region", taxid_q_col_text(q, 5),
+					"employer", taxid_q_col_text(q, 6));
 		json_object_set_new(row, "doc_type", json_string(taxid_ids_doc_name((enum taxid_doc_type)t)));
 		json_object_set_new(row, "doc_no", no ? taxid_survival_doc_json(ctx, no) : json_null());
 		json_object_set_new(row, "name", taxid_survival_name_json(ctx, name));
@@ -211,23 +197,19 @@ enum taxid_code taxid_survival_report_outbox(struct taxid_ctx *ctx, json_t *req,
 		free(name);
 		json_array_append_new(rows, row);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if ((c = taxid_q_end(q))) {
 		json_decref(rows);
-		return taxid_db_fail(ctx, rc);
+		return c;
 	}
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
-		if (!(st = taxid_sql(ctx, TAXID_SQL_SURV_FP_REPORTED))) {
-			c = TAXID_E_INTERNAL;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(row, "report")));
-		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
-		if ((c = taxid_db_exec(ctx, st)))
+		q = taxid_q(ctx, TAXID_SQL_SURV_FP_REPORTED);
+		taxid_q_int(q, 1, json_integer_value(json_object_get(row, "report")));
+		taxid_q_text(q, 2, at);
+		if ((c = taxid_q_exec(q)))
 			break;
 	}
 	if (!c && json_array_size(rows))
@@ -242,11 +224,11 @@ enum taxid_code taxid_survival_report_outbox(struct taxid_ctx *ctx, json_t *req,
 
 /* ==== status ==== */
 
-static json_t *correction_value(struct taxid_ctx *ctx, const char *field, const void *blob, int len)
+static json_t *correction_value(struct taxid_ctx *ctx, const char *field, const void *blob, size_t len)
 {
 	if (!blob)
 		return json_null();
-	char *v = taxid_pii_open(ctx->keys, "survival.correction", blob, (size_t)len);
+	char *v = taxid_pii_open(ctx->keys, "survival.correction", blob, len);
 	json_t *j;
 	if (!v)
 		j = json_null();
@@ -271,38 +253,34 @@ enum taxid_code taxid_survival_status_extra(struct taxid_ctx *ctx, long long pid
 	if (c)
 		return c;
 	json_object_set_new(out, "employer", employer[0] ? json_string(employer) : json_null());
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PERSON_FACTS);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, person_id);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL)
-		json_object_set_new(out, "photo_source", json_string((const char *)sqlite3_column_text(st, 2)));
-	sqlite3_reset(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PERSON_FACTS);
+	taxid_q_int(q, 1, person_id);
+	if (taxid_q_step(q) && !taxid_q_is_null(q, 2))
+		json_object_set_new(out, "photo_source", json_string(taxid_q_col_text(q, 2)));
+	if ((c = taxid_q_end(q)))
+		return c;
 
 	json_t *fps = json_array(), *cors = json_array();
-	if ((st = taxid_sql(ctx, TAXID_SQL_SURV_FP_LIST))) {
-		sqlite3_bind_int64(st, 1, pid);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(fps, json_pack("{s:s,s:s?,s:s?}", "certified_on", sqlite3_column_text(st, 0),
-							     "reported_at", sqlite3_column_text(st, 1), "app_certified_on",
-							     sqlite3_column_text(st, 2)));
-		sqlite3_reset(st);
+	q = taxid_q(ctx, TAXID_SQL_SURV_FP_LIST);
+	taxid_q_int(q, 1, pid);
+	while (taxid_q_step(q))
+		json_array_append_new(fps, json_pack("{s:s,s:s?,s:s?}", "certified_on", taxid_q_col_text(q, 0), "reported_at",
+						     taxid_q_col_text(q, 1), "app_certified_on", taxid_q_col_text(q, 2)));
+	c = taxid_q_end(q);
+	q = c ? NULL : taxid_q(ctx, TAXID_SQL_SURV_CORRECTION_LIST);
+	taxid_q_int(q, 1, pid);
+	while (!c && taxid_q_step(q)) {
+		const char *field = taxid_q_col_text(q, 1);
+		size_t on, nn;
+		const void *ov = taxid_q_col_blob(q, 2, &on), *nv = taxid_q_col_blob(q, 3, &nn);
+		json_array_append_new(cors, json_pack("{s:I,s:s,s:o,s:o,s:s?,s:s}", "correction",
+						      (json_int_t)taxid_q_col_int(q, 0), "field", field, "old",
+						      correction_value(ctx, field, ov, on), "new", correction_value(ctx, field, nv, nn),
+						      "operator", taxid_q_col_text(q, 4), "at", taxid_q_col_text(q, 5)));
 	}
-	if ((st = taxid_sql(ctx, TAXID_SQL_SURV_CORRECTION_LIST))) {
-		sqlite3_bind_int64(st, 1, pid);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *field = (const char *)sqlite3_column_text(st, 1);
-			json_array_append_new(
-				cors, json_pack("{s:I,s:s,s:o,s:o,s:s?,s:s}", "correction", (json_int_t)sqlite3_column_int64(st, 0),
-						"field", field, "old",
-						correction_value(ctx, field, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2)),
-						"new",
-						correction_value(ctx, field, sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3)),
-						"operator", sqlite3_column_text(st, 4), "at", sqlite3_column_text(st, 5)));
-		}
-		sqlite3_reset(st);
-	}
+	if (!c)
+		c = taxid_q_end(q);
 	json_object_set_new(out, "fingerprints", fps);
 	json_object_set_new(out, "corrections", cors);
-	return TAXID_OK;
+	return c;
 }

@@ -24,9 +24,7 @@ enum taxid_code taxid_survival_after_certify(struct taxid_ctx *ctx, long long pi
 /* status: employer, photo source, corrections (masked), fingerprint duties. */
 enum taxid_code taxid_survival_status_extra(struct taxid_ctx *ctx, long long pid, long long person_id, json_t *out);
 
-/* survival.c, for these modules. */
-json_t *taxid_survival_doc_json(struct taxid_ctx *ctx, const char *normalized);
-json_t *taxid_survival_name_json(const struct taxid_ctx *ctx, const char *name);
+/* survival.c, for these modules (survival_request.h has the masking). */
 enum taxid_code taxid_survival_operator(struct taxid_ctx *ctx, json_t *req, const char **id, const char **role);
 const char *taxid_survival_insurance_code(const char *s);
 enum taxid_code taxid_survival_rewindow(struct taxid_ctx *ctx, long long pid, const char *old_region, json_t *out);

@@ -15,6 +15,7 @@
 #include "person.h"
 #include "survival.h"
 #include "survival_duty.h"
+#include "survival_request.h"
 #include "verify.h"
 
 struct profile {
@@ -24,23 +25,21 @@ struct profile {
 
 static enum taxid_code profile_get(struct taxid_ctx *ctx, long long pid, struct profile *p)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PROFILE_GET);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PROFILE_GET);
 	memset(p, 0, sizeof *p);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, pid);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(p->region, sizeof p->region, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(p->insurance, sizeof p->insurance, "%s", (const char *)sqlite3_column_text(st, 1));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			snprintf(p->employer, sizeof p->employer, "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(p->state, sizeof p->state, "%s", (const char *)sqlite3_column_text(st, 3));
-		p->person_id = sqlite3_column_int64(st, 5);
-		p->doc_id = sqlite3_column_int64(st, 6);
+	taxid_q_int(q, 1, pid);
+	int row = taxid_q_step(q);
+	if (row) {
+		snprintf(p->region, sizeof p->region, "%s", taxid_q_col_text(q, 0));
+		snprintf(p->insurance, sizeof p->insurance, "%s", taxid_q_col_text(q, 1));
+		if (!taxid_q_is_null(q, 2))
+			snprintf(p->employer, sizeof p->employer, "%s", taxid_q_col_text(q, 2));
+		snprintf(p->state, sizeof p->state, "%s", taxid_q_col_text(q, 3));
+		p->person_id = taxid_q_col_int(q, 5);
+		p->doc_id = taxid_q_col_int(q, 6);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? TAXID_OK : rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	enum taxid_code c = taxid_q_end(q);
+	return c ? c : row ? TAXID_OK : TAXID_E_NOT_FOUND;
 }
 
 /* One correction row (values sealed) and its masked entry in the audit detail. */
@@ -52,25 +51,19 @@ static enum taxid_code correction(struct taxid_ctx *ctx, long long pid, const ch
 	size_t ol = 0, nl = 0;
 	unsigned char *oe = old_v ? taxid_pii_seal(ctx->keys, "survival.correction", old_v, &ol) : NULL;
 	unsigned char *ne = taxid_pii_seal(ctx->keys, "survival.correction", new_v, &nl);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_CORRECTION_INSERT);
 	enum taxid_code c = TAXID_E_INTERNAL;
-	if (!ne || (old_v && !oe) || !st)
+	if (!ne || (old_v && !oe))
 		goto out;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	if (oe)
-		sqlite3_bind_blob(st, 3, oe, (int)ol, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, ne, (int)nl, SQLITE_STATIC);
-	if (actor)
-		sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, at, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	long long id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		c = taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_CORRECTION_INSERT);
+	taxid_q_int(q, 1, pid);
+	taxid_q_text(q, 2, field);
+	taxid_q_blob(q, 3, oe, ol);
+	taxid_q_blob(q, 4, ne, nl);
+	taxid_q_text(q, 5, actor);
+	taxid_q_text(q, 6, at);
+	long long id = 0;
+	if ((c = taxid_q_insert_id(q, &id)))
 		goto out;
-	}
 	json_array_append_new(changes, json_pack("{s:I,s:s,s:O,s:O}", "correction", (json_int_t)id, "field", field, "old",
 						 old_shown, "new", new_shown));
 	c = TAXID_OK;
@@ -126,217 +119,251 @@ static enum taxid_code new_document(struct taxid_ctx *ctx, json_t *req, int cur_
 	return TAXID_OK;
 }
 
-enum taxid_code taxid_survival_update(struct taxid_ctx *ctx, json_t *req, json_t *out)
+/* An update request: who asks, and what it would change. */
+struct update {
+	const char *op_id, *op_role, *new_name, *region, *icode, *reason;
+	int new_doc, has_employer;
+	char employer[TAXID_EMPLOYER_LEN];
+};
+
+/* The members of the request and who may change what: corrections of identity by an agency officer; the employer by
+ * an operator; region and insurance type by the person (who names themself) or an operator. */
+static enum taxid_code update_read(struct taxid_ctx *ctx, json_t *req, struct update *u)
 {
 	enum taxid_code c = TAXID_OK;
-	const char *op_id, *op_role;
-	if ((c = taxid_survival_operator(ctx, req, &op_id, &op_role)))
+	if ((c = taxid_survival_operator(ctx, req, &u->op_id, &u->op_role)))
 		return c;
-	const char *new_name = taxid_req_str(ctx, req, "new_name", 0, &c);
-	const char *region = c ? NULL : taxid_req_str(ctx, req, "region", 0, &c);
+	u->new_name = taxid_req_str(ctx, req, "new_name", 0, &c);
+	u->region = c ? NULL : taxid_req_str(ctx, req, "region", 0, &c);
 	const char *itype = c ? NULL : taxid_req_str(ctx, req, "insurance_type", 0, &c);
-	const char *reason = c ? NULL : taxid_req_str(ctx, req, "reason", 0, &c);
+	u->reason = c ? NULL : taxid_req_str(ctx, req, "reason", 0, &c);
 	if (c)
 		return c;
-	int new_doc = json_object_get(req, "new_doc_no") != NULL || json_object_get(req, "new_doc_type") != NULL;
-	char employer[TAXID_EMPLOYER_LEN];
-	int has_employer;
-	if ((c = taxid_survival_employer(ctx, req, "employer", employer, &has_employer)))
+	u->new_doc = json_object_get(req, "new_doc_no") != NULL || json_object_get(req, "new_doc_type") != NULL;
+	if ((c = taxid_survival_employer(ctx, req, "employer", u->employer, &u->has_employer)))
 		return c;
-	if (!new_name && !new_doc && !region && !itype && !has_employer)
+	if (!u->new_name && !u->new_doc && !u->region && !itype && !u->has_employer)
 		return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "new_name",
 					 json_pack("{s:[s,s,s,s,s]}", "one_of", "new_name", "new_doc_no", "region",
 						   "insurance_type", "employer"));
-	/* Who may change what: corrections of identity by an agency officer; the employer by an operator; region and
-	 * insurance type by the person (who names themself) or an operator. */
-	if (new_name && (c = need_officer(ctx, op_role, "new_name")))
+	if (u->new_name && (c = need_officer(ctx, u->op_role, "new_name")))
 		return c;
-	if (new_doc && (c = need_officer(ctx, op_role, "new_doc_no")))
+	if (u->new_doc && (c = need_officer(ctx, u->op_role, "new_doc_no")))
 		return c;
-	if (has_employer && !op_id)
+	if (u->has_employer && !u->op_id)
 		return taxid_fail_detail(ctx, TAXID_E_OPERATOR_REQUIRED, "operator",
 					 json_pack("{s:[s,s],s:s}", "role", "specialist", "officer", "for", "employer"));
-	if (region && !(strlen(region) == 6 && strspn(region, "0123456789") == 6 && taxid_region_province_ok(region)))
+	if (u->region && !taxid_survival_region_ok(u->region))
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "region");
-	const char *icode = itype ? taxid_survival_insurance_code(itype) : NULL;
-	if (itype && !icode)
+	u->icode = itype ? taxid_survival_insurance_code(itype) : NULL;
+	if (itype && !u->icode)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "insurance_type");
+	return TAXID_OK;
+}
 
-	/* The pensioner, by the document on file (and the name on file, required from the person). */
-	enum taxid_doc_type t;
-	struct taxid_id_info info;
-	if ((c = taxid_verify_document(ctx, req, "doc_type", "doc_no", &t, &info)))
+/* The pensioner, by the document on file (and the name on file, required from the person); the masked document
+ * into out. person is filled (clear it) whatever this returns. */
+static enum taxid_code update_find(struct taxid_ctx *ctx, json_t *req, const struct update *u, json_t *out,
+				   enum taxid_doc_type *t, struct taxid_id_info *info, struct taxid_person *person, long long *pid)
+{
+	enum taxid_code c;
+	memset(person, 0, sizeof *person);
+	if ((c = taxid_verify_document(ctx, req, "doc_type", "doc_no", t, info)))
 		return c;
-	json_object_set_new(out, "doc_type", json_string(taxid_ids_doc_name(t)));
-	json_object_set_new(out, "doc_no", taxid_survival_doc_json(ctx, info.normalized));
-	const char *name = taxid_req_str(ctx, req, "name", op_id == NULL, &c);
+	json_object_set_new(out, "doc_type", json_string(taxid_ids_doc_name(*t)));
+	json_object_set_new(out, "doc_no", taxid_survival_doc_json(ctx, info->normalized));
+	const char *name = taxid_req_str(ctx, req, "name", u->op_id == NULL, &c);
 	if (c)
 		return c;
-	enum taxid_code missing = op_id ? TAXID_E_NOT_FOUND : TAXID_E_NO_CERTIFICATION_NEEDED;
-	struct taxid_person person;
-	long long pid = 0;
-	c = taxid_person_find_doc(ctx, t, info.normalized, &person);
+	enum taxid_code missing = u->op_id ? TAXID_E_NOT_FOUND : TAXID_E_NO_CERTIFICATION_NEEDED;
+	c = taxid_person_find_doc(ctx, *t, info->normalized, person);
+	if (c)
+		memset(person, 0, sizeof *person);
 	if (c == TAXID_E_NOT_FOUND)
 		return taxid_fail_detail(ctx, missing, "doc_no", json_pack("{s:s}", "reason", "not_enrolled"));
 	if (c)
 		return c;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_PENSIONER_BY_PERSON);
-	if (!st) {
-		taxid_person_clear(&person);
-		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_int64(st, 1, person.id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		pid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	struct profile pr;
-	json_t *changes = json_array();
-	if (rc != SQLITE_ROW) {
-		c = rc == SQLITE_DONE ? taxid_fail_detail(ctx, missing, "doc_no", json_pack("{s:s}", "reason", "not_enrolled"))
-				      : taxid_db_fail(ctx, rc);
-		goto out;
-	}
-	if (name && !taxid_name_equal(name, person.name)) {
-		c = taxid_fail(ctx, TAXID_E_IDENTITY_MISMATCH, "name");
-		goto out;
-	}
-	json_object_set_new(out, "pensioner", json_integer(pid));
-	if ((c = profile_get(ctx, pid, &pr)))
-		goto out;
-	char at[TAXID_TIME_LEN];
-	taxid_time_format(ctx->now, at);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PENSIONER_BY_PERSON);
+	taxid_q_int(q, 1, person->id);
+	int row = taxid_q_step(q);
+	if (row)
+		*pid = taxid_q_col_int(q, 0);
+	if ((c = taxid_q_end(q)))
+		return c;
+	if (!row)
+		return taxid_fail_detail(ctx, missing, "doc_no", json_pack("{s:s}", "reason", "not_enrolled"));
+	if (name && !taxid_name_equal(name, person->name))
+		return taxid_fail(ctx, TAXID_E_IDENTITY_MISMATCH, "name");
+	json_object_set_new(out, "pensioner", json_integer(*pid));
+	return TAXID_OK;
+}
 
-	if (new_name && !taxid_name_equal(new_name, person.name)) {
-		size_t nl;
-		unsigned char *ne = taxid_pii_seal(ctx->keys, "person.name", new_name, &nl);
-		if (!ne || !(st = taxid_sql(ctx, TAXID_SQL_SURV_PERSON_NAME_SET))) {
-			free(ne);
-			c = TAXID_E_INTERNAL;
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, person.id);
-		sqlite3_bind_blob(st, 2, ne, (int)nl, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
-		c = taxid_db_exec(ctx, st);
-		free(ne);
-		if (c || (c = correction(ctx, pid, "name", person.name, new_name, masked_name(person.name),
-					 masked_name(new_name), op_id, changes)))
-			goto out;
+/* A corrected name, sealed. */
+static enum taxid_code update_name(struct taxid_ctx *ctx, const struct update *u, const struct taxid_person *person,
+				   long long pid, const char *at, json_t *changes)
+{
+	size_t nl;
+	unsigned char *ne = taxid_pii_seal(ctx->keys, "person.name", u->new_name, &nl);
+	if (!ne)
+		return TAXID_E_INTERNAL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PERSON_NAME_SET);
+	taxid_q_int(q, 1, person->id);
+	taxid_q_blob(q, 2, ne, nl);
+	taxid_q_text(q, 3, at);
+	enum taxid_code c = taxid_q_exec(q);
+	free(ne);
+	if (c)
+		return c;
+	return correction(ctx, pid, "name", person->name, u->new_name, masked_name(person->name), masked_name(u->new_name),
+			  u->op_id, changes);
+}
+
+/* A corrected document: held by no one else; the birth date, sex and region the registry derives from the number
+ * follow it. */
+static enum taxid_code update_document(struct taxid_ctx *ctx, json_t *req, const struct update *u, enum taxid_doc_type t,
+				       const struct taxid_id_info *info, const struct taxid_person *person, long long pid,
+				       const char *at, json_t *changes, json_t *out)
+{
+	enum taxid_doc_type nt;
+	struct taxid_id_info ni;
+	enum taxid_code c;
+	if ((c = new_document(ctx, req, (int)t, &nt, &ni)))
+		return c;
+	if (nt == t && strcmp(ni.normalized, info->normalized) == 0)
+		return TAXID_OK;
+	struct taxid_person other;
+	c = taxid_person_find_doc(ctx, nt, ni.normalized, &other);
+	if (c == TAXID_OK) {
+		taxid_person_clear(&other);
+		return taxid_fail(ctx, TAXID_E_IDENTITY_OCCUPIED, "new_doc_no");
 	}
-	if (new_doc) {
-		enum taxid_doc_type nt;
-		struct taxid_id_info ni;
-		if ((c = new_document(ctx, req, (int)t, &nt, &ni)))
-			goto out;
-		if (nt != t || strcmp(ni.normalized, info.normalized) != 0) {
-			struct taxid_person other;
-			c = taxid_person_find_doc(ctx, nt, ni.normalized, &other);
-			if (c == TAXID_OK) {
-				taxid_person_clear(&other);
-				c = taxid_fail(ctx, TAXID_E_IDENTITY_OCCUPIED, "new_doc_no");
-				goto out;
-			}
-			if (c != TAXID_E_NOT_FOUND)
-				goto out;
-			char kind[16], oldv[64], newv[64];
-			unsigned char idx[32];
-			size_t dl;
-			snprintf(kind, sizeof kind, "doc:%d", (int)nt);
-			unsigned char *de = taxid_pii_seal(ctx->keys, kind, ni.normalized, &dl);
-			taxid_person_doc_index(ctx, nt, ni.normalized, idx);
-			if (!de || !(st = taxid_sql(ctx, TAXID_SQL_SURV_DOC_SET))) {
-				free(de);
-				c = TAXID_E_INTERNAL;
-				goto out;
-			}
-			sqlite3_bind_int64(st, 1, person.doc_id);
-			sqlite3_bind_int(st, 2, (int)nt);
-			sqlite3_bind_blob(st, 3, idx, 32, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 4, de, (int)dl, SQLITE_STATIC);
-			c = taxid_db_exec(ctx, st);
-			free(de);
-			if (c)
-				goto out;
-			/* The birth date, sex and region the registry derives from the number follow it. */
-			if (!(st = taxid_sql(ctx, TAXID_SQL_SURV_PERSON_DOC_FACTS))) {
-				c = TAXID_E_INTERNAL;
-				goto out;
-			}
-			sqlite3_bind_int64(st, 1, person.id);
-			if (ni.birth_date[0])
-				sqlite3_bind_text(st, 2, ni.birth_date, -1, SQLITE_STATIC);
-			if (ni.sex)
-				sqlite3_bind_text(st, 3, &ni.sex, 1, SQLITE_STATIC);
-			if (ni.region[0])
-				sqlite3_bind_text(st, 4, ni.region, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
-			if ((c = taxid_db_exec(ctx, st)))
-				goto out;
-			snprintf(oldv, sizeof oldv, "%d:%s", (int)t, info.normalized);
-			snprintf(newv, sizeof newv, "%d:%s", (int)nt, ni.normalized);
-			if ((c = correction(ctx, pid, "document", oldv, newv, masked_doc(info.normalized),
-					    masked_doc(ni.normalized), op_id, changes)))
-				goto out;
-			json_object_set_new(out, "doc_type", json_string(taxid_ids_doc_name(nt)));
-			json_object_set_new(out, "doc_no", taxid_survival_doc_json(ctx, ni.normalized));
-		}
-	}
-	char old_region[8];
-	snprintf(old_region, sizeof old_region, "%s", pr.region);
+	if (c != TAXID_E_NOT_FOUND)
+		return c;
+	char kind[16], oldv[64], newv[64];
+	unsigned char idx[32];
+	size_t dl;
+	snprintf(kind, sizeof kind, "doc:%d", (int)nt);
+	unsigned char *de = taxid_pii_seal(ctx->keys, kind, ni.normalized, &dl);
+	if (!de)
+		return TAXID_E_INTERNAL;
+	taxid_person_doc_index(ctx, nt, ni.normalized, idx);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_DOC_SET);
+	taxid_q_int(q, 1, person->doc_id);
+	taxid_q_int(q, 2, (int)nt);
+	taxid_q_blob(q, 3, idx, 32);
+	taxid_q_blob(q, 4, de, dl);
+	c = taxid_q_exec(q);
+	free(de);
+	if (c)
+		return c;
+	q = taxid_q(ctx, TAXID_SQL_SURV_PERSON_DOC_FACTS);
+	taxid_q_int(q, 1, person->id);
+	if (ni.birth_date[0])
+		taxid_q_text(q, 2, ni.birth_date);
+	if (ni.sex)
+		taxid_q_textn(q, 3, &ni.sex, 1);
+	if (ni.region[0])
+		taxid_q_text(q, 4, ni.region);
+	taxid_q_text(q, 5, at);
+	if ((c = taxid_q_exec(q)))
+		return c;
+	snprintf(oldv, sizeof oldv, "%d:%s", (int)t, info->normalized);
+	snprintf(newv, sizeof newv, "%d:%s", (int)nt, ni.normalized);
+	if ((c = correction(ctx, pid, "document", oldv, newv, masked_doc(info->normalized), masked_doc(ni.normalized), u->op_id,
+			    changes)))
+		return c;
+	json_object_set_new(out, "doc_type", json_string(taxid_ids_doc_name(nt)));
+	json_object_set_new(out, "doc_no", taxid_survival_doc_json(ctx, ni.normalized));
+	return TAXID_OK;
+}
+
+/* Region, insurance type and employer: each change a correction row, then the profile written once. */
+static enum taxid_code update_profile(struct taxid_ctx *ctx, const struct update *u, long long pid, struct profile *pr,
+				      const char *at, json_t *changes)
+{
+	enum taxid_code c;
 	int profile = 0;
-	if (region && strcmp(region, pr.region) != 0) {
-		if ((c = correction(ctx, pid, "region", pr.region, region, json_string(pr.region), json_string(region), op_id,
+	if (u->region && strcmp(u->region, pr->region) != 0) {
+		if ((c = correction(ctx, pid, "region", pr->region, u->region, json_string(pr->region), json_string(u->region),
+				    u->op_id, changes)))
+			return c;
+		snprintf(pr->region, sizeof pr->region, "%s", u->region);
+		profile = 1;
+	}
+	if (u->icode && strcmp(u->icode, pr->insurance) != 0) {
+		if ((c = correction(ctx, pid, "insurance_type", pr->insurance, u->icode, json_string(pr->insurance),
+				    json_string(u->icode), u->op_id, changes)))
+			return c;
+		snprintf(pr->insurance, sizeof pr->insurance, "%s", u->icode);
+		profile = 1;
+	}
+	if (u->has_employer && strcmp(u->employer, pr->employer) != 0) {
+		if ((c = correction(ctx, pid, "employer", pr->employer[0] ? pr->employer : NULL, u->employer,
+				    pr->employer[0] ? json_string(pr->employer) : json_null(), json_string(u->employer), u->op_id,
 				    changes)))
-			goto out;
-		snprintf(pr.region, sizeof pr.region, "%s", region);
+			return c;
+		snprintf(pr->employer, sizeof pr->employer, "%s", u->employer);
 		profile = 1;
 	}
-	if (icode && strcmp(icode, pr.insurance) != 0) {
-		if ((c = correction(ctx, pid, "insurance_type", pr.insurance, icode, json_string(pr.insurance),
-				    json_string(icode), op_id, changes)))
-			goto out;
-		snprintf(pr.insurance, sizeof pr.insurance, "%s", icode);
-		profile = 1;
-	}
-	if (has_employer && strcmp(employer, pr.employer) != 0) {
-		if ((c = correction(ctx, pid, "employer", pr.employer[0] ? pr.employer : NULL, employer,
-				    pr.employer[0] ? json_string(pr.employer) : json_null(), json_string(employer), op_id,
-				    changes)))
-			goto out;
-		snprintf(pr.employer, sizeof pr.employer, "%s", employer);
-		profile = 1;
-	}
-	if (profile) {
-		if (!(st = taxid_sql(ctx, TAXID_SQL_SURV_PROFILE_SET))) {
-			c = TAXID_E_INTERNAL;
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, pid);
-		sqlite3_bind_text(st, 2, pr.region, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, pr.insurance, -1, SQLITE_STATIC);
-		if (pr.employer[0])
-			sqlite3_bind_text(st, 4, pr.employer, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
-		if ((c = taxid_db_exec(ctx, st)))
-			goto out;
-	}
-	if (strcmp(old_region, pr.region) != 0 && (c = taxid_survival_rewindow(ctx, pid, old_region, out)))
-		goto out;
+	if (!profile)
+		return TAXID_OK;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_PROFILE_SET);
+	taxid_q_int(q, 1, pid);
+	taxid_q_text(q, 2, pr->region);
+	taxid_q_text(q, 3, pr->insurance);
+	taxid_bind_opt(q, 4, pr->employer);
+	taxid_q_text(q, 5, at);
+	return taxid_q_exec(q);
+}
+
+/* What changed, into out and (when anything did) the audit row. */
+static enum taxid_code update_done(struct taxid_ctx *ctx, const struct update *u, long long pid, const struct profile *pr,
+				   json_t *changes, json_t *out)
+{
 	json_t *fields = json_array();
 	size_t i;
 	json_t *ch;
 	json_array_foreach(changes, i, ch) json_array_append(fields, json_object_get(ch, "field"));
 	json_object_set_new(out, "changed", fields);
-	json_object_set_new(out, "region", json_string(pr.region));
-	json_object_set_new(out, "insurance_type", json_string(pr.insurance));
-	json_object_set_new(out, "employer", pr.employer[0] ? json_string(pr.employer) : json_null());
-	if (json_array_size(changes)) {
-		char subject[40];
-		snprintf(subject, sizeof subject, "pensioner:%lld", pid);
-		json_t *d = json_pack("{s:O,s:s,s:s?}", "changes", changes, "by", op_id ? op_role : "person", "reason", reason);
-		c = taxid_audit_new(ctx, "survival.update", subject, op_id, d);
-	}
+	json_object_set_new(out, "region", json_string(pr->region));
+	json_object_set_new(out, "insurance_type", json_string(pr->insurance));
+	json_object_set_new(out, "employer", pr->employer[0] ? json_string(pr->employer) : json_null());
+	if (!json_array_size(changes))
+		return TAXID_OK;
+	char subject[40];
+	snprintf(subject, sizeof subject, "pensioner:%lld", pid);
+	json_t *d = json_pack("{s:O,s:s,s:s?}", "changes", changes, "by", u->op_id ? u->op_role : "person", "reason", u->reason);
+	return taxid_audit_new(ctx, "survival.update", subject, u->op_id, d);
+}
+
+enum taxid_code taxid_survival_update(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct update u;
+	enum taxid_doc_type t;
+	struct taxid_id_info info;
+	struct taxid_person person;
+	struct profile pr;
+	long long pid = 0;
+	enum taxid_code c;
+	memset(&u, 0, sizeof u);
+	if ((c = update_read(ctx, req, &u)))
+		return c;
+	json_t *changes = json_array();
+	if ((c = update_find(ctx, req, &u, out, &t, &info, &person, &pid)) || (c = profile_get(ctx, pid, &pr)))
+		goto out;
+	char at[TAXID_TIME_LEN], old_region[8];
+	taxid_time_format(ctx->now, at);
+	if (u.new_name && !taxid_name_equal(u.new_name, person.name) &&
+	    (c = update_name(ctx, &u, &person, pid, at, changes)))
+		goto out;
+	if (u.new_doc && (c = update_document(ctx, req, &u, t, &info, &person, pid, at, changes, out)))
+		goto out;
+	snprintf(old_region, sizeof old_region, "%s", pr.region);
+	if ((c = update_profile(ctx, &u, pid, &pr, at, changes)))
+		goto out;
+	if (strcmp(old_region, pr.region) != 0 && (c = taxid_survival_rewindow(ctx, pid, old_region, out)))
+		goto out;
+	c = update_done(ctx, &u, pid, &pr, changes, out);
 out:
 	json_decref(changes);
 	taxid_person_clear(&person);
