@@ -130,22 +130,18 @@ static enum taxid_code standing_of(struct taxid_ctx *ctx, long long enterprise_i
 	char today[11];
 	taxid_bind_today(ctx, today);
 	memset(s, 0, sizeof *s);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_ACTIVE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, enterprise_id);
-	sqlite3_bind_int64(st, 2, person_id);
-	sqlite3_bind_text(st, 3, today, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s->relation = sqlite3_column_int64(st, 0);
-		snprintf(s->role, sizeof s->role, "%s", sqlite3_column_text(st, 1));
-		s->permissions = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			snprintf(s->valid_until, sizeof s->valid_until, "%s", sqlite3_column_text(st, 3));
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_ACTIVE);
+	taxid_q_int(q, 1, enterprise_id);
+	taxid_q_int(q, 2, person_id);
+	taxid_q_text(q, 3, today);
+	if (taxid_q_step(q)) {
+		s->relation = taxid_q_col_int(q, 0);
+		snprintf(s->role, sizeof s->role, "%s", taxid_q_col_text(q, 1));
+		s->permissions = json_loads(taxid_q_col_text(q, 2), 0, NULL);
+		if (!taxid_q_is_null(q, 3))
+			snprintf(s->valid_until, sizeof s->valid_until, "%s", taxid_q_col_text(q, 3));
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+	return taxid_q_end(q);
 }
 
 static int is_core(const char *role)
@@ -292,17 +288,15 @@ static enum taxid_code check_caps(struct taxid_ctx *ctx, long long enterprise_id
 		const char *perm = json_string_value(p);
 		long long cap = strcmp(perm, "agency_filing") == 0 ? taxid_setting_int(ctx, "bind.cap_agency_filing", 100)
 								    : taxid_setting_int(ctx, "bind.cap_default", 20);
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_CAP_COUNT);
-		if (!st)
-			return TAXID_E_INTERNAL;
-		sqlite3_bind_int64(st, 1, enterprise_id);
-		sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, perm, -1, SQLITE_TRANSIENT);
-		int rc = sqlite3_step(st);
-		long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			return taxid_db_fail(ctx, rc);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_CAP_COUNT);
+		taxid_q_int(q, 1, enterprise_id);
+		taxid_q_text(q, 2, today);
+		taxid_q_text(q, 3, perm);
+		int row = taxid_q_step(q);
+		long long n = row ? taxid_q_col_int(q, 0) : 0;
+		enum taxid_code c = taxid_q_end(q);
+		if (c || !row)
+			return c ? c : TAXID_E_INTERNAL;
 		if (n >= cap)
 			return taxid_fail_detail(ctx, TAXID_E_CAP_REACHED, "permissions",
 						 json_pack("{s:s,s:I,s:I}", "permission", perm, "cap", (json_int_t)cap, "holders",
@@ -317,22 +311,18 @@ static enum taxid_code open_relation(struct taxid_ctx *ctx, long long enterprise
 {
 	char today[11];
 	taxid_bind_today(ctx, today);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_OPEN_ROLE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, enterprise_id);
-	sqlite3_bind_int64(st, 2, person_id);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, today, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_OPEN_ROLE);
+	taxid_q_int(q, 1, enterprise_id);
+	taxid_q_int(q, 2, person_id);
+	taxid_q_text(q, 3, role);
+	taxid_q_text(q, 4, today);
 	*id = 0;
 	state[0] = 0;
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		snprintf(state, 16, "%s", sqlite3_column_text(st, 1));
+	if (taxid_q_step(q)) {
+		*id = taxid_q_col_int(q, 0);
+		snprintf(state, 16, "%s", taxid_q_col_text(q, 1));
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+	return taxid_q_end(q);
 }
 
 static enum taxid_code audit_relation(struct taxid_ctx *ctx, const char *action, long long relation_id, const char *actor,
@@ -358,31 +348,23 @@ enum taxid_code taxid_bind_bind(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	const unsigned char *index = which ? e.fin_index : e.rep_index;
 	int named = 0;
 	if (!which || e.fin_type) {
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_PERSON_HAS_DOC);
-		if (!st) {
-			c = TAXID_E_INTERNAL;
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_PERSON_HAS_DOC);
+		taxid_q_int(q, 1, w.a.person_id);
+		taxid_q_blob(q, 2, index, 32);
+		named = taxid_q_step(q);
+		if ((c = taxid_q_end(q)))
 			goto out;
-		}
-		sqlite3_bind_int64(st, 1, w.a.person_id);
-		sqlite3_bind_blob(st, 2, index, 32, SQLITE_TRANSIENT);
-		int rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			c = taxid_db_fail(ctx, rc);
-			goto out;
-		}
-		named = rc == SQLITE_ROW;
 	}
 	if (named) { /* the document is the person's: the name on the record must be the registry's too */
 		char *recorded = taxid_enterprise_holder_name(ctx, e.id, which), *mine = NULL;
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_PERSON_NAME);
-		if (st) {
-			sqlite3_bind_int64(st, 1, w.a.person_id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				mine = taxid_pii_open(ctx->keys, "person.name", sqlite3_column_blob(st, 0),
-						      (size_t)sqlite3_column_bytes(st, 0));
-			sqlite3_reset(st);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_PERSON_NAME);
+		taxid_q_int(q, 1, w.a.person_id);
+		if (taxid_q_step(q)) {
+			size_t n;
+			const void *sealed = taxid_q_col_blob(q, 0, &n);
+			mine = taxid_pii_open(ctx->keys, "person.name", sealed, n);
 		}
+		taxid_q_end(q);
 		named = recorded && mine && taxid_name_equal(recorded, mine);
 		free(recorded);
 		free(mine);
@@ -519,30 +501,26 @@ static enum taxid_code load_relation(struct taxid_ctx *ctx, json_t *req, struct 
 	long long id = taxid_req_int(ctx, req, "relation", 0, &c);
 	if (c)
 		return c;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_NOT_FOUND, "relation") : taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_GET);
+	taxid_q_int(q, 1, id);
+	if (!taxid_q_step(q)) {
+		c = taxid_q_end(q);
+		return c ? c : taxid_fail(ctx, TAXID_E_NOT_FOUND, "relation");
 	}
-	r->id = sqlite3_column_int64(st, 0);
-	r->enterprise_id = sqlite3_column_int64(st, 1);
-	r->person_id = sqlite3_column_int64(st, 2);
-	snprintf(r->role, sizeof r->role, "%s", sqlite3_column_text(st, 3));
-	r->permissions = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+	r->id = taxid_q_col_int(q, 0);
+	r->enterprise_id = taxid_q_col_int(q, 1);
+	r->person_id = taxid_q_col_int(q, 2);
+	snprintf(r->role, sizeof r->role, "%s", taxid_q_col_text(q, 3));
+	r->permissions = json_loads(taxid_q_col_text(q, 4), 0, NULL);
 	if (!r->permissions)
 		r->permissions = json_array();
-	snprintf(r->origin, sizeof r->origin, "%s", sqlite3_column_text(st, 5));
-	snprintf(r->state, sizeof r->state, "%s", sqlite3_column_text(st, 6));
-	snprintf(r->valid_from, sizeof r->valid_from, "%s", sqlite3_column_text(st, 7));
-	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-		snprintf(r->valid_until, sizeof r->valid_until, "%s", sqlite3_column_text(st, 8));
-	snprintf(r->tin, sizeof r->tin, "%s", sqlite3_column_text(st, 10));
-	sqlite3_reset(st);
-	return TAXID_OK;
+	snprintf(r->origin, sizeof r->origin, "%s", taxid_q_col_text(q, 5));
+	snprintf(r->state, sizeof r->state, "%s", taxid_q_col_text(q, 6));
+	snprintf(r->valid_from, sizeof r->valid_from, "%s", taxid_q_col_text(q, 7));
+	if (!taxid_q_is_null(q, 8))
+		snprintf(r->valid_until, sizeof r->valid_until, "%s", taxid_q_col_text(q, 8));
+	snprintf(r->tin, sizeof r->tin, "%s", taxid_q_col_text(q, 10));
+	return taxid_q_end(q);
 }
 
 enum taxid_code taxid_bind_confirm(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -641,29 +619,25 @@ enum taxid_code taxid_bind_unbind(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	int confirm = c ? 0 : taxid_req_bool(ctx, req, "confirm", 0, &c);
 	if (c)
 		goto out;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_TAX_HANDLER);
-	if (!st) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_TAX_HANDLER);
+	if (!q) {
 		c = TAXID_E_INTERNAL;
 		goto out;
 	}
 	char today[11];
 	taxid_bind_today(ctx, today);
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_int64(st, 2, w.a.person_id);
+	taxid_q_int(q, 1, e.id);
+	taxid_q_int(q, 2, w.a.person_id);
 	json_t *rels = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *until = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, 3);
-		json_array_append_new(rels, json_pack("{s:I,s:s,s:s,s:s?,s:o}", "relation", (json_int_t)sqlite3_column_int64(st, 0),
-						      "state", effective((const char *)sqlite3_column_text(st, 1),
-									 (const char *)sqlite3_column_text(st, 2), until, today),
-						      "valid_from", sqlite3_column_text(st, 2), "valid_until", until, "permissions",
-						      json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL)));
+	while (taxid_q_step(q)) {
+		const char *until = taxid_q_col_text(q, 3), *from = taxid_q_col_text(q, 2);
+		json_array_append_new(rels, json_pack("{s:I,s:s,s:s,s:s?,s:o}", "relation", (json_int_t)taxid_q_col_int(q, 0),
+						      "state", effective(taxid_q_col_text(q, 1), from, until, today),
+						      "valid_from", from, "valid_until", until, "permissions",
+						      json_loads(taxid_q_col_text(q, 4), 0, NULL)));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if ((c = taxid_q_end(q))) {
 		json_decref(rels);
-		c = taxid_db_fail(ctx, rc);
 		goto out;
 	}
 	if (json_array_size(rels) == 0) {
@@ -698,24 +672,61 @@ out:
 static json_t *history(struct taxid_ctx *ctx, long long rid)
 {
 	json_t *h = json_array();
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_EVENTS);
-	if (!st)
-		return h;
-	sqlite3_bind_int64(st, 1, rid);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *by = sqlite3_column_type(st, 2) != SQLITE_NULL ? (const char *)sqlite3_column_text(st, 2) : NULL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_EVENTS);
+	taxid_q_int(q, 1, rid);
+	while (taxid_q_step(q)) {
+		const char *by = taxid_q_col_text(q, 2);
 		char op[80];
-		if (!by && sqlite3_column_type(st, 3) != SQLITE_NULL) {
-			snprintf(op, sizeof op, "operator:%s", sqlite3_column_text(st, 3));
+		if (!by && !taxid_q_is_null(q, 3)) {
+			snprintf(op, sizeof op, "operator:%s", taxid_q_col_text(q, 3));
 			by = op;
 		}
-		json_t *ev = json_pack("{s:s,s:s,s:s?}", "at", sqlite3_column_text(st, 0), "event", sqlite3_column_text(st, 1), "by", by);
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			json_object_set_new(ev, "note", json_string((const char *)sqlite3_column_text(st, 4)));
+		json_t *ev = json_pack("{s:s,s:s,s:s?}", "at", taxid_q_col_text(q, 0), "event", taxid_q_col_text(q, 1), "by", by);
+		if (!taxid_q_is_null(q, 4))
+			json_object_set_new(ev, "note", json_string(taxid_q_col_text(q, 4)));
 		json_array_append_new(h, ev);
 	}
-	sqlite3_reset(st);
+	taxid_q_end(q);
 	return h;
+}
+
+/* One relation of REL_LIST's current row as list shows it (NULL when it cannot be built); state is its effective
+ * state today. The person's name is masked unless revealed; the contact phone maintain keeps likewise. */
+static json_t *list_row(struct taxid_ctx *ctx, struct taxid_q *q, const char *state)
+{
+	long long rid = taxid_q_col_int(q, 0), pid = taxid_q_col_int(q, 11);
+	size_t n;
+	const void *sealed = taxid_q_col_blob(q, 13, &n);
+	char *name = taxid_pii_open(ctx->keys, "person.name", sealed, n);
+	char *masked = name ? malloc(strlen(name) + 2) : NULL;
+	if (masked)
+		taxid_mask_name(name, masked);
+	json_t *person = json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)pid, "login_name", taxid_q_col_text(q, 12), "name",
+				   ctx->reveal ? name : masked);
+	free(name);
+	free(masked);
+	if (ctx->reveal) {
+		char who[32];
+		snprintf(who, sizeof who, "person:%lld", pid);
+		taxid_reveal_subject(ctx, who);
+	}
+	json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s?,s:s,s:s,s:o,s:o}", "relation", (json_int_t)rid, "tin",
+				taxid_q_col_text(q, 1), "enterprise", taxid_q_col_text(q, 2), "role", taxid_q_col_text(q, 3),
+				"permissions", json_loads(taxid_q_col_text(q, 4), 0, NULL), "origin", taxid_q_col_text(q, 5),
+				"state", state, "valid_from", taxid_q_col_text(q, 7), "valid_until", taxid_q_col_text(q, 8),
+				"created_at", taxid_q_col_text(q, 9), "updated_at", taxid_q_col_text(q, 10), "person", person,
+				"history", history(ctx, rid));
+	if (row && !taxid_q_is_null(q, 14)) { /* the contact phone maintain keeps (issue 10) */
+		sealed = taxid_q_col_blob(q, 14, &n);
+		char *cp = taxid_pii_open(ctx->keys, "relation.contact_phone", sealed, n), cm[16];
+		if (cp) {
+			taxid_mask_phone(cp, cm);
+			json_object_set_new(row, "contact_phone", json_string(ctx->reveal ? cp : cm));
+			taxid_wipe(cp, strlen(cp));
+			free(cp);
+		}
+	}
+	return row;
 }
 
 enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -758,57 +769,26 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	}
 	char today[11];
 	taxid_bind_today(ctx, today);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_LIST);
-	if (!st) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_LIST);
+	if (!q) {
 		c = TAXID_E_INTERNAL;
 		goto out;
 	}
 	if (only_enterprise)
-		sqlite3_bind_int64(st, 1, only_enterprise);
+		taxid_q_int(q, 1, only_enterprise);
 	if (only_person)
-		sqlite3_bind_int64(st, 2, only_person);
-	int rc;
-	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *until = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, 8);
-		const char *state = effective((const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
-					      until, today);
+		taxid_q_int(q, 2, only_person);
+	while (!c && taxid_q_step(q)) {
+		const char *until = taxid_q_col_text(q, 8);
+		const char *state = effective(taxid_q_col_text(q, 6), taxid_q_col_text(q, 7), until, today);
 		if (want && strcmp(want, state) != 0)
 			continue;
-		long long rid = sqlite3_column_int64(st, 0);
-		char *name = taxid_pii_open(ctx->keys, "person.name", sqlite3_column_blob(st, 13), (size_t)sqlite3_column_bytes(st, 13));
-		char *masked = name ? malloc(strlen(name) + 2) : NULL;
-		if (masked)
-			taxid_mask_name(name, masked);
-		json_t *person = json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 11), "login_name",
-					   sqlite3_column_type(st, 12) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, 12),
-					   "name", ctx->reveal ? name : masked);
-		free(name);
-		free(masked);
-		if (ctx->reveal) {
-			char who[32];
-			snprintf(who, sizeof who, "person:%lld", (long long)sqlite3_column_int64(st, 11));
-			taxid_reveal_subject(ctx, who);
-		}
-		json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s?,s:s,s:s,s:o,s:o}", "relation", (json_int_t)rid, "tin",
-					sqlite3_column_text(st, 1), "enterprise", sqlite3_column_text(st, 2), "role",
-					sqlite3_column_text(st, 3), "permissions",
-					json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL), "origin",
-					sqlite3_column_text(st, 5), "state", state, "valid_from", sqlite3_column_text(st, 7),
-					"valid_until", until, "created_at", sqlite3_column_text(st, 9), "updated_at",
-					sqlite3_column_text(st, 10), "person", person, "history", history(ctx, rid));
-		if (row && sqlite3_column_type(st, 14) != SQLITE_NULL) { /* the contact phone maintain keeps (issue 10) */
-			char *cp = taxid_pii_open(ctx->keys, "relation.contact_phone", sqlite3_column_blob(st, 14),
-						  (size_t)sqlite3_column_bytes(st, 14)), cm[16];
-			if (cp) {
-				taxid_mask_phone(cp, cm);
-				json_object_set_new(row, "contact_phone", json_string(ctx->reveal ? cp : cm));
-				taxid_wipe(cp, strlen(cp));
-				free(cp);
-			}
-		}
+		json_t *row = list_row(ctx, q, state);
 		c = row ? taxid_emit(ctx, row) : TAXID_E_INTERNAL;
 	}
-	sqlite3_reset(st);
+	enum taxid_code ended = taxid_q_end(q);
+	if (!c)
+		c = ended;
 out:
 	json_decref(s.permissions);
 	end(&w, &e);
@@ -961,16 +941,14 @@ static enum taxid_code declpw_check(struct taxid_ctx *ctx, const char *pw)
 
 static enum taxid_code clear_locks(struct taxid_ctx *ctx, const char *scope, const char *actor, int *cleared, int *unlocked)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_SUBJECTS_OF_SCOPE);
-	if (!st)
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_SUBJECTS_OF_SCOPE);
+	if (!q)
 		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	taxid_q_text(q, 1, scope);
 	json_t *subjects = json_array(); /* collected first: the statement cache holds one cursor per statement */
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(subjects, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
-	enum taxid_code c = rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+	while (taxid_q_step(q))
+		json_array_append_new(subjects, json_string(taxid_q_col_text(q, 0)));
+	enum taxid_code c = taxid_q_end(q);
 	size_t i;
 	json_t *v;
 	*cleared = *unlocked = 0;
@@ -1038,18 +1016,17 @@ static enum taxid_code declpw(struct taxid_ctx *ctx, json_t *req, json_t *out, i
 	if ((c = taxid_sms_check(ctx, sms, w.a.phone, "declpw", "sms")))
 		goto out;
 	char *hash = taxid_password_hash(ctx, pw);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_SET_DECLPW);
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	if (!hash || !st) {
-		free(hash);
+	if (!hash) {
 		c = TAXID_E_INTERNAL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
-	c = taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_SET_DECLPW);
+	taxid_q_int(q, 1, e.id);
+	taxid_q_text(q, 2, hash);
+	taxid_q_text(q, 3, at);
+	c = taxid_q_exec(q);
 	taxid_wipe(hash, strlen(hash));
 	free(hash);
 	int cleared = 0, unlocked = 0;
@@ -1125,17 +1102,13 @@ enum taxid_code taxid_bind_declpw_clear(struct taxid_ctx *ctx, json_t *req, json
 	taxid_time_format(ctx->now, at);
 	if (strlen(info.normalized) < sizeof masked)
 		taxid_mask_doc(info.normalized, masked);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_SET_DECLPW);
-	if (!st) {
-		c = TAXID_E_INTERNAL;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_SET_DECLPW);
+	taxid_q_int(q, 1, e.id);
+	taxid_q_null(q, 2);
+	taxid_q_text(q, 3, at);
 	int cleared = 0, unlocked = 0;
 	snprintf(subj, sizeof subj, "enterprise:%s", e.tin);
-	if ((c = taxid_db_exec(ctx, st)) || (c = clear_both(ctx, e.tin, op, &cleared, &unlocked)) ||
+	if ((c = taxid_q_exec(q)) || (c = clear_both(ctx, e.tin, op, &cleared, &unlocked)) ||
 	    (c = taxid_audit_new(ctx, "declpw_clear", subj, op,
 				 json_pack("{s:s,s:s,s:b,s:i,s:i}", "legal_rep_doc_type", taxid_ids_doc_name(type),
 					   "legal_rep_doc_no", masked, "had_password", had, "counters_cleared", cleared,
@@ -1184,19 +1157,15 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 		goto out;
 	char today[11];
 	taxid_bind_today(ctx, today);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_RELATED);
-	if (!st) {
-		c = TAXID_E_INTERNAL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_RELATED);
+	taxid_q_int(q, 1, e.id);
+	taxid_q_int(q, 2, t.person_id);
+	taxid_q_text(q, 3, today);
+	int related = taxid_q_step(q);
+	if ((c = taxid_q_end(q)))
 		goto out;
-	}
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_int64(st, 2, t.person_id);
-	sqlite3_bind_text(st, 3, today, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		c = rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_NOT_RELATED, json_object_get(req, "login_name") ? "login_name" : "doc_no")
-				      : taxid_db_fail(ctx, rc);
+	if (!related) {
+		c = taxid_fail(ctx, TAXID_E_NOT_RELATED, json_object_get(req, "login_name") ? "login_name" : "doc_no");
 		goto out;
 	}
 	struct taxid_ids_opts o;
@@ -1230,19 +1199,18 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 	char at[TAXID_TIME_LEN];
 	unsigned char *enc = taxid_pii_seal(ctx->keys, "relation.contact_phone", ph.normalized, &el);
 	taxid_time_format(ctx->now, at);
-	st = taxid_sql(ctx, TAXID_SQL_REL_SET_CONTACT);
-	if (!enc || !st) {
-		free(enc);
+	if (!enc) {
 		c = TAXID_E_INTERNAL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_int64(st, 2, t.person_id);
-	sqlite3_bind_blob(st, 3, enc, (int)el, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
-	c = taxid_db_exec(ctx, st);
+	q = taxid_q(ctx, TAXID_SQL_REL_SET_CONTACT);
+	taxid_q_int(q, 1, e.id);
+	taxid_q_int(q, 2, t.person_id);
+	taxid_q_blob(q, 3, enc, el);
+	taxid_q_text(q, 4, at);
+	c = taxid_q_exec(q);
 	free(enc);
-	int relations = c ? 0 : sqlite3_changes(ctx->db);
+	int relations = c ? 0 : (int)taxid_db_changes(ctx);
 	char subj[40];
 	snprintf(subj, sizeof subj, "person:%lld", t.person_id);
 	if (c || (c = taxid_audit_new(ctx, "maintain_contact", subj, w.id,

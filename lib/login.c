@@ -41,15 +41,10 @@ static void set_time(json_t *o, const char *key, int64_t t)
 /* The resident-ID number of a person (the face subject), decrypted; NULL when they have none. */
 static char *resident_number(struct taxid_ctx *ctx, long long person_id)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_DOC_OF_PERSON);
-	if (!st)
-		return NULL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int(st, 2, TAXID_DOC_RESIDENT_ID);
-	long long doc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		doc = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_DOC_OF_PERSON);
+	taxid_q_int(q, 1, person_id);
+	taxid_q_int(q, 2, TAXID_DOC_RESIDENT_ID);
+	long long doc = taxid_q_one_int(q, 0);
 	int type;
 	return doc ? taxid_person_doc_number(ctx, doc, &type) : NULL;
 }
@@ -501,33 +496,27 @@ out:
  * and daily cap (reset.daily_cap) for both, so a refusal never tells an account apart. */
 static enum taxid_code reset_throttle(struct taxid_ctx *ctx, const unsigned char rsub[32])
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_LAST);
-	if (!st)
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_RESET_REQ_LAST);
+	if (!q)
 		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
-	int64_t last = -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	taxid_q_blob(q, 1, rsub, 32);
+	int64_t last = taxid_q_one_int(q, -1);
 	long long cooldown = taxid_setting_int(ctx, "sms.resend_seconds", 60);
 	if (last >= 0 && ctx->now < last + cooldown)
 		return taxid_fail_detail(ctx, TAXID_E_SMS_COOLDOWN, "account",
 					 json_pack("{s:I}", "retry_after", (json_int_t)(last + cooldown - ctx->now)));
-	st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_COUNT_SINCE);
-	if (!st)
+	q = taxid_q(ctx, TAXID_SQL_RESET_REQ_COUNT_SINCE);
+	if (!q)
 		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, taxid_next_local_midnight(ctx->now, ctx->tz_offset) - 86400);
-	long long today = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	taxid_q_blob(q, 1, rsub, 32);
+	taxid_q_int(q, 2, taxid_next_local_midnight(ctx->now, ctx->tz_offset) - 86400);
+	long long today = taxid_q_one_int(q, 0);
 	if (today >= taxid_setting_int(ctx, "reset.daily_cap", 5))
 		return taxid_fail(ctx, TAXID_E_SMS_DAILY_CAP, "account");
-	st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_ADD);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ctx->now);
-	return taxid_db_exec(ctx, st);
+	q = taxid_q(ctx, TAXID_SQL_RESET_REQ_ADD);
+	taxid_q_blob(q, 1, rsub, 32);
+	taxid_q_int(q, 2, ctx->now);
+	return taxid_q_exec(q);
 }
 
 /* A code that goes nowhere, for an account string that is unknown (or whose phone refuses another message):
@@ -643,12 +632,10 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	if (strcmp(method, "sms") == 0 || bank_phone) {
 		c = reset_code_check(ctx, req, bank_phone ? bp.normalized : a.phone, rsub);
 		int64_t changed = 0, hold = taxid_setting_int(ctx, "reset.phone_change_days", 7) * 86400;
-		sqlite3_stmt *st = c ? NULL : taxid_sql(ctx, TAXID_SQL_ACCOUNT_PHONE_CHANGED_AT);
-		if (st) {
-			sqlite3_bind_int64(st, 1, a.id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				changed = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
+		if (!c) {
+			struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_PHONE_CHANGED_AT);
+			taxid_q_int(q, 1, a.id);
+			changed = taxid_q_one_int(q, 0);
 		}
 		if (!c && changed && ctx->now < changed + hold) { /* a fresh phone is not yet trusted for a reset */
 			json_t *d = json_pack("{s:[ss]}", "one_of", "face", "hall");
@@ -736,20 +723,18 @@ enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *o
 	}
 	if ((c = taxid_login_name_check(ctx, name, "new_login_name")))
 		goto out;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a.id); /* its own name in another case is no clash */
-	int taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (taken) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
+	taxid_q_text(q, 1, name);
+	taxid_q_int(q, 2, a.id); /* its own name in another case is no clash */
+	if (taxid_q_exists(q)) {
 		c = taxid_fail(ctx, TAXID_E_LOGIN_NAME_TAKEN, "new_login_name");
 		goto out;
 	}
-	st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_RENAME);
-	sqlite3_bind_int64(st, 1, a.id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ctx->now);
-	if ((c = taxid_db_exec(ctx, st)))
+	q = taxid_q(ctx, TAXID_SQL_ACCOUNT_RENAME);
+	taxid_q_int(q, 1, a.id);
+	taxid_q_text(q, 2, name);
+	taxid_q_int(q, 3, ctx->now);
+	if ((c = taxid_q_exec(q)))
 		goto out;
 	json_object_set_new(out, "login_name", json_string(name));
 	set_time(out, "next_rename_at", ctx->now + period);
@@ -924,17 +909,17 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 	int64_t expires = ctx->now + taxid_setting_int(ctx, "password.initial_days", 30) * 86400;
 	snprintf(body, sizeof body, "[taxid] your initial password is %s; change it at first login", pw);
 	taxid_wipe(pw, sizeof pw);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_INITIAL);
-	if (!h || !st) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_SET_INITIAL);
+	if (!h || !q) {
 		free(h);
 		taxid_wipe(body, sizeof body);
 		c = TAXID_E_INTERNAL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, a.id);
-	sqlite3_bind_text(st, 2, h, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, expires);
-	c = taxid_db_exec(ctx, st);
+	taxid_q_int(q, 1, a.id);
+	taxid_q_text(q, 2, h);
+	taxid_q_int(q, 3, expires);
+	c = taxid_q_exec(q);
 	free(h);
 	char subject[40];
 	int was_locked = 0, revoked = 0;
