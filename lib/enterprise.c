@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "audit.h"
-#include "bind.h"
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
+#include "enterprise.h"
 #include "ids.h"
 #include "keys.h"
 #include "person.h"
@@ -17,12 +17,28 @@
 #include "register.h"
 #include "verify.h"
 
-/* ---- shared with bind.c ---- */
+/* ---- shared with bind's files ---- */
 
 void taxid_bind_today(struct taxid_ctx *ctx, char out[11])
 {
 	unsigned ymd = (unsigned)taxid_local_ymd(ctx->now, ctx->tz_offset) % 100000000u;
 	snprintf(out, 11, "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+int taxid_bind_one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+json_t *taxid_bind_allowed(const char *const *list)
+{
+	json_t *a = json_array();
+	for (; *list; list++)
+		json_array_append_new(a, json_string(*list));
+	return json_pack("{s:o}", "allowed", a);
 }
 
 void taxid_enterprise_clear(struct taxid_enterprise *e)
@@ -258,25 +274,9 @@ static void core_clear(struct core *k)
 	holder_clear(&k->fin);
 }
 
-static int one_of(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
 static const char *const statuses[] = {"normal", "suspended", "deregistered", NULL};
 static const char *const credits[] = {"A", "B", "M", "C", "D", NULL};
 static const char *const flag_names[] = {"blacklist", "realname_risk", NULL};
-
-static json_t *allowed(const char *const *list)
-{
-	json_t *a = json_array();
-	for (; *list; list++)
-		json_array_append_new(a, json_string(*list));
-	return json_pack("{s:o}", "allowed", a);
-}
 
 /* Read the core members; full: an add (tin, name, legal_rep required). */
 static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, struct core *k)
@@ -295,16 +295,16 @@ static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, s
 	if (c)
 		return c;
 	k->has_status = k->status != NULL;
-	if (k->status && !one_of(k->status, statuses))
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", allowed(statuses));
+	if (k->status && !taxid_bind_one_of(k->status, statuses))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", taxid_bind_allowed(statuses));
 	json_t *cr = json_object_get(req, "credit");
 	k->has_credit = cr != NULL;
 	if (cr && !json_is_null(cr)) {
 		k->credit = taxid_req_str(ctx, req, "credit", 0, &c);
 		if (c)
 			return c;
-		if (!one_of(k->credit, credits))
-			return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "credit", allowed(credits));
+		if (!taxid_bind_one_of(k->credit, credits))
+			return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "credit", taxid_bind_allowed(credits));
 	}
 	json_t *fl = json_object_get(req, "flags");
 	if (fl && !json_is_null(fl)) {
@@ -314,8 +314,8 @@ static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, s
 			return taxid_fail(ctx, TAXID_E_BAD_TYPE, "flags");
 		k->has_flags = 1;
 		json_array_foreach(fl, i, f) {
-			if (!json_is_string(f) || !one_of(json_string_value(f), flag_names))
-				return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "flags", allowed(flag_names));
+			if (!json_is_string(f) || !taxid_bind_one_of(json_string_value(f), flag_names))
+				return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "flags", taxid_bind_allowed(flag_names));
 			if (strcmp(json_string_value(f), "blacklist") == 0)
 				k->blacklist = 1;
 			else
@@ -700,8 +700,8 @@ enum taxid_code taxid_enterprise_list(struct taxid_ctx *ctx, json_t *req, json_t
 	const char *status = taxid_req_str(ctx, req, "status", 0, &c);
 	if (c)
 		return c;
-	if (status && !one_of(status, statuses))
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", allowed(statuses));
+	if (status && !taxid_bind_one_of(status, statuses))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", taxid_bind_allowed(statuses));
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_LIST);
 	if (!q)
 		return TAXID_E_INTERNAL;
