@@ -186,21 +186,33 @@ static enum taxid_code wrong_password(struct taxid_ctx *ctx, const struct attemp
 	return taxid_fail_detail(ctx, TAXID_E_BAD_CREDENTIALS, "password", json_pack("{s:b}", "captcha_required", 1));
 }
 
+/* A refusal whose changes (counters reset, a nonce spent) are kept. */
+static enum taxid_code refuse_kept(struct taxid_ctx *ctx, enum taxid_code code, const char *field)
+{
+	enum taxid_code c = taxid_fail(ctx, code, field);
+	taxid_keep_changes(ctx);
+	return c;
+}
+
+/* A single-use transaction of purpose for the account, ttl seconds (data: its members, consumed). */
+static enum taxid_code account_tx(struct taxid_ctx *ctx, long long account_id, const char *purpose, int ttl, json_t *data,
+				  char id[TAXID_CHALLENGE_ID_LEN], int64_t *exp)
+{
+	unsigned char sub[32];
+	account_subject(account_id, sub);
+	enum taxid_code c = taxid_challenge_create(ctx, purpose, sub, NULL, ttl, 1, data, id, exp);
+	json_decref(data);
+	return c;
+}
+
 /* An initial password only ever leads to a password change (rule 18): a change_tx, as a refusal. */
 static enum taxid_code must_change(struct taxid_ctx *ctx, const struct taxid_account *a)
 {
-	if (a->initial_expires_at && ctx->now >= a->initial_expires_at) {
-		enum taxid_code c = taxid_fail(ctx, TAXID_E_INITIAL_PASSWORD_EXPIRED, "password");
-		taxid_keep_changes(ctx);
-		return c;
-	}
-	unsigned char sub[32];
+	if (a->initial_expires_at && ctx->now >= a->initial_expires_at)
+		return refuse_kept(ctx, TAXID_E_INITIAL_PASSWORD_EXPIRED, "password");
 	char id[TAXID_CHALLENGE_ID_LEN];
 	int64_t exp;
-	account_subject(a->id, sub);
-	json_t *data = json_pack("{s:I}", "account_id", (json_int_t)a->id);
-	enum taxid_code c = taxid_challenge_create(ctx, "passwd", sub, NULL, 600, 1, data, id, &exp);
-	json_decref(data);
+	enum taxid_code c = account_tx(ctx, a->id, "passwd", 600, json_pack("{s:I}", "account_id", (json_int_t)a->id), id, &exp);
 	if (!c)
 		c = taxid_audit_new(ctx, "login_initial", a->login_name, NULL, NULL);
 	if (!c) {
@@ -217,18 +229,12 @@ static enum taxid_code next_factor(struct taxid_ctx *ctx, const struct taxid_acc
 {
 	if (!factor)
 		factor = a->phone ? "sms" : "face";
-	if (strcmp(factor, "sms") == 0 && !a->phone) {
-		enum taxid_code c = taxid_fail(ctx, TAXID_E_SECOND_FACTOR_FAILED, "second_factor");
-		taxid_keep_changes(ctx);
-		return c;
-	}
-	unsigned char sub[32];
+	if (strcmp(factor, "sms") == 0 && !a->phone)
+		return refuse_kept(ctx, TAXID_E_SECOND_FACTOR_FAILED, "second_factor");
 	char id[TAXID_CHALLENGE_ID_LEN];
 	int64_t exp;
-	account_subject(a->id, sub);
 	json_t *data = json_pack("{s:I,s:s}", "account_id", (json_int_t)a->id, "factor", factor);
-	enum taxid_code c = taxid_challenge_create(ctx, "login_tx", sub, NULL, 600, 1, data, id, &exp);
-	json_decref(data);
+	enum taxid_code c = account_tx(ctx, a->id, "login_tx", 600, data, id, &exp);
 	if (!c && strcmp(factor, "sms") == 0)
 		c = send_sms(ctx, a->phone, "login", out);
 	if (!c)
