@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "audit.h"
-#include "bind.h"
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
+#include "enterprise.h"
 #include "ids.h"
 #include "keys.h"
 #include "person.h"
@@ -17,12 +17,28 @@
 #include "register.h"
 #include "verify.h"
 
-/* ---- shared with bind.c ---- */
+/* ---- shared with bind's files ---- */
 
 void taxid_bind_today(struct taxid_ctx *ctx, char out[11])
 {
 	unsigned ymd = (unsigned)taxid_local_ymd(ctx->now, ctx->tz_offset) % 100000000u;
 	snprintf(out, 11, "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+int taxid_bind_one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+json_t *taxid_bind_allowed(const char *const *list)
+{
+	json_t *a = json_array();
+	for (; *list; list++)
+		json_array_append_new(a, json_string(*list));
+	return json_pack("{s:o}", "allowed", a);
 }
 
 void taxid_enterprise_clear(struct taxid_enterprise *e)
@@ -34,40 +50,43 @@ void taxid_enterprise_clear(struct taxid_enterprise *e)
 	memset(e, 0, sizeof *e);
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+static void col_text(struct taxid_q *q, int i, char *buf, size_t n)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
-	snprintf(buf, n, "%s", s ? (const char *)s : "");
+	const char *s = taxid_q_col_text(q, i);
+	snprintf(buf, n, "%s", s ? s : "");
 }
 
-static enum taxid_code load_row(struct taxid_ctx *ctx, sqlite3_stmt *st, struct taxid_enterprise *e)
+/* Step q (ENT_GET or ENT_GET_ID, bound) once into e: TAXID_E_NOT_FOUND when no row. Ends q. */
+static enum taxid_code load_row(struct taxid_q *q, struct taxid_enterprise *e)
 {
 	memset(e, 0, sizeof *e);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	if (!taxid_q_step(q)) {
+		enum taxid_code c = taxid_q_end(q);
+		return c ? c : TAXID_E_NOT_FOUND;
 	}
-	e->id = sqlite3_column_int64(st, 0);
-	col_text(st, 1, e->tin, sizeof e->tin);
-	e->name = strdup((const char *)sqlite3_column_text(st, 2));
-	col_text(st, 3, e->status, sizeof e->status);
-	col_text(st, 4, e->credit, sizeof e->credit);
-	e->blacklist = sqlite3_column_int(st, 5);
-	e->realname_risk = sqlite3_column_int(st, 6);
-	e->rep_type = sqlite3_column_int(st, 7);
-	if (sqlite3_column_bytes(st, 8) == 32)
-		memcpy(e->rep_index, sqlite3_column_blob(st, 8), 32);
-	if (sqlite3_column_type(st, 11) != SQLITE_NULL && sqlite3_column_bytes(st, 12) == 32) {
-		e->fin_type = sqlite3_column_int(st, 11);
-		memcpy(e->fin_index, sqlite3_column_blob(st, 12), 32);
+	e->id = taxid_q_col_int(q, 0);
+	col_text(q, 1, e->tin, sizeof e->tin);
+	e->name = strdup(taxid_q_col_text(q, 2));
+	col_text(q, 3, e->status, sizeof e->status);
+	col_text(q, 4, e->credit, sizeof e->credit);
+	e->blacklist = (int)taxid_q_col_int(q, 5);
+	e->realname_risk = (int)taxid_q_col_int(q, 6);
+	e->rep_type = (int)taxid_q_col_int(q, 7);
+	size_t n;
+	const void *idx = taxid_q_col_blob(q, 8, &n);
+	if (n == 32)
+		memcpy(e->rep_index, idx, 32);
+	idx = taxid_q_col_blob(q, 12, &n);
+	if (!taxid_q_is_null(q, 11) && n == 32) {
+		e->fin_type = (int)taxid_q_col_int(q, 11);
+		memcpy(e->fin_index, idx, 32);
 	}
-	if (sqlite3_column_type(st, 15) != SQLITE_NULL)
-		e->declpw_hash = strdup((const char *)sqlite3_column_text(st, 15));
-	col_text(st, 16, e->declpw_set_at, sizeof e->declpw_set_at);
-	col_text(st, 17, e->created_at, sizeof e->created_at);
-	col_text(st, 18, e->updated_at, sizeof e->updated_at);
-	sqlite3_reset(st);
+	if (!taxid_q_is_null(q, 15))
+		e->declpw_hash = strdup(taxid_q_col_text(q, 15));
+	col_text(q, 16, e->declpw_set_at, sizeof e->declpw_set_at);
+	col_text(q, 17, e->created_at, sizeof e->created_at);
+	col_text(q, 18, e->updated_at, sizeof e->updated_at);
+	taxid_q_end(q);
 	return e->name ? TAXID_OK : TAXID_E_INTERNAL;
 }
 
@@ -100,21 +119,17 @@ enum taxid_code taxid_enterprise_load(struct taxid_ctx *ctx, json_t *req, const 
 	memset(e, 0, sizeof *e);
 	if (c)
 		return c;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, tin, -1, SQLITE_TRANSIENT);
-	c = load_row(ctx, st, e);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_GET);
+	taxid_q_text(q, 1, tin);
+	c = load_row(q, e);
 	return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, c, field) : c;
 }
 
 enum taxid_code taxid_enterprise_load_id(struct taxid_ctx *ctx, long long id, struct taxid_enterprise *e)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
-	return load_row(ctx, st, e);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_GET_ID);
+	taxid_q_int(q, 1, id);
+	return load_row(q, e);
 }
 
 enum taxid_code taxid_relation_event(struct taxid_ctx *ctx, long long relation_id, const char *event, long long by_person,
@@ -122,19 +137,15 @@ enum taxid_code taxid_relation_event(struct taxid_ctx *ctx, long long relation_i
 {
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_EVENT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, relation_id);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_EVENT);
+	taxid_q_int(q, 1, relation_id);
+	taxid_q_text(q, 2, at);
+	taxid_q_text(q, 3, event);
 	if (by_person)
-		sqlite3_bind_int64(st, 4, by_person);
-	if (by_operator)
-		sqlite3_bind_text(st, 5, by_operator, -1, SQLITE_STATIC);
-	if (note)
-		sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
-	return taxid_db_exec(ctx, st);
+		taxid_q_int(q, 4, by_person);
+	taxid_q_text(q, 5, by_operator);
+	taxid_q_text(q, 6, note);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_relation_create(struct taxid_ctx *ctx, long long enterprise_id, long long person_id, const char *role,
@@ -144,30 +155,24 @@ enum taxid_code taxid_relation_create(struct taxid_ctx *ctx, long long enterpris
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	char *perms = json_dumps(permissions, JSON_COMPACT);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_INSERT);
-	if (!st || !perms) {
-		free(perms);
+	if (!perms)
 		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_int64(st, 1, enterprise_id);
-	sqlite3_bind_int64(st, 2, person_id);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, perms, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, valid_from, -1, SQLITE_STATIC);
-	if (valid_until)
-		sqlite3_bind_text(st, 8, valid_until, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, at, -1, SQLITE_TRANSIENT);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_INSERT);
+	taxid_q_int(q, 1, enterprise_id);
+	taxid_q_int(q, 2, person_id);
+	taxid_q_text(q, 3, role);
+	taxid_q_text(q, 4, perms);
+	taxid_q_text(q, 5, origin);
+	taxid_q_text(q, 6, state);
+	taxid_q_text(q, 7, valid_from);
+	taxid_q_text(q, 8, valid_until);
+	taxid_q_text(q, 9, at);
 	if (by_person)
-		sqlite3_bind_int64(st, 10, by_person);
+		taxid_q_int(q, 10, by_person);
 	free(perms);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return taxid_db_fail(ctx, rc);
+	enum taxid_code c = taxid_q_insert_id(q, id);
+	if (c)
+		return c;
 	const char *event = strcmp(origin, "request") == 0 ? "requested"
 			    : strcmp(origin, "grant") == 0 ? "granted"
 			    : by_person                    ? "bound"
@@ -181,13 +186,11 @@ enum taxid_code taxid_relation_set_state(struct taxid_ctx *ctx, long long relati
 {
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_SET_STATE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, relation_id);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_SET_STATE);
+	taxid_q_int(q, 1, relation_id);
+	taxid_q_text(q, 2, state);
+	taxid_q_text(q, 3, at);
+	enum taxid_code c = taxid_q_exec(q);
 	return c ? c : taxid_relation_event(ctx, relation_id, event, by_person, by_operator, note);
 }
 
@@ -271,25 +274,9 @@ static void core_clear(struct core *k)
 	holder_clear(&k->fin);
 }
 
-static int one_of(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
 static const char *const statuses[] = {"normal", "suspended", "deregistered", NULL};
 static const char *const credits[] = {"A", "B", "M", "C", "D", NULL};
 static const char *const flag_names[] = {"blacklist", "realname_risk", NULL};
-
-static json_t *allowed(const char *const *list)
-{
-	json_t *a = json_array();
-	for (; *list; list++)
-		json_array_append_new(a, json_string(*list));
-	return json_pack("{s:o}", "allowed", a);
-}
 
 /* Read the core members; full: an add (tin, name, legal_rep required). */
 static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, struct core *k)
@@ -308,16 +295,16 @@ static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, s
 	if (c)
 		return c;
 	k->has_status = k->status != NULL;
-	if (k->status && !one_of(k->status, statuses))
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", allowed(statuses));
+	if (k->status && !taxid_bind_one_of(k->status, statuses))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", taxid_bind_allowed(statuses));
 	json_t *cr = json_object_get(req, "credit");
 	k->has_credit = cr != NULL;
 	if (cr && !json_is_null(cr)) {
 		k->credit = taxid_req_str(ctx, req, "credit", 0, &c);
 		if (c)
 			return c;
-		if (!one_of(k->credit, credits))
-			return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "credit", allowed(credits));
+		if (!taxid_bind_one_of(k->credit, credits))
+			return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "credit", taxid_bind_allowed(credits));
 	}
 	json_t *fl = json_object_get(req, "flags");
 	if (fl && !json_is_null(fl)) {
@@ -327,8 +314,8 @@ static enum taxid_code read_core(struct taxid_ctx *ctx, json_t *req, int full, s
 			return taxid_fail(ctx, TAXID_E_BAD_TYPE, "flags");
 		k->has_flags = 1;
 		json_array_foreach(fl, i, f) {
-			if (!json_is_string(f) || !one_of(json_string_value(f), flag_names))
-				return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "flags", allowed(flag_names));
+			if (!json_is_string(f) || !taxid_bind_one_of(json_string_value(f), flag_names))
+				return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "flags", taxid_bind_allowed(flag_names));
 			if (strcmp(json_string_value(f), "blacklist") == 0)
 				k->blacklist = 1;
 			else
@@ -354,21 +341,17 @@ static const char *read_operator(struct taxid_ctx *ctx, json_t *req, enum taxid_
 enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], long long *person_id,
 				       int *level)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_PERSON_BY_INDEX);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, index, 32, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_PERSON_BY_INDEX);
+	taxid_q_blob(q, 1, index, 32);
 	*person_id = 0;
 	if (level)
 		*level = 0;
-	if (rc == SQLITE_ROW) {
-		*person_id = sqlite3_column_int64(st, 0);
+	if (taxid_q_step(q)) {
+		*person_id = taxid_q_col_int(q, 0);
 		if (level)
-			*level = sqlite3_column_int(st, 1);
+			*level = (int)taxid_q_col_int(q, 1);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+	return taxid_q_end(q);
 }
 
 /* The legal representative is linked at once; the finance manager's link waits for the person (DOMAIN §8). */
@@ -393,25 +376,22 @@ static enum taxid_code link_core(struct taxid_ctx *ctx, long long enterprise_id,
 /* A new holder for a role ends the old holder's core link. */
 static enum taxid_code end_core(struct taxid_ctx *ctx, long long enterprise_id, const char *role, const char *op)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_REL_CORE_OPEN);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, enterprise_id);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_CORE_OPEN);
+	taxid_q_int(q, 1, enterprise_id);
+	taxid_q_text(q, 2, role);
 	long long ids[64];
-	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return taxid_db_fail(ctx, rc);
-	enum taxid_code c = TAXID_OK;
+	int n = 0;
+	while (n < 64 && taxid_q_step(q))
+		ids[n++] = taxid_q_col_int(q, 0);
+	enum taxid_code c = taxid_q_end(q);
+	if (c)
+		return c;
 	for (int i = 0; i < n && !c; i++)
 		c = taxid_relation_set_state(ctx, ids[i], "ended", "replaced", 0, op, "the core record names another person");
 	return c;
 }
 
-static enum taxid_code seal_holder(struct taxid_ctx *ctx, sqlite3_stmt *st, int col, const struct holder *h,
+static enum taxid_code seal_holder(struct taxid_ctx *ctx, struct taxid_q *q, int col, const struct holder *h,
 				   unsigned char **enc, unsigned char **name_enc)
 {
 	char kind[16];
@@ -421,10 +401,10 @@ static enum taxid_code seal_holder(struct taxid_ctx *ctx, sqlite3_stmt *st, int 
 	*name_enc = taxid_pii_seal(ctx->keys, "enterprise.person_name", h->name, &nl);
 	if (!*enc || !*name_enc)
 		return TAXID_E_INTERNAL;
-	sqlite3_bind_int(st, col, (int)h->type);
-	sqlite3_bind_blob(st, col + 1, h->index, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, col + 2, *enc, (int)el, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, col + 3, *name_enc, (int)nl, SQLITE_TRANSIENT);
+	taxid_q_int(q, col, (int)h->type);
+	taxid_q_blob(q, col + 1, h->index, 32);
+	taxid_q_blob(q, col + 2, *enc, el);
+	taxid_q_blob(q, col + 3, *name_enc, nl);
 	return TAXID_OK;
 }
 
@@ -442,30 +422,25 @@ static enum taxid_code insert(struct taxid_ctx *ctx, struct core *k, const char 
 {
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_INSERT);
-	if (!st)
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_INSERT);
+	if (!q)
 		return TAXID_E_INTERNAL;
 	unsigned char *re = NULL, *rn = NULL, *fe = NULL, *fn = NULL;
 	enum taxid_code c;
-	sqlite3_bind_text(st, 1, k->tin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->status ? k->status : "normal", -1, SQLITE_STATIC);
-	if (k->credit)
-		sqlite3_bind_text(st, 4, k->credit, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, k->blacklist);
-	sqlite3_bind_int(st, 6, k->realname_risk);
-	if ((c = seal_holder(ctx, st, 7, &k->rep, &re, &rn)) || (k->fin.name && (c = seal_holder(ctx, st, 11, &k->fin, &fe, &fn))))
-		goto out;
-	sqlite3_bind_text(st, 15, at, -1, SQLITE_STATIC);
-	long long id = 0;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		c = taxid_db_fail(ctx, rc);
+	taxid_q_text(q, 1, k->tin);
+	taxid_q_text(q, 2, k->name);
+	taxid_q_text(q, 3, k->status ? k->status : "normal");
+	taxid_q_text(q, 4, k->credit);
+	taxid_q_int(q, 5, k->blacklist);
+	taxid_q_int(q, 6, k->realname_risk);
+	if ((c = seal_holder(ctx, q, 7, &k->rep, &re, &rn)) || (k->fin.name && (c = seal_holder(ctx, q, 11, &k->fin, &fe, &fn)))) {
+		taxid_q_end(q);
 		goto out;
 	}
+	taxid_q_text(q, 15, at);
+	long long id = 0;
+	if ((c = taxid_q_insert_id(q, &id)))
+		goto out;
 	json_t *links = json_array();
 	char subj[64];
 	snprintf(subj, sizeof subj, "enterprise:%s", k->tin);
@@ -549,44 +524,43 @@ static enum taxid_code apply(struct taxid_ctx *ctx, struct taxid_enterprise *e, 
 		return TAXID_OK;
 
 	/* Rewrite the row: the holders not changed keep their sealed values, re-read from the stored row. */
-	sqlite3_stmt *cur = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
-	if (!cur)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(cur, 1, e->id);
-	if (sqlite3_step(cur) != SQLITE_ROW) {
-		sqlite3_reset(cur);
+	struct taxid_q *cur = taxid_q(ctx, TAXID_SQL_ENT_GET_ID);
+	taxid_q_int(cur, 1, e->id);
+	if (!taxid_q_step(cur)) {
+		taxid_q_end(cur);
 		return TAXID_E_INTERNAL;
 	}
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_UPDATE);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_UPDATE);
 	unsigned char *re = NULL, *rn = NULL, *fe = NULL, *fn = NULL;
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	c = TAXID_OK;
-	if (!st) {
-		sqlite3_reset(cur);
+	if (!q) {
+		taxid_q_end(cur);
 		return TAXID_E_INTERNAL;
 	}
-	sqlite3_bind_int64(st, 1, e->id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, status, -1, SQLITE_TRANSIENT);
-	if (credit)
-		sqlite3_bind_text(st, 4, credit, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 5, bl);
-	sqlite3_bind_int(st, 6, rr);
+	taxid_q_int(q, 1, e->id);
+	taxid_q_text(q, 2, name);
+	taxid_q_text(q, 3, status);
+	taxid_q_text(q, 4, credit);
+	taxid_q_int(q, 5, bl);
+	taxid_q_int(q, 6, rr);
 	if (rep_changed)
-		c = seal_holder(ctx, st, 7, &k->rep, &re, &rn);
+		c = seal_holder(ctx, q, 7, &k->rep, &re, &rn);
 	else
 		for (int i = 0; i < 4; i++)
-			sqlite3_bind_value(st, 7 + i, sqlite3_column_value(cur, 7 + i));
+			taxid_q_bind_col(q, 7 + i, cur, 7 + i);
 	if (!c && fin_changed && !k->fin_null)
-		c = seal_holder(ctx, st, 11, &k->fin, &fe, &fn);
+		c = seal_holder(ctx, q, 11, &k->fin, &fe, &fn);
 	else if (!c && !fin_changed)
 		for (int i = 0; i < 4; i++)
-			sqlite3_bind_value(st, 11 + i, sqlite3_column_value(cur, 11 + i));
-	sqlite3_bind_text(st, 15, at, -1, SQLITE_STATIC);
+			taxid_q_bind_col(q, 11 + i, cur, 11 + i);
+	taxid_q_text(q, 15, at);
 	if (!c)
-		c = taxid_db_exec(ctx, st);
-	sqlite3_reset(cur);
+		c = taxid_q_exec(q);
+	else
+		taxid_q_end(q);
+	taxid_q_end(cur);
 	free(re);
 	free(rn);
 	free(fe);
@@ -653,14 +627,15 @@ out:
 }
 
 /* A holder as shown: document type, masked number and name, and whether the registry knows the person. */
-static json_t *holder_json(struct taxid_ctx *ctx, sqlite3_stmt *st, int col)
+static json_t *holder_json(struct taxid_ctx *ctx, struct taxid_q *q, int col)
 {
-	int type = sqlite3_column_int(st, col);
+	int type = (int)taxid_q_col_int(q, col);
 	char kind[16];
+	size_t nn, mn;
 	snprintf(kind, sizeof kind, "doc:%d", type);
-	char *no = taxid_pii_open(ctx->keys, kind, sqlite3_column_blob(st, col + 2), (size_t)sqlite3_column_bytes(st, col + 2));
-	char *name = taxid_pii_open(ctx->keys, "enterprise.person_name", sqlite3_column_blob(st, col + 3),
-				    (size_t)sqlite3_column_bytes(st, col + 3));
+	const void *sealed_no = taxid_q_col_blob(q, col + 2, &nn), *sealed_name = taxid_q_col_blob(q, col + 3, &mn);
+	char *no = taxid_pii_open(ctx->keys, kind, sealed_no, nn);
+	char *name = taxid_pii_open(ctx->keys, "enterprise.person_name", sealed_name, mn);
 	if (!no || !name) {
 		free(no);
 		free(name);
@@ -696,28 +671,24 @@ enum taxid_code taxid_enterprise_show(struct taxid_ctx *ctx, json_t *req, json_t
 		json_object_set_new(out, "declaration_password_set_at", json_string(e.declpw_set_at));
 	json_object_set_new(out, "created_at", json_string(e.created_at));
 	json_object_set_new(out, "updated_at", json_string(e.updated_at));
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
-	if (!st) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_GET_ID);
+	if (!q) {
 		taxid_enterprise_clear(&e);
 		return TAXID_E_INTERNAL;
 	}
-	sqlite3_bind_int64(st, 1, e.id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *rep = holder_json(ctx, st, 7);
+	taxid_q_int(q, 1, e.id);
+	if (taxid_q_step(q)) {
+		json_t *rep = holder_json(ctx, q, 7);
 		json_object_set_new(out, "legal_rep", rep ? rep : json_null());
-		json_object_set_new(out, "finance_manager",
-				    sqlite3_column_type(st, 11) != SQLITE_NULL ? holder_json(ctx, st, 11) : json_null());
+		json_object_set_new(out, "finance_manager", !taxid_q_is_null(q, 11) ? holder_json(ctx, q, 11) : json_null());
 	}
-	sqlite3_reset(st);
+	taxid_q_end(q);
 	json_t *counts = json_object();
-	st = taxid_sql(ctx, TAXID_SQL_ENT_COUNTS);
-	if (st) {
-		sqlite3_bind_int64(st, 1, e.id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_object_set_new(counts, (const char *)sqlite3_column_text(st, 0),
-					    json_integer(sqlite3_column_int64(st, 1)));
-		sqlite3_reset(st);
-	}
+	q = taxid_q(ctx, TAXID_SQL_ENT_COUNTS);
+	taxid_q_int(q, 1, e.id);
+	while (taxid_q_step(q))
+		json_object_set_new(counts, taxid_q_col_text(q, 0), json_integer(taxid_q_col_int(q, 1)));
+	taxid_q_end(q);
 	json_object_set_new(out, "relations", counts);
 	taxid_enterprise_clear(&e);
 	return TAXID_OK;
@@ -729,39 +700,37 @@ enum taxid_code taxid_enterprise_list(struct taxid_ctx *ctx, json_t *req, json_t
 	const char *status = taxid_req_str(ctx, req, "status", 0, &c);
 	if (c)
 		return c;
-	if (status && !one_of(status, statuses))
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", allowed(statuses));
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_LIST);
-	if (!st)
+	if (status && !taxid_bind_one_of(status, statuses))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "status", taxid_bind_allowed(statuses));
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_LIST);
+	if (!q)
 		return TAXID_E_INTERNAL;
-	if (status)
-		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	int rc;
-	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = json_pack("{s:s,s:s,s:s,s:o,s:o,s:b,s:s,s:s}", "tin", sqlite3_column_text(st, 0), "name",
-					sqlite3_column_text(st, 1), "status", sqlite3_column_text(st, 2), "credit",
-					sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
-										  : json_string((const char *)sqlite3_column_text(st, 3)),
-					"flags", flags_json(sqlite3_column_int(st, 4), sqlite3_column_int(st, 5)),
-					"declaration_password_set", sqlite3_column_int(st, 6), "created_at",
-					sqlite3_column_text(st, 7), "updated_at", sqlite3_column_text(st, 8));
+	taxid_q_text(q, 1, status);
+	while (!c && taxid_q_step(q)) {
+		const char *credit = taxid_q_col_text(q, 3);
+		json_t *row = json_pack("{s:s,s:s,s:s,s:o,s:o,s:b,s:s,s:s}", "tin", taxid_q_col_text(q, 0), "name",
+					taxid_q_col_text(q, 1), "status", taxid_q_col_text(q, 2), "credit",
+					credit ? json_string(credit) : json_null(), "flags",
+					flags_json((int)taxid_q_col_int(q, 4), (int)taxid_q_col_int(q, 5)),
+					"declaration_password_set", (int)taxid_q_col_int(q, 6), "created_at",
+					taxid_q_col_text(q, 7), "updated_at", taxid_q_col_text(q, 8));
 		c = taxid_emit(ctx, row);
 	}
-	sqlite3_reset(st);
-	return c;
+	enum taxid_code ended = taxid_q_end(q);
+	return c ? c : ended;
 }
 
 char *taxid_enterprise_holder_name(struct taxid_ctx *ctx, long long enterprise_id, int which)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ENT_GET_ID);
-	if (!st)
-		return NULL;
-	sqlite3_bind_int64(st, 1, enterprise_id);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_GET_ID);
+	taxid_q_int(q, 1, enterprise_id);
 	char *name = NULL;
 	int col = which ? 14 : 10;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, col) != SQLITE_NULL)
-		name = taxid_pii_open(ctx->keys, "enterprise.person_name", sqlite3_column_blob(st, col),
-				      (size_t)sqlite3_column_bytes(st, col));
-	sqlite3_reset(st);
+	if (taxid_q_step(q) && !taxid_q_is_null(q, col)) {
+		size_t n;
+		const void *sealed = taxid_q_col_blob(q, col, &n);
+		name = taxid_pii_open(ctx->keys, "enterprise.person_name", sealed, n);
+	}
+	taxid_q_end(q);
 	return name;
 }

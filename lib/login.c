@@ -21,8 +21,6 @@
 #include "verdict.h"
 #include "verify.h"
 
-#define SCOPE_PASSWORD "password"
-
 /* A challenge subject for an account: 32 bytes that only this account maps to. */
 static void account_subject(long long id, unsigned char out[32])
 {
@@ -31,7 +29,7 @@ static void account_subject(long long id, unsigned char out[32])
 	taxid_sha256(s, strlen(s), out);
 }
 
-static void set_time(json_t *o, const char *key, int64_t t)
+void taxid_login_set_time(json_t *o, const char *key, int64_t t)
 {
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(t, at);
@@ -39,17 +37,12 @@ static void set_time(json_t *o, const char *key, int64_t t)
 }
 
 /* The resident-ID number of a person (the face subject), decrypted; NULL when they have none. */
-static char *resident_number(struct taxid_ctx *ctx, long long person_id)
+char *taxid_login_resident_number(struct taxid_ctx *ctx, long long person_id)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_DOC_OF_PERSON);
-	if (!st)
-		return NULL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int(st, 2, TAXID_DOC_RESIDENT_ID);
-	long long doc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		doc = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_DOC_OF_PERSON);
+	taxid_q_int(q, 1, person_id);
+	taxid_q_int(q, 2, TAXID_DOC_RESIDENT_ID);
+	long long doc = taxid_q_one_int(q, 0);
 	int type;
 	return doc ? taxid_person_doc_number(ctx, doc, &type) : NULL;
 }
@@ -88,13 +81,203 @@ static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_a
 		return c;
 	json_t *s = json_pack("{s:s,s:s,s:s}", "token", token, "kind", "personal", "factor", factor);
 	int64_t idle = ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800);
-	set_time(s, "expires_at", expires);
-	set_time(s, "idle_expires_at", idle < expires ? idle : expires);
+	taxid_login_set_time(s, "expires_at", expires);
+	taxid_login_set_time(s, "idle_expires_at", idle < expires ? idle : expires);
 	json_object_set_new(out, "session", s);
 	json_object_set_new(out, "must_change_password", json_false());
 	json_object_set_new(out, "login_name", json_string(a->login_name));
 	taxid_wipe(token, sizeof token);
 	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", factor));
+}
+
+/* What the password step carries from its first part (outside the lock) to its second. */
+struct attempt {
+	const char *account, *pw;
+	struct taxid_account a; /* loaded while known (cleared between the two parts) */
+	char norm[80], subject[80];
+	int known, ok;
+	char *verified; /* the hash verified in the first part */
+	char *rehash;   /* a new hash to store on success (rule 2), made outside the lock too */
+};
+
+static void attempt_clear(struct attempt *t)
+{
+	free(t->verified);
+	t->verified = NULL;
+	if (t->rehash) {
+		taxid_wipe(t->rehash, strlen(t->rehash));
+		free(t->rehash);
+		t->rehash = NULL;
+	}
+}
+
+/* 1. Outside the transaction: read the account and verify (or do the dummy work). */
+static enum taxid_code attempt_verify(struct taxid_ctx *ctx, struct attempt *t)
+{
+	enum taxid_code c = taxid_account_resolve(ctx, t->account, &t->a, t->norm);
+	t->known = c == TAXID_OK;
+	if (c && c != TAXID_E_NOT_FOUND)
+		return c;
+	t->ok = t->known ? taxid_password_verify(ctx, t->a.password_hash, t->a.peppered, t->pw) == 1
+			 : (taxid_password_dummy(ctx, t->pw), 0);
+	t->verified = t->known ? strdup(t->a.password_hash) : NULL;
+	if (t->ok) {
+		struct taxid_argon2_params p;
+		taxid_password_params(ctx, &p);
+		if (!t->a.peppered || taxid_argon2_needs_rehash(t->a.password_hash, &p))
+			t->rehash = taxid_password_hash(ctx, t->pw);
+	}
+	if (t->known)
+		taxid_account_clear(&t->a);
+	return t->known && !t->verified ? TAXID_E_INTERNAL : TAXID_OK;
+}
+
+/* 2. Inside the transaction: the account again (it may have changed meanwhile), and the subject of its locks. */
+static enum taxid_code attempt_recheck(struct taxid_ctx *ctx, struct attempt *t)
+{
+	enum taxid_code c = taxid_account_resolve(ctx, t->account, &t->a, t->norm);
+	int still = c == TAXID_OK;
+	if (c && c != TAXID_E_NOT_FOUND)
+		return c;
+	if (still != t->known || (still && (strlen(t->a.password_hash) != strlen(t->verified) ||
+					     !taxid_ct_equal(t->a.password_hash, t->verified, strlen(t->verified))))) {
+		/* created, removed or given a new password between the two steps: decide on what is stored now */
+		t->ok = still && taxid_password_verify(ctx, t->a.password_hash, t->a.peppered, t->pw) == 1;
+		if (t->rehash) {
+			taxid_wipe(t->rehash, strlen(t->rehash));
+			free(t->rehash);
+			t->rehash = NULL;
+		}
+		t->known = still;
+	}
+	free(t->verified);
+	t->verified = NULL;
+	if (t->known)
+		taxid_lock_subject_account(t->a.id, t->subject);
+	else
+		taxid_lock_subject_shadow(ctx, t->norm, t->subject);
+	return TAXID_OK;
+}
+
+/* A password lock just reached kills the account's login transactions in flight (rule 15; account_id 0, an
+ * unknown account, has none); the refusal has the same shape as one while locked. */
+static enum taxid_code locked_now(struct taxid_ctx *ctx, long long account_id, const struct taxid_lock_state *ls)
+{
+	if (account_id) {
+		unsigned char sub[32];
+		enum taxid_code c;
+		account_subject(account_id, sub);
+		if ((c = taxid_challenge_kill(ctx, "login_tx", sub)))
+			return c;
+	}
+	json_t *d = json_pack("{s:s}", "scope", TAXID_LOGIN_SCOPE_PASSWORD);
+	taxid_login_set_time(d, "locked_until", ls->locked_until);
+	return taxid_fail_detail(ctx, TAXID_E_LOCKED, "password", d);
+}
+
+/* A wrong password: counted; locked now, or refused with a captcha required from now on. */
+static enum taxid_code wrong_password(struct taxid_ctx *ctx, const struct attempt *t, struct taxid_lock_state *ls)
+{
+	enum taxid_code c = taxid_lock_fail(ctx, TAXID_LOGIN_SCOPE_PASSWORD, t->subject, "password", ls);
+	if (c)
+		return c;
+	if (ls->locked)
+		return locked_now(ctx, t->known ? t->a.id : 0, ls);
+	return taxid_fail_detail(ctx, TAXID_E_BAD_CREDENTIALS, "password", json_pack("{s:b}", "captcha_required", 1));
+}
+
+/* A refusal whose changes (counters reset, a nonce spent) are kept. */
+static enum taxid_code refuse_kept(struct taxid_ctx *ctx, enum taxid_code code, const char *field)
+{
+	enum taxid_code c = taxid_fail(ctx, code, field);
+	taxid_keep_changes(ctx);
+	return c;
+}
+
+/* A single-use transaction of purpose for the account, ttl seconds (data: its members, consumed). */
+static enum taxid_code account_tx(struct taxid_ctx *ctx, long long account_id, const char *purpose, int ttl, json_t *data,
+				  char id[TAXID_CHALLENGE_ID_LEN], int64_t *exp)
+{
+	unsigned char sub[32];
+	account_subject(account_id, sub);
+	enum taxid_code c = taxid_challenge_create(ctx, purpose, sub, NULL, ttl, 1, data, id, exp);
+	json_decref(data);
+	return c;
+}
+
+/* An initial password only ever leads to a password change (rule 18): a change_tx, as a refusal. */
+static enum taxid_code must_change(struct taxid_ctx *ctx, const struct taxid_account *a)
+{
+	if (a->initial_expires_at && ctx->now >= a->initial_expires_at)
+		return refuse_kept(ctx, TAXID_E_INITIAL_PASSWORD_EXPIRED, "password");
+	char id[TAXID_CHALLENGE_ID_LEN];
+	int64_t exp;
+	enum taxid_code c = account_tx(ctx, a->id, "passwd", 600, json_pack("{s:I}", "account_id", (json_int_t)a->id), id, &exp);
+	if (!c)
+		c = taxid_audit_new(ctx, "login_initial", a->login_name, NULL, NULL);
+	if (!c) {
+		json_t *d = json_pack("{s:s}", "change_tx", id);
+		taxid_login_set_time(d, "expires_at", exp);
+		c = taxid_fail_detail(ctx, TAXID_E_MUST_CHANGE_PASSWORD, "password", d);
+		taxid_keep_changes(ctx);
+	}
+	return c;
+}
+
+/* The password passed: a login transaction for the second factor (factor NULL: sms when there is a phone). */
+static enum taxid_code next_factor(struct taxid_ctx *ctx, const struct taxid_account *a, const char *factor, json_t *out)
+{
+	if (!factor)
+		factor = a->phone ? "sms" : "face";
+	if (strcmp(factor, "sms") == 0 && !a->phone)
+		return refuse_kept(ctx, TAXID_E_SECOND_FACTOR_FAILED, "second_factor");
+	char id[TAXID_CHALLENGE_ID_LEN];
+	int64_t exp;
+	json_t *data = json_pack("{s:I,s:s}", "account_id", (json_int_t)a->id, "factor", factor);
+	enum taxid_code c = account_tx(ctx, a->id, "login_tx", 600, data, id, &exp);
+	if (!c && strcmp(factor, "sms") == 0)
+		c = send_sms(ctx, a->phone, "login", out);
+	if (!c)
+		c = taxid_audit_new(ctx, "login_password", a->login_name, NULL, json_pack("{s:s}", "next", factor));
+	if (!c) {
+		json_object_set_new(out, "next", json_string(factor));
+		json_object_set_new(out, "login_tx", json_string(id));
+		taxid_login_set_time(out, "expires_at", exp);
+	}
+	return c;
+}
+
+/* 2, continued: the lock state, the captcha, then the decision, counted and audited. */
+static enum taxid_code decide(struct taxid_ctx *ctx, json_t *req, struct attempt *t, const char *factor, json_t *out)
+{
+	struct taxid_lock_state ls;
+	enum taxid_code c = taxid_lock_check(ctx, TAXID_LOGIN_SCOPE_PASSWORD, t->subject, &ls);
+	if (!c && ls.captcha) {
+		json_t *cap = json_object_get(req, "captcha");
+		if (!cap) {
+			c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
+		} else {
+			struct taxid_verdict v;
+			c = taxid_verdict_check(ctx, cap, "captcha", t->account, 1, "captcha", &v);
+			if (!c && !taxid_verdict_passed(ctx, &v))
+				c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
+			if (!c || c == TAXID_E_CAPTCHA_REQUIRED)
+				taxid_keep_changes(ctx); /* the captcha's nonce is spent either way */
+		}
+	}
+	if (c) /* locked or captcha missing: not evaluated, not counted (the same work was done above) */
+		return c;
+	if (!t->ok)
+		return wrong_password(ctx, t, &ls);
+	if (t->a.abnormal)
+		return taxid_fail(ctx, TAXID_E_IDENTITY_ABNORMAL, "account");
+	if ((c = taxid_lock_success(ctx, TAXID_LOGIN_SCOPE_PASSWORD, t->subject)) || (c = store_rehash(ctx, &t->a, t->rehash)))
+		return c;
+	if (t->a.must_change)
+		return must_change(ctx, &t->a);
+	if (taxid_setting_int(ctx, "login.password_only", 0))
+		return issue_session(ctx, &t->a, "password", NULL, out);
+	return next_factor(ctx, &t->a, factor, out);
 }
 
 /* The password step (SECURITY rules 2, 7-11, 15, 18). Rule 7: the argon2 work is done first, outside any write
@@ -110,157 +293,13 @@ enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t 
 		return c;
 	if (factor && strcmp(factor, "sms") != 0 && strcmp(factor, "face") != 0)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "second_factor");
-	struct taxid_account a;
-	char norm[80], subject[80];
-
-	/* 1. Outside the transaction: read the account and verify (or do the dummy work). */
-	c = taxid_account_resolve(ctx, account, &a, norm);
-	int known = c == TAXID_OK;
-	if (c && c != TAXID_E_NOT_FOUND)
-		return c;
-	int ok = known ? taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1 : (taxid_password_dummy(ctx, pw), 0);
-	char *verified = known ? strdup(a.password_hash) : NULL, *rehash = NULL;
-	if (ok) { /* rule 2: a new hash for the same transaction, made here so it too stays outside the lock */
-		struct taxid_argon2_params p;
-		taxid_password_params(ctx, &p);
-		if (!a.peppered || taxid_argon2_needs_rehash(a.password_hash, &p))
-			rehash = taxid_password_hash(ctx, pw);
+	struct attempt t = {.account = account, .pw = pw};
+	if (!(c = attempt_verify(ctx, &t)) && !(c = taxid_db_begin(ctx)) && !(c = attempt_recheck(ctx, &t))) {
+		c = decide(ctx, req, &t, factor, out);
+		if (t.known)
+			taxid_account_clear(&t.a);
 	}
-	if (known)
-		taxid_account_clear(&a);
-	if (known && !verified) {
-		free(rehash);
-		return TAXID_E_INTERNAL;
-	}
-
-	/* 2. The short write transaction: the account again (it may have changed meanwhile), the locks, the decision. */
-	if ((c = taxid_db_begin(ctx)))
-		goto early;
-	c = taxid_account_resolve(ctx, account, &a, norm);
-	int still = c == TAXID_OK;
-	if (c && c != TAXID_E_NOT_FOUND)
-		goto early;
-	if (still != known || (still && (strlen(a.password_hash) != strlen(verified) ||
-					   !taxid_ct_equal(a.password_hash, verified, strlen(verified))))) {
-		/* created, removed or given a new password between the two steps: decide on what is stored now */
-		ok = still && taxid_password_verify(ctx, a.password_hash, a.peppered, pw) == 1;
-		if (rehash) {
-			taxid_wipe(rehash, strlen(rehash));
-			free(rehash);
-			rehash = NULL;
-		}
-		known = still;
-	}
-	free(verified);
-	verified = NULL;
-	c = TAXID_OK;
-	if (known)
-		taxid_lock_subject_account(a.id, subject);
-	else
-		taxid_lock_subject_shadow(ctx, norm, subject);
-
-	struct taxid_lock_state ls;
-	c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls);
-	if (!c && ls.captcha) {
-		json_t *cap = json_object_get(req, "captcha");
-		if (!cap) {
-			c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
-		} else {
-			struct taxid_verdict v;
-			c = taxid_verdict_check(ctx, cap, "captcha", account, 1, "captcha", &v);
-			if (!c && !taxid_verdict_passed(ctx, &v))
-				c = taxid_fail(ctx, TAXID_E_CAPTCHA_REQUIRED, "captcha");
-			if (!c || c == TAXID_E_CAPTCHA_REQUIRED)
-				taxid_keep_changes(ctx); /* the captcha's nonce is spent either way */
-		}
-	}
-	if (c) /* locked or captcha missing: not evaluated, not counted (the same work was done above) */
-		goto out;
-	if (!ok) {
-		if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "password", &ls)))
-			goto out;
-		if (ls.locked && known) { /* a lock kills the login transactions in flight (rule 15) */
-			unsigned char sub[32];
-			account_subject(a.id, sub);
-			if ((c = taxid_challenge_kill(ctx, "login_tx", sub)))
-				goto out;
-		}
-		if (ls.locked) {
-			json_t *d = json_pack("{s:s}", "scope", SCOPE_PASSWORD); /* the same shape as a refusal while locked */
-			set_time(d, "locked_until", ls.locked_until);
-			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, "password", d);
-		} else {
-			c = taxid_fail_detail(ctx, TAXID_E_BAD_CREDENTIALS, "password",
-					      json_pack("{s:b}", "captcha_required", 1));
-		}
-		goto out;
-	}
-	if (a.abnormal) {
-		c = taxid_fail(ctx, TAXID_E_IDENTITY_ABNORMAL, "account");
-		goto out;
-	}
-	if ((c = taxid_lock_success(ctx, SCOPE_PASSWORD, subject)) || (c = store_rehash(ctx, &a, rehash)))
-		goto out;
-	if (a.must_change) {
-		/* An initial password only ever leads to a password change (rule 18). */
-		if (a.initial_expires_at && ctx->now >= a.initial_expires_at) {
-			c = taxid_fail(ctx, TAXID_E_INITIAL_PASSWORD_EXPIRED, "password");
-			taxid_keep_changes(ctx);
-			goto out;
-		}
-		unsigned char sub[32];
-		char id[TAXID_CHALLENGE_ID_LEN];
-		int64_t exp;
-		account_subject(a.id, sub);
-		json_t *data = json_pack("{s:I}", "account_id", (json_int_t)a.id);
-		c = taxid_challenge_create(ctx, "passwd", sub, NULL, 600, 1, data, id, &exp);
-		json_decref(data);
-		if (!c)
-			c = taxid_audit_new(ctx, "login_initial", a.login_name, NULL, NULL);
-		if (!c) {
-			json_t *d = json_pack("{s:s}", "change_tx", id);
-			set_time(d, "expires_at", exp);
-			c = taxid_fail_detail(ctx, TAXID_E_MUST_CHANGE_PASSWORD, "password", d);
-			taxid_keep_changes(ctx);
-		}
-		goto out;
-	}
-	if (taxid_setting_int(ctx, "login.password_only", 0)) {
-		c = issue_session(ctx, &a, "password", NULL, out);
-		goto out;
-	}
-	if (!factor)
-		factor = a.phone ? "sms" : "face";
-	if (strcmp(factor, "sms") == 0 && !a.phone) {
-		c = taxid_fail(ctx, TAXID_E_SECOND_FACTOR_FAILED, "second_factor");
-		taxid_keep_changes(ctx);
-		goto out;
-	}
-	unsigned char sub[32];
-	char id[TAXID_CHALLENGE_ID_LEN];
-	int64_t exp;
-	account_subject(a.id, sub);
-	json_t *data = json_pack("{s:I,s:s}", "account_id", (json_int_t)a.id, "factor", factor);
-	c = taxid_challenge_create(ctx, "login_tx", sub, NULL, 600, 1, data, id, &exp);
-	json_decref(data);
-	if (!c && strcmp(factor, "sms") == 0)
-		c = send_sms(ctx, a.phone, "login", out);
-	if (!c)
-		c = taxid_audit_new(ctx, "login_password", a.login_name, NULL, json_pack("{s:s}", "next", factor));
-	if (!c) {
-		json_object_set_new(out, "next", json_string(factor));
-		json_object_set_new(out, "login_tx", json_string(id));
-		set_time(out, "expires_at", exp);
-	}
-out:
-	if (known)
-		taxid_account_clear(&a);
-early:
-	free(verified);
-	if (rehash) {
-		taxid_wipe(rehash, strlen(rehash));
-		free(rehash);
-	}
+	attempt_clear(&t);
 	return c;
 }
 
@@ -311,7 +350,7 @@ enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	taxid_lock_subject_account(a.id, subject);
 	struct taxid_lock_state ls;
 	if ((c = taxid_lock_check(ctx, factor, subject, &ls)) ||
-	    (c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls)))
+	    (c = taxid_lock_check(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject, &ls)))
 		goto out;
 	int passed = 0;
 	if (strcmp(factor, "sms") == 0) {
@@ -324,7 +363,7 @@ enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out)
 		if (c == TAXID_E_MISSING_FIELD || c == TAXID_E_BAD_TYPE)
 			goto out;
 	} else {
-		char *doc = resident_number(ctx, a.person_id);
+		char *doc = taxid_login_resident_number(ctx, a.person_id);
 		struct taxid_verdict v;
 		if (!doc) {
 			c = taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "face");
@@ -352,7 +391,7 @@ enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out)
 				goto out;
 			}
 			json_object_set_new(why, "scope", json_string(factor));
-			set_time(why, "locked_until", ls.locked_until);
+			taxid_login_set_time(why, "locked_until", ls.locked_until);
 			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, factor, why);
 		} else {
 			c = taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_FAILED, factor, why);
@@ -370,10 +409,10 @@ out:
 	return c;
 }
 
-static enum taxid_code set_new_password(struct taxid_ctx *ctx, struct taxid_account *a, const char *new_pw,
+enum taxid_code taxid_login_set_password(struct taxid_ctx *ctx, struct taxid_account *a, const char *new_pw,
 					const char *field)
 {
-	char *doc = resident_number(ctx, a->person_id);
+	char *doc = taxid_login_resident_number(ctx, a->person_id);
 	enum taxid_code c = taxid_password_check(ctx, new_pw, doc, a->phone, a->login_name, field);
 	free(doc);
 	if (c)
@@ -404,7 +443,7 @@ static enum taxid_code initial_second_factor(struct taxid_ctx *ctx, json_t *req,
 		if (!a->phone)
 			return taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_REQUIRED, "face",
 						 json_pack("{s:[s]}", "one_of", "face"));
-		char *doc = resident_number(ctx, a->person_id);
+		char *doc = taxid_login_resident_number(ctx, a->person_id);
 		c = taxid_password_check(ctx, new_pw, doc, a->phone, a->login_name, "new_password");
 		free(doc);
 		if (c || (c = taxid_lock_check(ctx, "sms", subject, &ls)) || (c = send_sms(ctx, a->phone, "passwd", out)))
@@ -423,7 +462,7 @@ static enum taxid_code initial_second_factor(struct taxid_ctx *ctx, json_t *req,
 	}
 	if ((c = taxid_lock_check(ctx, "face", subject, &ls)))
 		return c;
-	char *doc = resident_number(ctx, a->person_id);
+	char *doc = taxid_login_resident_number(ctx, a->person_id);
 	if (!doc)
 		return taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "face");
 	struct taxid_verdict v;
@@ -460,7 +499,7 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 		struct taxid_lock_state ls;
 		taxid_lock_subject_account(aid, subject);
 		/* rule 8: while locked even the correct current password is refused */
-		if ((c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls)))
+		if ((c = taxid_lock_check(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject, &ls)))
 			return c;
 		struct taxid_account cur;
 		if ((c = taxid_account_load(ctx, aid, &cur)))
@@ -468,7 +507,7 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 		int ok = taxid_password_verify(ctx, cur.password_hash, cur.peppered, pw) == 1;
 		taxid_account_clear(&cur);
 		if (!ok) {
-			if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "passwd", &ls)))
+			if ((c = taxid_lock_fail(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject, "passwd", &ls)))
 				return c;
 			return taxid_fail(ctx, TAXID_E_BAD_CREDENTIALS, "password");
 		}
@@ -481,7 +520,7 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 		if ((c = initial_second_factor(ctx, req, &a, new_pw, out, &sent)) || sent)
 			goto out;
 	}
-	if ((c = set_new_password(ctx, &a, new_pw, "new_password")))
+	if ((c = taxid_login_set_password(ctx, &a, new_pw, "new_password")))
 		goto out;
 	if (change_tx && (c = use_tx(ctx, change_tx, "passwd")))
 		goto out;
@@ -494,198 +533,6 @@ enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *o
 	c = taxid_audit_new(ctx, "passwd", a.login_name, NULL, json_pack("{s:b}", "from_initial", change_tx != NULL));
 out:
 	taxid_account_clear(&a);
-	return c;
-}
-
-/* Reset requests are counted per account string, known or not (rule 24): the same cooldown (sms.resend_seconds)
- * and daily cap (reset.daily_cap) for both, so a refusal never tells an account apart. */
-static enum taxid_code reset_throttle(struct taxid_ctx *ctx, const unsigned char rsub[32])
-{
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_LAST);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
-	int64_t last = -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	long long cooldown = taxid_setting_int(ctx, "sms.resend_seconds", 60);
-	if (last >= 0 && ctx->now < last + cooldown)
-		return taxid_fail_detail(ctx, TAXID_E_SMS_COOLDOWN, "account",
-					 json_pack("{s:I}", "retry_after", (json_int_t)(last + cooldown - ctx->now)));
-	st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_COUNT_SINCE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, taxid_next_local_midnight(ctx->now, ctx->tz_offset) - 86400);
-	long long today = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (today >= taxid_setting_int(ctx, "reset.daily_cap", 5))
-		return taxid_fail(ctx, TAXID_E_SMS_DAILY_CAP, "account");
-	st = taxid_sql(ctx, TAXID_SQL_RESET_REQ_ADD);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, rsub, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ctx->now);
-	return taxid_db_exec(ctx, st);
-}
-
-/* A code that goes nowhere, for an account string that is unknown (or whose phone refuses another message):
- * the same answer, and a second step that fails as a wrong code does. */
-static enum taxid_code reset_decoy(struct taxid_ctx *ctx, const unsigned char rsub[32], json_t *sms)
-{
-	char code[8], id[TAXID_CHALLENGE_ID_LEN];
-	int64_t n = taxid_random_uniform(1000000), exp;
-	if (n < 0)
-		return TAXID_E_INTERNAL;
-	snprintf(code, sizeof code, "%06d", (int)n);
-	enum taxid_code c = taxid_challenge_create(ctx, "sms:reset", rsub, code,
-						   (int)taxid_setting_int(ctx, "sms.ttl_seconds", 300),
-						   (int)taxid_setting_int(ctx, "sms.max_attempts", 5), NULL, id, &exp);
-	taxid_wipe(code, sizeof code);
-	if (c)
-		return c;
-	json_object_set_new(sms, "challenge", json_string(id));
-	json_object_set_new(sms, "purpose", json_string("reset"));
-	set_time(sms, "expires_at", exp);
-	return TAXID_OK;
-}
-
-/* Check the second step's code: the real one to phone (NULL for an unknown account), else a decoy, which can
- * only fail. */
-static enum taxid_code reset_code_check(struct taxid_ctx *ctx, json_t *req, const char *phone, const unsigned char rsub[32])
-{
-	json_t *sms = json_object_get(req, "sms");
-	enum taxid_code c = TAXID_E_CHALLENGE_INVALID;
-	if (phone && (c = taxid_sms_check(ctx, sms, phone, "reset", "sms")) != TAXID_E_CHALLENGE_INVALID)
-		return c;
-	const char *id = json_string_value(json_object_get(sms, "challenge"));
-	const char *code = json_string_value(json_object_get(sms, "code"));
-	if (!json_is_object(sms) || !id || !code)
-		return taxid_sms_check(ctx, sms, NULL, "reset", "sms"); /* the same shape refusal */
-	c = taxid_challenge_check(ctx, id, "sms:reset", rsub, code, 1, "sms", NULL);
-	return c ? c : taxid_fail(ctx, TAXID_E_SMS_CODE_INVALID, "sms"); /* a decoy never passes */
-}
-
-/* Forgot password: identity through a second channel, then a new password; clears the password lock, revokes
- * every session, never logs in (rules 12, 17). Before the code is proven, known and unknown accounts get the
- * same members and refusals and no phone hint (rule 24); for reset.phone_change_days after the account's phone
- * changed, only face (or a hall) will do (rule 23). */
-enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *out)
-{
-	enum taxid_code c = TAXID_OK;
-	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
-	const char *method = c ? NULL : taxid_req_str(ctx, req, "method", 1, &c);
-	if (c)
-		return c;
-	if (strcmp(method, "sms") && strcmp(method, "face") && strcmp(method, "bank"))
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "method");
-	struct taxid_account a;
-	char norm[80], subject[80];
-	c = taxid_account_resolve(ctx, account, &a, norm);
-	int known = c == TAXID_OK;
-	if (c && c != TAXID_E_NOT_FOUND)
-		return c;
-	c = TAXID_OK;
-	unsigned char rsub[32];
-	if (known)
-		taxid_lock_subject_account(a.id, subject);
-	else
-		taxid_lock_subject_shadow(ctx, norm, subject);
-	taxid_pii_index(ctx->keys, "reset", subject, rsub);
-	const char *bank_phone = NULL, *card = NULL;
-	struct taxid_id_info bp, cd;
-	if (strcmp(method, "bank") == 0) {
-		bank_phone = taxid_req_str(ctx, req, "bank_phone", 1, &c);
-		struct taxid_ids_opts o = {.today = taxid_local_ymd(ctx->now, ctx->tz_offset)};
-		memset(&bp, 0, sizeof bp);
-		memset(&cd, 0, sizeof cd);
-		if (!c && (c = taxid_ids_check_mobile(bank_phone, strlen(bank_phone), &o, &bp)))
-			c = taxid_fail(ctx, c, "bank_phone");
-		if (!c)
-			card = taxid_req_str(ctx, req, "card", 1, &c);
-		if (!c && (c = taxid_ids_check_bank_card(card, strlen(card), &o, &cd)))
-			c = taxid_fail(ctx, c, "card");
-		if (c)
-			goto out;
-	}
-	/* Step 1 for the SMS channels: send the code. An unknown account gets the same answer and no message. */
-	if (strcmp(method, "face") != 0 && !json_object_get(req, "sms")) {
-		if ((c = reset_throttle(ctx, rsub)))
-			goto out;
-		/* an unknown account sends nothing, not even to a bank phone it names */
-		const char *to = !known ? NULL : bank_phone ? bp.normalized : a.phone;
-		json_t *sms = json_object();
-		c = to ? taxid_sms_send(ctx, to, "reset", sms) : TAXID_E_NOT_FOUND;
-		if (c) { /* the phone's own limits answer as an unknown account would: no message */
-			json_decref(ctx->err_detail);
-			ctx->err_detail = NULL;
-			json_object_clear(sms);
-			c = reset_decoy(ctx, rsub, sms);
-		}
-		json_object_del(sms, "phone"); /* no phone hint before the code is proven */
-		if (c) {
-			json_decref(sms);
-			goto out;
-		}
-		json_object_set_new(out, "sms", sms);
-		json_object_set_new(out, "next", json_string("sms"));
-		goto out;
-	}
-	const char *new_pw = taxid_req_str(ctx, req, "new_password", 1, &c);
-	if (c)
-		goto out;
-	if (!known) { /* answered as a known account's failed second channel would be (rule 11) */
-		c = strcmp(method, "face") == 0 ? taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, "face") : reset_code_check(ctx, req, NULL, rsub);
-		goto out;
-	}
-	char *doc = resident_number(ctx, a.person_id);
-	if (strcmp(method, "sms") == 0 || bank_phone) {
-		c = reset_code_check(ctx, req, bank_phone ? bp.normalized : a.phone, rsub);
-		int64_t changed = 0, hold = taxid_setting_int(ctx, "reset.phone_change_days", 7) * 86400;
-		sqlite3_stmt *st = c ? NULL : taxid_sql(ctx, TAXID_SQL_ACCOUNT_PHONE_CHANGED_AT);
-		if (st) {
-			sqlite3_bind_int64(st, 1, a.id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				changed = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
-		}
-		if (!c && changed && ctx->now < changed + hold) { /* a fresh phone is not yet trusted for a reset */
-			json_t *d = json_pack("{s:[ss]}", "one_of", "face", "hall");
-			set_time(d, "until", changed + hold);
-			c = taxid_fail_detail(ctx, TAXID_E_SECOND_FACTOR_REQUIRED, "method", d);
-		}
-	}
-	if (!c && strcmp(method, "sms") != 0) {
-		struct taxid_verdict v;
-		const char *kind = strcmp(method, "face") == 0 ? "face" : "bank";
-		if (!doc)
-			c = taxid_fail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "method");
-		else if (!(c = kind[0] == 'b'
-				       ? taxid_verify_bank_verdict(ctx, json_object_get(req, kind), kind, doc, cd.normalized,
-								   bp.normalized, &v)
-				       : taxid_verdict_check(ctx, json_object_get(req, kind), kind, doc, 1, kind, &v)) &&
-			 !taxid_verdict_passed(ctx, &v)) {
-			c = taxid_fail(ctx, kind[0] == 'b' ? TAXID_E_BANK_MISMATCH : TAXID_E_IDENTITY_FAILED, kind);
-			taxid_keep_changes(ctx);
-		}
-	}
-	free(doc);
-	if (c)
-		goto out;
-	if ((c = set_new_password(ctx, &a, new_pw, "new_password")))
-		goto out;
-	int was_locked = 0, revoked = 0;
-	if ((c = taxid_lock_clear(ctx, SCOPE_PASSWORD, subject, "password reset", a.login_name, &was_locked)) ||
-	    (c = taxid_session_revoke_all(ctx, a.id, 0, &revoked)))
-		goto out;
-	json_object_set_new(out, "login_name", json_string(a.login_name));
-	json_object_set_new(out, "unlocked", json_boolean(was_locked));
-	json_object_set_new(out, "sessions_revoked", json_integer(revoked));
-	c = taxid_audit_new(ctx, "reset", a.login_name, NULL, json_pack("{s:s}", "method", method));
-out:
-	if (known)
-		taxid_account_clear(&a);
 	return c;
 }
 
@@ -706,53 +553,41 @@ enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *o
 	char subject[40];
 	struct taxid_lock_state ls;
 	taxid_lock_subject_account(a.id, subject);
-	if ((c = taxid_lock_check(ctx, SCOPE_PASSWORD, subject, &ls)))
+	if ((c = taxid_lock_check(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject, &ls)))
 		goto out;
 	if (taxid_password_verify(ctx, a.password_hash, a.peppered, pw) != 1) {
-		if ((c = taxid_lock_fail(ctx, SCOPE_PASSWORD, subject, "rename", &ls)))
+		if ((c = taxid_lock_fail(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject, "rename", &ls)))
 			goto out;
 		taxid_keep_changes(ctx);
-		if (ls.locked) {
-			unsigned char sub[32];
-			account_subject(a.id, sub);
-			if ((c = taxid_challenge_kill(ctx, "login_tx", sub)))
-				goto out;
-			json_t *d = json_pack("{s:s}", "scope", SCOPE_PASSWORD);
-			set_time(d, "locked_until", ls.locked_until);
-			c = taxid_fail_detail(ctx, TAXID_E_LOCKED, "password", d);
-		} else {
-			c = taxid_fail(ctx, TAXID_E_REAUTH_REQUIRED, "password");
-		}
+		c = ls.locked ? locked_now(ctx, a.id, &ls) : taxid_fail(ctx, TAXID_E_REAUTH_REQUIRED, "password");
 		goto out;
 	}
-	if ((c = taxid_lock_success(ctx, SCOPE_PASSWORD, subject)))
+	if ((c = taxid_lock_success(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject)))
 		goto out;
 	long long period = taxid_setting_int(ctx, "login.rename_days", 365) * 86400;
 	if (a.renamed_at && ctx->now < a.renamed_at + period) {
 		json_t *d = json_object();
-		set_time(d, "next_allowed_at", a.renamed_at + period);
+		taxid_login_set_time(d, "next_allowed_at", a.renamed_at + period);
 		c = taxid_fail_detail(ctx, TAXID_E_RENAME_TOO_SOON, "new_login_name", d);
 		goto out;
 	}
 	if ((c = taxid_login_name_check(ctx, name, "new_login_name")))
 		goto out;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a.id); /* its own name in another case is no clash */
-	int taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (taken) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
+	taxid_q_text(q, 1, name);
+	taxid_q_int(q, 2, a.id); /* its own name in another case is no clash */
+	if (taxid_q_exists(q)) {
 		c = taxid_fail(ctx, TAXID_E_LOGIN_NAME_TAKEN, "new_login_name");
 		goto out;
 	}
-	st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_RENAME);
-	sqlite3_bind_int64(st, 1, a.id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ctx->now);
-	if ((c = taxid_db_exec(ctx, st)))
+	q = taxid_q(ctx, TAXID_SQL_ACCOUNT_RENAME);
+	taxid_q_int(q, 1, a.id);
+	taxid_q_text(q, 2, name);
+	taxid_q_int(q, 3, ctx->now);
+	if ((c = taxid_q_exec(q)))
 		goto out;
 	json_object_set_new(out, "login_name", json_string(name));
-	set_time(out, "next_rename_at", ctx->now + period);
+	taxid_login_set_time(out, "next_rename_at", ctx->now + period);
 	c = taxid_audit_new(ctx, "rename", name, NULL, json_pack("{s:s}", "from", a.login_name));
 out:
 	taxid_account_clear(&a);
@@ -771,8 +606,8 @@ enum taxid_code taxid_login_session_check(struct taxid_ctx *ctx, json_t *req, js
 	json_object_set_new(out, "level", json_integer(a.level));
 	json_object_set_new(out, "kind", json_string(s.kind));
 	json_object_set_new(out, "factor", json_string(s.factor));
-	set_time(out, "expires_at", s.expires_at);
-	set_time(out, "idle_expires_at", idle < s.expires_at ? idle : s.expires_at);
+	taxid_login_set_time(out, "expires_at", s.expires_at);
+	taxid_login_set_time(out, "idle_expires_at", idle < s.expires_at ? idle : s.expires_at);
 	taxid_account_clear(&a);
 	return TAXID_OK;
 }
@@ -814,7 +649,7 @@ enum taxid_code taxid_login_qr_issue(struct taxid_ctx *ctx, json_t *req, json_t 
 	if (c)
 		return c;
 	json_object_set_new(out, "qr", json_string(id));
-	set_time(out, "expires_at", exp);
+	taxid_login_set_time(out, "expires_at", exp);
 	return TAXID_OK;
 }
 
@@ -828,7 +663,7 @@ static enum taxid_code qr_account_ok(struct taxid_ctx *ctx, long long aid, struc
 	char subject[40];
 	struct taxid_lock_state ls;
 	taxid_lock_subject_account(aid, subject);
-	static const char *const scopes[] = {SCOPE_PASSWORD, "sms", "face"};
+	static const char *const scopes[] = {TAXID_LOGIN_SCOPE_PASSWORD, "sms", "face"};
 	for (size_t i = 0; !c && i < sizeof scopes / sizeof *scopes; i++)
 		c = taxid_lock_check(ctx, scopes[i], subject, &ls);
 	if (!c && a->abnormal)
@@ -886,77 +721,6 @@ enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *
 	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 1, "qr", NULL)) || (c = qr_account_ok(ctx, aid, &a)))
 		return c;
 	c = issue_session(ctx, &a, "qr", &parent, out);
-	taxid_account_clear(&a);
-	return c;
-}
-
-/* An operator at a hall resets a password to a random initial one, sent to the bound phone. */
-enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *out)
-{
-	enum taxid_code c = TAXID_OK;
-	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
-	const char *operator = c ? NULL : taxid_operator(ctx, req, &c);
-	if (c)
-		return c;
-	struct taxid_account a;
-	char norm[80];
-	if ((c = taxid_account_resolve(ctx, account, &a, norm)))
-		return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, TAXID_E_NOT_FOUND, "account") : c;
-	if (!a.phone) {
-		c = taxid_fail(ctx, TAXID_E_MISSING_FIELD, "phone");
-		goto out;
-	}
-	/* 12 characters, all four classes, from the CSPRNG without bias. */
-	static const char *const sets[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "#%+-=@_"};
-	char pw[13], body[128];
-	for (int i = 0; i < 12; i++) {
-		const char *set = sets[i < 4 ? i : taxid_random_uniform(4)];
-		pw[i] = set[taxid_random_uniform((uint32_t)strlen(set))];
-	}
-	pw[12] = 0;
-	for (int i = 11; i > 0; i--) { /* shuffle so the classes are not in fixed places */
-		int j = (int)taxid_random_uniform((uint32_t)i + 1);
-		char t = pw[i];
-		pw[i] = pw[j];
-		pw[j] = t;
-	}
-	char *h = taxid_password_hash(ctx, pw);
-	int64_t expires = ctx->now + taxid_setting_int(ctx, "password.initial_days", 30) * 86400;
-	snprintf(body, sizeof body, "[taxid] your initial password is %s; change it at first login", pw);
-	taxid_wipe(pw, sizeof pw);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_INITIAL);
-	if (!h || !st) {
-		free(h);
-		taxid_wipe(body, sizeof body);
-		c = TAXID_E_INTERNAL;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, a.id);
-	sqlite3_bind_text(st, 2, h, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, expires);
-	c = taxid_db_exec(ctx, st);
-	free(h);
-	char subject[40];
-	int was_locked = 0, revoked = 0;
-	taxid_lock_subject_account(a.id, subject);
-	if (!c)
-		c = taxid_outbox_put(ctx, "sms", a.phone, body);
-	taxid_wipe(body, sizeof body);
-	if (!c)
-		c = taxid_lock_clear(ctx, SCOPE_PASSWORD, subject, "hall reset", operator, &was_locked);
-	if (!c)
-		c = taxid_session_revoke_all(ctx, a.id, 0, &revoked);
-	if (!c)
-		c = taxid_audit_new(ctx, "initial_password", a.login_name, operator, NULL);
-	if (!c) {
-		char masked[16];
-		taxid_mask_phone(a.phone, masked);
-		json_object_set_new(out, "login_name", json_string(a.login_name));
-		json_object_set_new(out, "sent_to", json_string(masked));
-		set_time(out, "initial_expires_at", expires);
-		json_object_set_new(out, "unlocked", json_boolean(was_locked));
-	}
-out:
 	taxid_account_clear(&a);
 	return c;
 }

@@ -1,17 +1,19 @@
-/* login.c: taxid-login's work — password step, second factor, sessions, password change and reset, login-name
- * change, QR login. Every decision runs in the request's BEGIN IMMEDIATE transaction. */
+/* login.c and login_reset.c: taxid-login's work — password step, second factor, sessions, password change and
+ * reset, login-name change, QR login. Every decision runs in the request's BEGIN IMMEDIATE transaction. */
 #ifndef TAXID_LOGIN_H
 #define TAXID_LOGIN_H
 
 #include <jansson.h>
+#include <stdint.h>
+
 #include "errors.h"
 
+struct taxid_account;
 struct taxid_ctx;
 
 enum taxid_code taxid_login_password(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_2fa(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_passwd(struct taxid_ctx *ctx, json_t *req, json_t *out);
-enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_rename(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_session_check(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_logout(struct taxid_ctx *ctx, json_t *req, json_t *out);
@@ -19,7 +21,20 @@ enum taxid_code taxid_login_revoke_all(struct taxid_ctx *ctx, json_t *req, json_
 enum taxid_code taxid_login_qr_issue(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *out);
-/* Hall reset by an operator: a new initial password delivered by SMS to the bound phone (must change). */
+/* login_reset.c: forgot password (reset), and the hall's reset by an operator: a new initial password delivered
+ * by SMS to the bound phone (must change). */
+enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *out);
+
+/* Shared by login.c and login_reset.c. */
+#define TAXID_LOGIN_SCOPE_PASSWORD "password" /* the lock scope of the password (and of the checks that count like it) */
+/* Set member key of o to the time t (RFC 3339, UTC). */
+void taxid_login_set_time(json_t *o, const char *key, int64_t t);
+/* The resident-ID number of a person (the face subject), decrypted and malloc'd; NULL when they have none. */
+char *taxid_login_resident_number(struct taxid_ctx *ctx, long long person_id);
+/* Replace a's password by new_pw once it passes the policy (not the current one: password_reused); field names it
+ * in refusals. */
+enum taxid_code taxid_login_set_password(struct taxid_ctx *ctx, struct taxid_account *a, const char *new_pw,
+					 const char *field);
 
 #endif

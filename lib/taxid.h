@@ -21,6 +21,7 @@
 #include "lockctl.h"
 #include "register.h"
 #include "fixture.h"
+#include "enterprise.h"
 #include "bind.h"
 #include "dbmode.h"
 #include "config.h"
