@@ -1242,7 +1242,7 @@ enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *
 	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
 	c = taxid_db_exec(ctx, st);
 	free(enc);
-	int relations = c ? 0 : sqlite3_changes(ctx->db);
+	int relations = c ? 0 : (int)taxid_db_changes(ctx);
 	char subj[40];
 	snprintf(subj, sizeof subj, "person:%lld", t.person_id);
 	if (c || (c = taxid_audit_new(ctx, "maintain_contact", subj, w.id,

@@ -11,6 +11,8 @@
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
+#include "dbmode.h"
+#include "keys.h"
 #include "operator.h"
 #include "record.h"
 
@@ -974,6 +976,19 @@ static int complete(const struct taxid_tool *tool, int argc, char **argv)
 	return 0;
 }
 
+/* Open the database with what it needs before a request: the keys, its mode (normal or test), the audit
+ * chain's hook (issue 15: db knows none of them). */
+static enum taxid_code open_db(struct taxid_ctx *ctx, int create)
+{
+	int unbound = 0;
+	enum taxid_code c = taxid_db_open(ctx, create);
+	if (c)
+		return c;
+	if ((c = taxid_keys_load(ctx, &unbound)) || (c = taxid_dbmode_load(ctx, unbound)) || (c = taxid_audit_attach(ctx)))
+		taxid_db_close(ctx);
+	return c;
+}
+
 /* Drop the request being built and pass a status on (the early returns of taxid_main). */
 static int leave(json_t *req, int status)
 {
@@ -1097,12 +1112,12 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 
 	enum taxid_code c = TAXID_OK;
 	if (act->flags & TAXID_ACT_DB_READ)
-		c = taxid_db_open(ctx, 0);
+		c = open_db(ctx, 0);
 	else if (act->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH))
-		c = taxid_db_open(ctx, 1);
+		c = open_db(ctx, 1);
 	else if ((act->flags & TAXID_ACT_DB_OPTIONAL || ctx->reveal) && access(ctx->db_path, F_OK) == 0)
 		/* with --reveal an existing database is opened so that the reveal is audited */
-		c = taxid_db_open(ctx, 0);
+		c = open_db(ctx, 0);
 	if (c) {
 		json_decref(req);
 		return taxid_error_exit(c);

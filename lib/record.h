@@ -5,11 +5,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "errors.h"
 
 struct taxid_ctx;
+struct taxid_db;
 struct taxid_keys;
 
 /* A handler answers one request: fill out with result members, return TAXID_OK or a refusal. */
@@ -62,8 +62,8 @@ struct taxid_ctx {
 	const struct taxid_action *action;
 	const char *db_path;
 	const char *key_path;        /* NULL: <db>.key or $TAXID_KEYFILE */
-	sqlite3 *db;                 /* opened before the first request per the action's flags (NULL if absent and optional) */
-	struct taxid_keys *keys;     /* loaded with the database */
+	struct taxid_db *db;         /* opened before the first request per the action's flags (NULL if absent and optional) */
+	struct taxid_keys *keys;     /* the open database's keys (lib/db.c keeps them; NULL when no database) */
 	int64_t now;                 /* seconds since the epoch, UTC (from --now / TAXID_NOW or the clock) */
 	int now_pinned;              /* 1 when --now or TAXID_NOW set it */
 	int test_db;                 /* the database was created for tests: writes may take a pinned clock (lib/dbmode.c) */
@@ -79,15 +79,6 @@ struct taxid_ctx {
 	int keep_on_error;           /* commit the transaction although the request was refused */
 	FILE *out;
 	long done, refused;
-	/* The audit chain's head while a transaction is open: appends chain on it in memory and it is written to
-	 * meta once, at commit (lib/audit.c, lib/db.c). The copy is restored when a request's savepoint is
-	 * rolled back. */
-	struct taxid_audit_head {
-		int valid, dirty;
-		long long id;
-		unsigned char hash[32];
-	} audit_head, audit_head_sp;
-	json_t *settings;            /* settings read in the open transaction (lib/db.c), NULL outside */
 	/* --reveal (issue 11): the subjects shown in clear by the current request (lib/operator.c) */
 	json_t *reveal_subjects;
 	long reveal_more;

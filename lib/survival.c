@@ -2636,7 +2636,7 @@ static enum taxid_code notice_add(struct taxid_ctx *ctx, long long pid, const ch
 	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, now_text(ctx), -1, SQLITE_STATIC);
 	enum taxid_code c = taxid_db_exec(ctx, st);
-	*added = !c && sqlite3_changes(ctx->db) > 0;
+	*added = !c && (int)taxid_db_changes(ctx) > 0;
 	return c;
 }
 
@@ -2840,7 +2840,7 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	sqlite3_bind_text(st, 2, now_text(ctx), -1, SQLITE_STATIC);
 	if ((c = taxid_db_exec(ctx, st)))
 		return c;
-	if (sqlite3_changes(ctx->db) > 0 && (c = run_audit(ctx, &r, "start")))
+	if ((int)taxid_db_changes(ctx) > 0 && (c = run_audit(ctx, &r, "start")))
 		return c;
 	if ((c = run_get(ctx, &r)))
 		return c;

@@ -151,7 +151,7 @@ static enum taxid_code app_done(struct taxid_ctx *ctx, long long pid, const char
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, atoi(day));
 	enum taxid_code c = taxid_db_exec(ctx, st);
-	int n = c ? 0 : sqlite3_changes(ctx->db);
+	int n = c ? 0 : (int)taxid_db_changes(ctx);
 	if (!c && n) {
 		c = audit_row(ctx, "survival.app_certified", pid, actor, json_pack("{s:s,s:i}", "certified_on", day, "duties", n));
 		json_object_set_new(out, "app_requirement_met", json_true());
