@@ -88,26 +88,6 @@ struct taxid_ctx {
  * action needs, run the record loop, return the exit status. A tool's main is only this call. */
 int taxid_main(const struct taxid_tool *tool, int argc, char **argv);
 
-/* Refuse the current request naming the input field at fault (may be NULL); returns code. */
-enum taxid_code taxid_fail(struct taxid_ctx *ctx, enum taxid_code code, const char *field);
-/* Refuse with extra members in the error object (detail is stolen). */
-enum taxid_code taxid_fail_detail(struct taxid_ctx *ctx, enum taxid_code code, const char *field, json_t *detail);
-/* Keep the changes of a refused request (a counted failure): commit instead of rolling back. */
-void taxid_keep_changes(struct taxid_ctx *ctx);
-/* Print one row (ROWS actions); row is stolen. Returns TAXID_OK or TAXID_E_IO_ERROR. */
-enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row);
-/* Report progress of a long action (records done); prints on stderr at most twice a second when enabled. */
-void taxid_progress(struct taxid_ctx *ctx, long done);
-
-/* 1 when a request member carries a secret (password, code, session token...): one table for the argv warning. */
-int taxid_is_secret_member(const char *key);
-
-/* Request field helpers: a required/optional string member, checked for type and UTF-8 and length.
- * On failure they record the refusal on ctx and return NULL with *err set. */
-const char *taxid_req_str(struct taxid_ctx *ctx, json_t *req, const char *key, int required, enum taxid_code *err);
-/* An optional integer member (def when absent); *err set on a wrong type. */
-long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, long long def, enum taxid_code *err);
-/* An optional boolean member. */
-int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err);
+#include "request.h" /* the helpers handlers use: lib/request.c, below the loop */
 
 #endif
