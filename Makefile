@@ -2,7 +2,7 @@
 #   make                 build lib/libtaxid.a and bin/taxid-*
 #   make check           run the bats suite against the built binaries
 #   make demo            the main job on a local database (./demo.db)
-#   make lint            mandoc -Tlint -W warning, shellcheck, no bats assertion that cannot fail
+#   make lint            mandoc -Tlint -W warning, shellcheck, no bats assertion that cannot fail, lib/LAYERS
 #   make SANITIZE=address,undefined check
 #   make DEVELOPER=0     no -Werror (the default outside a git checkout: a release tarball, the .deb)
 #   make O=DIR           build everything (generated files too) under DIR
@@ -120,10 +120,13 @@ demo: all
 deps:
 	scripts/deps.sh
 
-lint:
+# scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
+# lib/db* (LAYERS_SQLITE_ALLOW="lib/x.c ..." skips files while they are converted).
+lint: $(LIB_OBJ)
 	mandoc -Tlint -W warning $(MANPAGES)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
 	scripts/lint-bats.sh
+	scripts/lint-layers.sh $(P)build
 
 FUZZ_SECONDS ?= 20
 fuzz: $(P)build/regions.inc $(P)build/holidays.inc
