@@ -169,25 +169,22 @@ enum taxid_code taxid_ledger_load(struct taxid_ctx *ctx, long long pensioner, st
 {
 	memset(l, 0, sizeof *l);
 	l->pensioner = pensioner;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_LEDGER_ALL);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, pensioner);
-	int rc;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_LEDGER_ALL);
+	taxid_q_int(q, 1, pensioner);
 	enum taxid_code c = TAXID_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int m = month_parse((const char *)sqlite3_column_text(st, 0));
-		enum taxid_pay s = state_parse((const char *)sqlite3_column_text(st, 1));
+	while (taxid_q_step(q)) {
+		int m = month_parse(taxid_q_col_text(q, 0));
+		enum taxid_pay s = state_parse(taxid_q_col_text(q, 1));
 		if (m == TAXID_MONTH_NONE || s == TAXID_PAY_NONE)
 			continue; /* the CHECK constraint keeps these out */
-		if (taxid_ledger_set(l, m, s, (const char *)sqlite3_column_text(st, 2))) {
+		if (taxid_ledger_set(l, m, s, taxid_q_col_text(q, 2))) {
 			c = TAXID_E_INTERNAL;
 			break;
 		}
 	}
-	sqlite3_reset(st);
-	if (!c && rc != SQLITE_DONE)
-		c = taxid_db_fail(ctx, rc);
+	enum taxid_code e = taxid_q_end(q);
+	if (!c)
+		c = e;
 	for (size_t i = 0; i < l->n; i++)
 		l->rows[i].dirty = 0;
 	if (c)
@@ -203,16 +200,13 @@ enum taxid_code taxid_ledger_save(struct taxid_ctx *ctx, struct taxid_ledger *l,
 			continue;
 		char mb[12];
 		taxid_ledger_month_format(r->month, mb);
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SURV_LEDGER_PUT);
-		if (!st)
-			return TAXID_E_INTERNAL;
-		sqlite3_bind_int64(st, 1, l->pensioner);
-		sqlite3_bind_text(st, 2, mb, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, state_names[r->state], -1, SQLITE_STATIC);
-		if (r->reason[0])
-			sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
-		enum taxid_code c = taxid_db_exec(ctx, st);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_LEDGER_PUT);
+		taxid_q_int(q, 1, l->pensioner);
+		taxid_q_text(q, 2, mb);
+		taxid_q_text(q, 3, state_names[r->state]);
+		taxid_q_text(q, 4, r->reason[0] ? r->reason : NULL);
+		taxid_q_text(q, 5, at);
+		enum taxid_code c = taxid_q_exec(q);
 		if (c)
 			return c;
 		r->dirty = 0;
