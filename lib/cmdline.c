@@ -275,6 +275,23 @@ int taxid_cmdline_complete(const struct taxid_tool *tool, int argc, char **argv)
 	return 0;
 }
 
+/* The clock (--now, $TAXID_NOW, else the system's) and the calendar zone (--tz, $TAXID_TZ, else +08:00): 0, or
+ * the exit status of a usage error. */
+static int set_clock(struct taxid_ctx *ctx, const char *now, const char *tz)
+{
+	if (now) {
+		if (taxid_time_parse(now, &ctx->now))
+			return usage_error(ctx->tool, "bad time '%s' (expected RFC 3339, e.g. 2026-11-25T08:00:00Z)", now);
+		ctx->now_pinned = 1;
+	} else {
+		ctx->now = (int64_t)time(NULL);
+	}
+	ctx->tz_offset = 8 * 3600;
+	if (tz && *tz && taxid_tz_parse(tz, &ctx->tz_offset))
+		return usage_error(ctx->tool, "unknown time zone '%s' (use Asia/Shanghai, UTC or +HH:MM)", tz);
+	return 0;
+}
+
 /* Drop the request being built and pass a status on (the early returns of taxid_main). */
 static int leave(json_t *req, int status)
 {
@@ -380,17 +397,8 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 	if (!act)
 		act = tool->actions;
 	ctx->action = act;
-	if (now) {
-		if (taxid_time_parse(now, &ctx->now))
-			return leave(req, usage_error(tool, "bad time '%s' (expected RFC 3339, e.g. 2026-11-25T08:00:00Z)",
-						      now));
-		ctx->now_pinned = 1;
-	} else {
-		ctx->now = (int64_t)time(NULL);
-	}
-	ctx->tz_offset = 8 * 3600;
-	if (tz && *tz && taxid_tz_parse(tz, &ctx->tz_offset))
-		return leave(req, usage_error(tool, "unknown time zone '%s' (use Asia/Shanghai, UTC or +HH:MM)", tz));
+	if ((rc = set_clock(ctx, now, tz)))
+		return leave(req, rc);
 	*single = (operands && !from_stdin) || (act->flags & TAXID_ACT_NO_INPUT);
 	*request = req;
 	return -1;

@@ -49,6 +49,8 @@ static int fill(struct taxid_ctx *ctx, struct taxid_reader *r, int (*before_bloc
 	return (int)n;
 }
 
+/* One pass over the bytes with the scanner's state (depth, in a string, escape, line start) in locals: split in
+ * pieces it would have to carry all of it around, hence its length. */
 enum taxid_scan taxid_reader_next(struct taxid_ctx *ctx, struct taxid_reader *r, int (*bb)(struct taxid_ctx *), size_t *vs,
 			    size_t *ve, long *line, int *too_large, int *cut)
 {
