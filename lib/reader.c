@@ -51,8 +51,8 @@ static int fill(struct taxid_ctx *ctx, struct taxid_reader *r, int (*before_bloc
 
 /* One pass over the bytes with the scanner's state (depth, in a string, escape, line start) in locals: split in
  * pieces it would have to carry all of it around, hence its length. */
-enum taxid_scan taxid_reader_next(struct taxid_ctx *ctx, struct taxid_reader *r, int (*bb)(struct taxid_ctx *), size_t *vs,
-			    size_t *ve, long *line, int *too_large, int *cut)
+enum taxid_scan taxid_reader_next(struct taxid_ctx *ctx, struct taxid_reader *r, int (*bb)(struct taxid_ctx *),
+				  size_t *vs, size_t *ve, long *line, int *too_large, int *cut)
 {
 	char stack[MAX_DEPTH];
 	int depth = 0, in_str = 0, esc = 0, bol = 0;

@@ -19,7 +19,8 @@ enum taxid_scan { TAXID_SCAN_OK, TAXID_SCAN_EOF, TAXID_SCAN_ERROR };
 /* Find the next value: [*vs, *ve) within r->buf, its starting line, and whether it overflowed the 1 MiB limit
  * (then its bytes are gone, but its extent was still found so the stream resynchronises) or was cut short.
  * Before a read that may block, before_block(ctx) runs (batches commit, pipelines stream); its error stops. */
-enum taxid_scan taxid_reader_next(struct taxid_ctx *ctx, struct taxid_reader *r, int (*before_block)(struct taxid_ctx *),
-				  size_t *vs, size_t *ve, long *line, int *too_large, int *cut);
+enum taxid_scan taxid_reader_next(struct taxid_ctx *ctx, struct taxid_reader *r,
+				  int (*before_block)(struct taxid_ctx *), size_t *vs, size_t *ve, long *line, int *too_large,
+				  int *cut);
 
 #endif

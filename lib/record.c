@@ -19,7 +19,8 @@
 /* ---- result lines ---- */
 
 /* One result line into b: {"ok":…,"error":{…},<the handler's members>,"ref":…,"line":N}. */
-static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref, long line)
+static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref,
+			long line)
 {
 	static const char *const taken[] = {"ok", "error", "ref", "line", NULL};
 	if (code == TAXID_OK) {
