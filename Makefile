@@ -2,8 +2,10 @@
 #   make                 build lib/libtaxid.a and bin/taxid-*
 #   make check           run the bats suite against the built binaries
 #   make demo            the main job on a local database (./demo.db)
-#   make lint            mandoc -Tlint -W warning, shellcheck, no bats assertion that cannot fail
+#   make lint            mandoc -Tlint -W warning, shellcheck, no bats assertion that cannot fail, lib/LAYERS
 #   make SANITIZE=address,undefined check
+#   make DEVELOPER=0     no -Werror (the default outside a git checkout: a release tarball, the .deb)
+#   make O=DIR           build everything (generated files too) under DIR
 #   make install DESTDIR=... PREFIX=/usr ; make uninstall
 #   make deps            install the Debian packages the build and tests need
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
@@ -32,12 +34,15 @@ CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wformat-security -Wvla \
             -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wpointer-arith \
             -Wcast-qual -Wwrite-strings -Wundef -Wno-unused-parameter
-ifneq ($(DEVELOPER),0)
+# A developer build (a git checkout, CI) fails on any warning; a user's plain make of a release tarball or the
+# Debian package (debian/rules: DEVELOPER=0) does not, so a newer compiler's new warning cannot stop it.
+DEVELOPER ?= $(if $(wildcard .git),1,0)
+ifeq ($(DEVELOPER),1)
 WARN     += -Werror
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS  = $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -Ibuild -DTAXID_VERSION='"$(VERSION)"'
+ALL_CFLAGS  = $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -I$(P)build -DTAXID_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lm
 
@@ -46,7 +51,8 @@ ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-reco
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-# O=DIR puts everything built under DIR (e.g. a sanitizer build beside the normal one): DIR/bin, DIR/build.
+# O=DIR puts everything built under DIR (e.g. a sanitizer build beside the normal one): DIR/bin, DIR/build
+# (objects and the generated regions.inc and holidays.inc), DIR/lib/libtaxid.a. The source tree is not written.
 O        ?= .
 P        := $(if $(filter .,$(O)),,$(O)/)
 LIB_SRC  := $(wildcard lib/*.c)
@@ -59,24 +65,24 @@ EXAMPLES := $(wildcard examples/*.sh)
 
 all: $(LIBA) $(BINS)
 
-build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
-	@mkdir -p build
+$(P)build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
+	@mkdir -p $(P)build
 	awk -f scripts/gen-regions.awk data/gb2260-history.tsv > $@.tmp && mv $@.tmp $@
 
-$(P)build/lib/ids.o: build/regions.inc
+$(P)build/lib/ids.o: $(P)build/regions.inc
 
 # The State Council's holiday calendar (issue 13 item 7), compiled in the same way.
-build/holidays.inc: data/holidays-cn.tsv scripts/gen-holidays.awk
-	@mkdir -p build
+$(P)build/holidays.inc: data/holidays-cn.tsv scripts/gen-holidays.awk
+	@mkdir -p $(P)build
 	awk -f scripts/gen-holidays.awk data/holidays-cn.tsv > $@.tmp && mv $@.tmp $@
 
-$(P)build/lib/holiday.o: build/holidays.inc
+$(P)build/lib/holiday.o: $(P)build/holidays.inc
 
 # The version is compiled in (git describe): what prints it is rebuilt when it changes, so that an
 # incremental build never mixes versions.
 VERSION_STAMP := $(P)build/version.stamp
 $(shell mkdir -p $(P)build && (echo '$(VERSION)' | cmp -s - $(VERSION_STAMP) || echo '$(VERSION)' > $(VERSION_STAMP)))
-$(P)build/lib/record.o: $(VERSION_STAMP)
+$(P)build/lib/cmdline.o: $(VERSION_STAMP)
 
 ifeq ($(V),1)
 Q :=
@@ -114,14 +120,17 @@ demo: all
 deps:
 	scripts/deps.sh
 
-lint:
+# scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
+# lib/db* (LAYERS_SQLITE_ALLOW="lib/x.c ..." skips files while they are converted).
+lint: $(LIB_OBJ)
 	mandoc -Tlint -W warning $(MANPAGES)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
 	scripts/lint-bats.sh
+	scripts/lint-layers.sh $(P)build
 
 FUZZ_SECONDS ?= 20
-fuzz: build/regions.inc build/holidays.inc
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+fuzz: $(P)build/regions.inc $(P)build/holidays.inc
+	FUZZ_GEN=$(P)build scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Our own mutation check (issue 12): every mutant of tests/mutants.tsv must be killed by the tests it names.
 # MUTANTS="id ..." runs some, MUTANTS_SAMPLE=N a sample; the results are in tests/MUTANTS.md.
@@ -164,6 +173,6 @@ deb-deps:
 	scripts/deps.sh --deb
 
 clean:
-	rm -rf build bin lib/libtaxid.a asan
+	rm -rf $(P)build $(P)bin $(LIBA) asan
 
 .PHONY: all check demo deps deb deb-deps lint mutate fuzz valgrind proof bench install uninstall clean

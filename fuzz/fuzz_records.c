@@ -1,4 +1,4 @@
-/* fuzz_records: the whole record loop of record.c (taxid_main -> stream -> next_value -> handlers), libFuzzer.
+/* fuzz_records: the whole record loop (taxid_main -> stream -> taxid_reader_next -> handlers), libFuzzer.
  *
  * Input: byte 0 and byte 1 describe the run, the rest is standard input.
  *   byte 0, bits 0-2  how the data arrives: 0 all at once, else in reads of at most 1, 2, 3 (with an EINTR

@@ -511,6 +511,6 @@ enum taxid_code taxid_session_revoke_all(struct taxid_ctx *ctx, long long accoun
 	sqlite3_bind_int64(st, 3, ctx->now);
 	enum taxid_code c = taxid_db_exec(ctx, st);
 	if (count)
-		*count = c ? 0 : sqlite3_changes(ctx->db);
+		*count = c ? 0 : (int)taxid_db_changes(ctx);
 	return c;
 }

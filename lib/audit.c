@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
-#include "dbmode.h"
 #include "keys.h"
 #include "record.h"
 
@@ -60,24 +59,26 @@ static enum taxid_code put_head(struct taxid_ctx *ctx, long long id, const unsig
 		return TAXID_E_INTERNAL;
 	snprintf(head, sizeof head, "%lld:%s", id, hex);
 	free(hex);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_PUT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, "audit_head", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, head, -1, SQLITE_TRANSIENT);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
+	taxid_q_text(q, 1, "audit_head");
+	taxid_q_text(q, 2, head);
+	return taxid_q_exec(q);
+}
+
+/* A meta value (malloc'd), NULL when absent. */
+static char *meta_get(struct taxid_ctx *ctx, const char *key)
+{
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_GET);
+	taxid_q_text(q, 1, key);
+	return taxid_q_one_text(q);
 }
 
 /* The head in meta ("ID:HEX"): 1 when present and well-formed, 0 otherwise. */
 static int get_head(struct taxid_ctx *ctx, long long *id, unsigned char hash[32])
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
+	char *h = meta_get(ctx, "audit_head");
 	int ok = 0;
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, "audit_head", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
+	if (h) {
 		char *end;
 		long long v = strtoll(h, &end, 10);
 		if (v > 0 && *end == ':' && strlen(end + 1) == 64) {
@@ -91,7 +92,7 @@ static int get_head(struct taxid_ctx *ctx, long long *id, unsigned char hash[32]
 			*id = v;
 		}
 	}
-	sqlite3_reset(st);
+	free(h);
 	return ok;
 }
 
@@ -100,28 +101,25 @@ enum taxid_code taxid_audit(struct taxid_ctx *ctx, const char *action, const cha
 {
 	unsigned char prev[32] = {0}, hash[32], head_hash[32];
 	long long id = 1, head_id = 0;
-	sqlite3_stmt *st;
-	int rc;
-	enum taxid_code pinned = taxid_dbmode_check_write(ctx); /* audit rows never carry a chosen time */
-	if (pinned)
-		return pinned;
-	if (ctx->audit_head.valid) { /* a transaction that already appended: its head is in memory */
-		id = ctx->audit_head.id + 1;
-		memcpy(prev, ctx->audit_head.hash, 32);
+	struct taxid_audit_head *h = taxid_db_audit_head(ctx);
+	enum taxid_code c = taxid_dbmode_check_write(ctx); /* audit rows never carry a chosen time */
+	if (c)
+		return c;
+	if (h->valid) { /* a transaction that already appended: its head is in memory */
+		id = h->id + 1;
+		memcpy(prev, h->hash, 32);
 		goto append;
 	}
-	if (!(st = taxid_sql(ctx, TAXID_SQL_AUDIT_LAST)))
-		return TAXID_E_INTERNAL;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0) + 1;
-		if (sqlite3_column_bytes(st, 1) == 32)
-			memcpy(prev, sqlite3_column_blob(st, 1), 32);
-	} else if (rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AUDIT_LAST);
+	if (taxid_q_step(q)) {
+		id = taxid_q_col_int(q, 0) + 1;
+		size_t n;
+		const void *last = taxid_q_col_blob(q, 1, &n);
+		if (n == 32)
+			memcpy(prev, last, 32);
 	}
-	sqlite3_reset(st);
+	if ((c = taxid_q_end(q)))
+		return c;
 	/* Chain onto the head, not onto whatever row is last now: rows removed from the end must stay missing
 	 * after the next append instead of being papered over. */
 	if (get_head(ctx, &head_id, head_hash) && head_id >= id - 1) {
@@ -139,41 +137,39 @@ append:;
 		free(d);
 		return TAXID_E_INTERNAL;
 	}
-	st = taxid_sql(ctx, TAXID_SQL_AUDIT_INSERT);
-	if (!st) {
-		free(d);
-		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, tool, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, d, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, prev, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 9, hash, 32, SQLITE_TRANSIENT);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+	q = taxid_q(ctx, TAXID_SQL_AUDIT_INSERT);
+	taxid_q_int(q, 1, id);
+	taxid_q_text(q, 2, at);
+	taxid_q_text(q, 3, tool);
+	taxid_q_text(q, 4, action);
+	taxid_q_text(q, 5, actor);
+	taxid_q_text(q, 6, subject);
+	taxid_q_text(q, 7, d);
+	taxid_q_blob(q, 8, prev, 32);
+	taxid_q_blob(q, 9, hash, 32);
+	c = taxid_q_exec(q);
 	free(d);
 	if (c)
 		return c;
-	if (sqlite3_get_autocommit(ctx->db))
+	if (!taxid_db_in_tx(ctx))
 		return put_head(ctx, id, hash);
-	/* Inside a transaction the head goes to meta once, at commit: the write lock is held until then, so no
-	 * other writer can append in between. */
-	ctx->audit_head.valid = ctx->audit_head.dirty = 1;
-	ctx->audit_head.id = id;
-	memcpy(ctx->audit_head.hash, hash, 32);
+	/* Inside a transaction the head goes to meta once, at commit (flush_head, db's pre-commit hook): the
+	 * write lock is held until then, so no other writer can append in between. */
+	h->valid = h->dirty = 1;
+	h->id = id;
+	memcpy(h->hash, hash, 32);
 	return TAXID_OK;
 }
 
-enum taxid_code taxid_audit_flush(struct taxid_ctx *ctx)
+/* The pre-commit hook: write the head kept in memory during the transaction to meta. */
+static enum taxid_code flush_head(struct taxid_ctx *ctx)
 {
-	if (!ctx->audit_head.dirty)
+	struct taxid_audit_head *h = taxid_db_audit_head(ctx);
+	if (!h->dirty)
 		return TAXID_OK;
-	enum taxid_code c = put_head(ctx, ctx->audit_head.id, ctx->audit_head.hash);
+	enum taxid_code c = put_head(ctx, h->id, h->hash);
 	if (!c)
-		ctx->audit_head.dirty = 0;
+		h->dirty = 0;
 	return c;
 }
 
@@ -185,61 +181,57 @@ enum taxid_code taxid_audit_new(struct taxid_ctx *ctx, const char *action, const
 	return c;
 }
 
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(struct taxid_q *q, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return taxid_q_col_text(q, i);
+}
+
+/* Column i of the row when it is a 32-byte hash, else NULL. */
+static const void *col_hash(struct taxid_q *q, int i)
+{
+	size_t n;
+	const void *p = taxid_q_col_blob(q, i, &n);
+	return n == 32 ? p : NULL;
 }
 
 #define REKEY_ACTION "audit_keyed"
 
 /* The row's action (an audit action name, no secret) is what. */
-static int action_is(sqlite3_stmt *st, const char *what)
+static int action_is(struct taxid_q *q, const char *what)
 {
-	return col(st, 3) && strcmp(col(st, 3), what) == 0;
+	return col(q, 3) && strcmp(col(q, 3), what) == 0;
 }
 
-/* What one pass over the chain found. */
-struct walk {
-	long long rows, last_id, broken, keyings;
-	const char *why;
-	unsigned char head[32];           /* the last row's hash */
-	long long anchor_id;              /* 0: no anchor to look for */
-	unsigned char anchor_hash[32];
-	int anchor_found;                 /* the anchor row is there with that very hash */
-};
-
 /* Walk the chain in id order under key (NULL: the legacy SHA-256 links), stopping at the first broken row. */
-static enum taxid_code walk_chain(struct taxid_ctx *ctx, const unsigned char *key, struct walk *w)
+static enum taxid_code walk_chain(struct taxid_ctx *ctx, const unsigned char *key, struct taxid_audit_check *w)
 {
 	unsigned char prev[32] = {0}, hash[32];
-	long long expect_id = 1;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_AUDIT_ALL);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(st, 0);
+	long long expect_id = 1, keyings = 0;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AUDIT_ALL);
+	while (taxid_q_step(q)) {
+		long long id = taxid_q_col_int(q, 0);
 		w->rows++;
 		if (id != expect_id) {
 			w->broken = expect_id;
 			w->why = "row missing";
 			break;
 		}
-		if (sqlite3_column_bytes(st, 7) != 32 || memcmp(sqlite3_column_blob(st, 7), prev, 32) != 0) {
+		const void *link = col_hash(q, 7), *stored = col_hash(q, 8);
+		if (!link || memcmp(link, prev, 32) != 0) {
 			w->broken = id;
 			w->why = "link to the previous row does not match";
 			break;
 		}
-		if (row_hash(key, prev, id, col(st, 1), col(st, 2), col(st, 3), col(st, 4), col(st, 5), col(st, 6), hash)) {
-			sqlite3_reset(st);
+		if (row_hash(key, prev, id, col(q, 1), col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6), hash)) {
+			taxid_q_end(q);
 			return TAXID_E_INTERNAL;
 		}
-		if (sqlite3_column_bytes(st, 8) != 32 || !taxid_ct_equal(sqlite3_column_blob(st, 8), hash, 32)) {
+		if (!stored || !taxid_ct_equal(stored, hash, 32)) {
 			w->broken = id;
 			w->why = "row was altered";
 			break;
 		}
-		if (action_is(st, REKEY_ACTION) && ++w->keyings > 1) {
+		if (action_is(q, REKEY_ACTION) && ++keyings > 1) {
 			w->broken = id;
 			w->why = "the chain was keyed a second time (the file was made to look older)";
 			break;
@@ -250,24 +242,19 @@ static enum taxid_code walk_chain(struct taxid_ctx *ctx, const unsigned char *ke
 		w->last_id = id;
 		expect_id++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return taxid_db_fail(ctx, rc);
+	enum taxid_code c = taxid_q_end(q);
+	if (c)
+		return c;
 	memcpy(w->head, prev, 32);
 	return TAXID_OK;
 }
 
 /* "ID:HEX" of the walk's last row ("" for an empty chain) and whether meta's head says the same. */
-static int head_matches(struct taxid_ctx *ctx, const struct walk *w, char want[96])
+static int head_matches(struct taxid_ctx *ctx, const struct taxid_audit_check *w, char want[96])
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
-	want[0] = 0;
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, "audit_head", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && col(st, 0))
-		snprintf(want, 96, "%s", col(st, 0));
-	sqlite3_reset(st);
+	char *stored = meta_get(ctx, "audit_head");
+	snprintf(want, 96, "%s", stored ? stored : "");
+	free(stored);
 	char have[96] = "";
 	if (w->rows) {
 		char *hex = taxid_hex_encode(w->head, 32);
@@ -304,41 +291,19 @@ static int parse_anchor(const char *s, long long *id, unsigned char hash[32])
 	return 0;
 }
 
-enum taxid_code taxid_audit_verify(struct taxid_ctx *ctx, json_t *req, json_t *out)
+enum taxid_code taxid_audit_verify(struct taxid_ctx *ctx, const char *anchor, struct taxid_audit_check *w)
 {
-	enum taxid_code c = TAXID_OK;
-	int want_head = taxid_req_bool(ctx, req, "head", 0, &c);
-	const char *anchor = c ? NULL : taxid_req_str(ctx, req, "anchor", 0, &c);
-	struct walk w = {0};
 	char want[96];
-	if (c)
+	enum taxid_code c;
+	memset(w, 0, sizeof *w);
+	if (anchor && parse_anchor(anchor, &w->anchor_id, w->anchor_hash))
+		return TAXID_E_BAD_VALUE;
+	if ((c = walk_chain(ctx, ctx->keys->audit, w)))
 		return c;
-	if (anchor && parse_anchor(anchor, &w.anchor_id, w.anchor_hash))
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "anchor");
-	if ((c = walk_chain(ctx, ctx->keys->audit, &w)))
-		return c;
-	if (!w.broken && !head_matches(ctx, &w, want)) {
+	if (!w->broken && !head_matches(ctx, w, want)) {
 		/* The head in meta catches rows removed from the end of the chain. */
-		w.broken = w.last_id + 1;
-		w.why = "rows missing at the end of the chain";
-	}
-	json_object_set_new(out, "rows", json_integer(w.rows));
-	if (w.broken) {
-		json_t *d = json_pack("{s:I,s:s}", "broken_at", (json_int_t)w.broken, "reason", w.why);
-		return taxid_fail_detail(ctx, TAXID_E_AUDIT_BROKEN, NULL, d);
-	}
-	json_object_set_new(out, "chain", json_string("intact"));
-	if (anchor && !w.anchor_found) {
-		json_t *d = json_pack("{s:I}", "anchor_id", (json_int_t)w.anchor_id);
-		return taxid_fail_detail(ctx, TAXID_E_ANCHOR_MISMATCH, "anchor", d);
-	}
-	if (anchor)
-		json_object_set_new(out, "anchor", json_string("present"));
-	if (want_head) {
-		char *hex = w.rows ? taxid_hex_encode(w.head, 32) : NULL;
-		json_object_set_new(out, "id", json_integer(w.last_id));
-		json_object_set_new(out, "hash", hex ? json_string(hex) : json_null());
-		free(hex);
+		w->broken = w->last_id + 1;
+		w->why = "rows missing at the end of the chain";
 	}
 	return TAXID_OK;
 }
@@ -350,34 +315,29 @@ static enum taxid_code rechain(struct taxid_ctx *ctx)
 {
 	unsigned char prev[32] = {0}, hash[32];
 	long long id = 0;
-	enum taxid_code c = taxid_db_exec(ctx, taxid_sql(ctx, TAXID_SQL_AUDIT_UNGUARD));
-	sqlite3_stmt *st = c ? NULL : taxid_sql(ctx, TAXID_SQL_AUDIT_ALL);
-	int rc = SQLITE_DONE;
-	if (c || !st)
-		return c ? c : TAXID_E_INTERNAL;
-	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		if (row_hash(ctx->keys->audit, prev, id, col(st, 1), col(st, 2), col(st, 3), col(st, 4), col(st, 5),
-			     col(st, 6), hash)) {
+	enum taxid_code c = taxid_q_exec(taxid_q(ctx, TAXID_SQL_AUDIT_UNGUARD));
+	if (c)
+		return c;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AUDIT_ALL);
+	while (!c && taxid_q_step(q)) {
+		id = taxid_q_col_int(q, 0);
+		if (row_hash(ctx->keys->audit, prev, id, col(q, 1), col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6),
+			     hash)) {
 			c = TAXID_E_INTERNAL;
 			break;
 		}
-		sqlite3_stmt *up = taxid_sql(ctx, TAXID_SQL_AUDIT_RELINK);
-		if (!up) {
-			c = TAXID_E_INTERNAL;
-			break;
-		}
-		sqlite3_bind_int64(up, 1, id);
-		sqlite3_bind_blob(up, 2, prev, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(up, 3, hash, 32, SQLITE_TRANSIENT);
-		c = taxid_db_exec(ctx, up);
+		struct taxid_q *up = taxid_q(ctx, TAXID_SQL_AUDIT_RELINK);
+		taxid_q_int(up, 1, id);
+		taxid_q_blob(up, 2, prev, 32);
+		taxid_q_blob(up, 3, hash, 32);
+		c = taxid_q_exec(up);
 		memcpy(prev, hash, 32);
 	}
-	sqlite3_reset(st);
-	if (!c && rc != SQLITE_DONE)
-		c = taxid_db_fail(ctx, rc);
+	enum taxid_code e = taxid_q_end(q);
 	if (!c)
-		c = taxid_db_exec(ctx, taxid_sql(ctx, TAXID_SQL_AUDIT_GUARD));
+		c = e;
+	if (!c)
+		c = taxid_q_exec(taxid_q(ctx, TAXID_SQL_AUDIT_GUARD));
 	if (!c && id)
 		c = put_head(ctx, id, prev);
 	return c;
@@ -385,18 +345,14 @@ static enum taxid_code rechain(struct taxid_ctx *ctx)
 
 static int chain_is_keyed(struct taxid_ctx *ctx)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
-	int keyed = 0;
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, "audit_chain", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && col(st, 0))
-		keyed = strcmp(col(st, 0), KEYED_CHAIN) == 0;
-	sqlite3_reset(st);
+	char *chain = meta_get(ctx, "audit_chain");
+	int keyed = chain && strcmp(chain, KEYED_CHAIN) == 0;
+	free(chain);
 	return keyed;
 }
 
-enum taxid_code taxid_audit_rekey(struct taxid_ctx *ctx)
+/* Once per database: re-link a chain made before the key under it (see taxid_audit_attach). */
+static enum taxid_code rekey(struct taxid_ctx *ctx)
 {
 	if (chain_is_keyed(ctx))
 		return TAXID_OK;
@@ -409,7 +365,7 @@ enum taxid_code taxid_audit_rekey(struct taxid_ctx *ctx)
 		ctx->now_pinned = 0;
 	}
 	enum taxid_code c = taxid_db_begin(ctx);
-	struct walk w = {0};
+	struct taxid_audit_check w = {0};
 	char legacy_head[96] = "";
 	if (!c && !chain_is_keyed(ctx) && !(c = walk_chain(ctx, NULL, &w))) {
 		int intact = !w.broken && head_matches(ctx, &w, legacy_head);
@@ -421,13 +377,11 @@ enum taxid_code taxid_audit_rekey(struct taxid_ctx *ctx)
 						    json_integer(w.broken ? w.broken : w.last_id + 1));
 			c = taxid_audit_new(ctx, "audit_keyed", NULL, NULL, d);
 		}
-		sqlite3_stmt *st = c ? NULL : taxid_sql(ctx, TAXID_SQL_META_PUT);
-		if (st) {
-			sqlite3_bind_text(st, 1, "audit_chain", -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, KEYED_CHAIN, -1, SQLITE_STATIC);
-			c = taxid_db_exec(ctx, st);
-		} else if (!c) {
-			c = TAXID_E_INTERNAL;
+		if (!c) {
+			struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
+			taxid_q_text(q, 1, "audit_chain");
+			taxid_q_text(q, 2, KEYED_CHAIN);
+			c = taxid_q_exec(q);
 		}
 	}
 	if (!c)
@@ -437,4 +391,10 @@ enum taxid_code taxid_audit_rekey(struct taxid_ctx *ctx)
 	ctx->now = now;
 	ctx->now_pinned = pinned;
 	return c;
+}
+
+enum taxid_code taxid_audit_attach(struct taxid_ctx *ctx)
+{
+	taxid_db_before_commit(ctx, flush_head);
+	return rekey(ctx);
 }

@@ -51,24 +51,21 @@ enum taxid_code taxid_challenge_create(struct taxid_ctx *ctx, const char *purpos
 	if (!key[0])
 		return TAXID_E_INTERNAL;
 	*expires_at = ctx->now + ttl;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_INSERT);
-	if (!st)
-		return TAXID_E_INTERNAL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_CHALLENGE_INSERT);
 	char *dj = data ? json_dumps(data, JSON_COMPACT) : NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, subject, 32, SQLITE_STATIC);
+	taxid_q_text(q, 1, key);
+	taxid_q_text(q, 2, purpose);
+	taxid_q_blob(q, 3, subject, 32);
 	if (secret) {
 		secret_of(ctx, key, purpose, secret, h);
-		sqlite3_bind_blob(st, 4, h, 32, SQLITE_TRANSIENT);
+		taxid_q_blob(q, 4, h, 32);
 	}
-	sqlite3_bind_int64(st, 5, ctx->now);
-	sqlite3_bind_int64(st, 6, *expires_at);
-	sqlite3_bind_int(st, 7, max_attempts);
-	if (dj)
-		sqlite3_bind_text(st, 8, dj, -1, SQLITE_TRANSIENT);
+	taxid_q_int(q, 5, ctx->now);
+	taxid_q_int(q, 6, *expires_at);
+	taxid_q_int(q, 7, max_attempts);
+	taxid_q_text(q, 8, dj); /* NULL: no data */
 	free(dj);
-	return taxid_db_exec(ctx, st);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_challenge_check(struct taxid_ctx *ctx, const char *id, const char *purpose,
@@ -85,44 +82,44 @@ enum taxid_code taxid_challenge_set_data(struct taxid_ctx *ctx, const char *id, 
 	char key[TAXID_CHALLENGE_KEY_LEN];
 	key_of(ctx, id, key);
 	char *dj = json_dumps(data, JSON_COMPACT);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_SET_DATA);
-	if (!st || !dj) {
-		free(dj);
+	if (!dj)
 		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, dj, -1, SQLITE_TRANSIENT);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_CHALLENGE_SET_DATA);
+	taxid_q_text(q, 1, key);
+	taxid_q_text(q, 2, dj);
 	free(dj);
-	return taxid_db_exec(ctx, st);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_challenge_check_key(struct taxid_ctx *ctx, const char *id, const char *purpose,
 					  const unsigned char subject[32], const char *secret, int consume,
 					  const char *field, json_t **data)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, field) : taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_CHALLENGE_GET);
+	taxid_q_text(q, 1, id);
+	if (!taxid_q_step(q)) {
+		enum taxid_code e = taxid_q_end(q);
+		return e ? e : taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, field);
 	}
-	int same_purpose = strcmp((const char *)sqlite3_column_text(st, 0), purpose) == 0;
-	int same_subject = !subject || (sqlite3_column_bytes(st, 1) == 32 &&
-					taxid_ct_equal(sqlite3_column_blob(st, 1), subject, 32));
-	int has_secret = sqlite3_column_bytes(st, 2) == 32;
+	size_t n;
+	const void *who = taxid_q_col_blob(q, 1, &n);
+	int same_purpose = strcmp(taxid_q_col_text(q, 0), purpose) == 0;
+	int same_subject = !subject || (n == 32 && taxid_ct_equal(who, subject, 32));
+	const void *hash = taxid_q_col_blob(q, 2, &n);
+	int has_secret = n == 32;
 	unsigned char stored[32] = {0};
 	if (has_secret)
-		memcpy(stored, sqlite3_column_blob(st, 2), 32);
-	int64_t expires = sqlite3_column_int64(st, 3);
-	int open = strcmp((const char *)sqlite3_column_text(st, 6), "open") == 0;
-	const char *dj = (const char *)sqlite3_column_text(st, 7);
+		memcpy(stored, hash, 32);
+	int64_t expires = taxid_q_col_int(q, 3);
+	int open = strcmp(taxid_q_col_text(q, 6), "open") == 0;
+	const char *dj = taxid_q_col_text(q, 7);
 	json_t *d = dj ? json_loads(dj, 0, NULL) : NULL;
-	sqlite3_reset(st);
+	enum taxid_code c = taxid_q_end(q);
+	if (c) {
+		json_decref(d);
+		return c;
+	}
 
-	enum taxid_code c = TAXID_OK;
 	if (!same_purpose || !same_subject || !open) {
 		c = taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, field);
 	} else if (ctx->now >= expires) {
@@ -132,24 +129,21 @@ enum taxid_code taxid_challenge_check_key(struct taxid_ctx *ctx, const char *id,
 		secret_of(ctx, id, purpose, secret ? secret : "", h);
 		if (!secret || !taxid_ct_equal(h, stored, 32)) {
 			/* A wrong code is counted, and the count must survive the refusal. */
-			st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_ATTEMPT);
-			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-			int dead = 0;
-			if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-				dead = strcmp((const char *)sqlite3_column_text(st, 0), "dead") == 0;
-			sqlite3_reset(st);
-			if (rc != SQLITE_ROW)
-				c = taxid_db_fail(ctx, rc);
-			else {
+			q = taxid_q(ctx, TAXID_SQL_CHALLENGE_ATTEMPT);
+			taxid_q_text(q, 1, id);
+			int row = taxid_q_step(q), dead = row && strcmp(taxid_q_col_text(q, 0), "dead") == 0;
+			if ((c = taxid_q_end(q)) || !row) {
+				c = c ? c : TAXID_E_INTERNAL; /* the challenge was read a moment ago */
+			} else {
 				taxid_keep_changes(ctx);
 				c = taxid_fail(ctx, dead ? TAXID_E_CHALLENGE_EXHAUSTED : TAXID_E_SMS_CODE_INVALID, field);
 			}
 		}
 	}
 	if (!c && consume) {
-		st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_USE);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		c = taxid_db_exec(ctx, st);
+		q = taxid_q(ctx, TAXID_SQL_CHALLENGE_USE);
+		taxid_q_text(q, 1, id);
+		c = taxid_q_exec(q);
 	}
 	if (!c && data)
 		*data = d;
@@ -161,12 +155,10 @@ enum taxid_code taxid_challenge_check_key(struct taxid_ctx *ctx, const char *id,
 
 enum taxid_code taxid_challenge_kill(struct taxid_ctx *ctx, const char *purpose, const unsigned char subject[32])
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_KILL);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, subject, 32, SQLITE_STATIC);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_CHALLENGE_KILL);
+	taxid_q_text(q, 1, purpose);
+	taxid_q_blob(q, 2, subject, 32);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_outbox_put(struct taxid_ctx *ctx, const char *channel, const char *to, const char *body)
@@ -174,14 +166,14 @@ enum taxid_code taxid_outbox_put(struct taxid_ctx *ctx, const char *channel, con
 	size_t tl, bl;
 	unsigned char *te = taxid_pii_seal(ctx->keys, "outbox.to", to, &tl);
 	unsigned char *be = taxid_pii_seal(ctx->keys, "outbox.body", body, &bl);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_OUTBOX_PUT);
 	enum taxid_code c = TAXID_E_INTERNAL;
-	if (te && be && st) {
-		sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, te, (int)tl, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, be, (int)bl, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, ctx->now);
-		c = taxid_db_exec(ctx, st);
+	if (te && be) {
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_OUTBOX_PUT);
+		taxid_q_text(q, 1, channel);
+		taxid_q_blob(q, 2, te, tl);
+		taxid_q_blob(q, 3, be, bl);
+		taxid_q_int(q, 4, ctx->now);
+		c = taxid_q_exec(q);
 	}
 	free(te);
 	free(be);
@@ -239,19 +231,16 @@ enum taxid_code taxid_sms_send(struct taxid_ctx *ctx, const char *phone, const c
 	char *sj = json_dumps(same, JSON_COMPACT), *aj = json_dumps(open ? all : same, JSON_COMPACT);
 	json_decref(same);
 	json_decref(all);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SMS_LAST);
-	if (!st || !sj || !aj) {
+	if (!sj || !aj) {
 		free(sj);
 		free(aj);
 		return TAXID_E_INTERNAL;
 	}
-	sqlite3_bind_blob(st, 1, subject, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, aj, -1, SQLITE_TRANSIENT);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SMS_LAST);
+	taxid_q_blob(q, 1, subject, 32);
+	taxid_q_text(q, 2, aj);
 	free(aj);
-	int64_t last = -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int64_t last = taxid_q_one_int(q, -1);
 	long long cooldown = sms_policy(ctx, "resend_seconds", 60);
 	if (last >= 0 && ctx->now < last + cooldown) {
 		free(sj);
@@ -261,26 +250,21 @@ enum taxid_code taxid_sms_send(struct taxid_ctx *ctx, const char *phone, const c
 
 	/* the day's cap of this purpose's class */
 	int64_t midnight = taxid_next_local_midnight(ctx->now, ctx->tz_offset) - 86400;
-	st = taxid_sql(ctx, TAXID_SQL_SMS_COUNT_SINCE);
-	if (!st) {
-		free(sj);
-		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_blob(st, 1, subject, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sj, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, midnight);
+	q = taxid_q(ctx, TAXID_SQL_SMS_COUNT_SINCE);
+	taxid_q_blob(q, 1, subject, 32);
+	taxid_q_text(q, 2, sj);
+	taxid_q_int(q, 3, midnight);
 	free(sj);
-	long long today = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	long long today = taxid_q_one_int(q, 0);
 	if (today >= (open ? sms_policy(ctx, "open_daily_cap", 5) : sms_policy(ctx, "daily_cap", 10)))
 		return taxid_fail(ctx, TAXID_E_SMS_DAILY_CAP, "phone");
 
 	/* A new code supersedes the open ones of the same purpose for this phone. */
 	enum taxid_code c;
-	st = taxid_sql(ctx, TAXID_SQL_CHALLENGE_SUPERSEDE);
-	sqlite3_bind_blob(st, 1, subject, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, full, -1, SQLITE_STATIC);
-	if ((c = taxid_db_exec(ctx, st)))
+	q = taxid_q(ctx, TAXID_SQL_CHALLENGE_SUPERSEDE);
+	taxid_q_blob(q, 1, subject, 32);
+	taxid_q_text(q, 2, full);
+	if ((c = taxid_q_exec(q)))
 		return c;
 
 	int64_t n = taxid_random_uniform(1000000);

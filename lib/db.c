@@ -7,14 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "db.h"
-#include "dbmode.h"
+#include "crypto.h"
+#include "db_sqlite.h"
 #include "keys.h"
 #include "record.h"
 #include "sql.h"
-
-static sqlite3_stmt *cache[TAXID_SQL_COUNT];
 
 /* A statement in use: the cached handle, the request it serves and its first error. */
 struct taxid_q {
@@ -22,9 +19,18 @@ struct taxid_q {
 	struct taxid_ctx *ctx;
 	int rc;
 };
-static struct taxid_q qs[TAXID_SQL_COUNT];
-/* The first database error of the current request (taxid_db_request_error). */
-static enum taxid_code request_error;
+
+struct taxid_db {
+	sqlite3 *h;
+	int fresh;                           /* schema version 0 when opened */
+	sqlite3_stmt *cache[TAXID_SQL_COUNT]; /* prepared once, on first use */
+	struct taxid_q qs[TAXID_SQL_COUNT];
+	enum taxid_code request_error;       /* the first database error of the current request */
+	struct taxid_keys keys;
+	struct taxid_audit_head audit_head, audit_head_sp;
+	json_t *settings;                    /* settings read in the open transaction, NULL outside */
+	taxid_db_hook before_commit;
+};
 
 static void tx_forget(struct taxid_ctx *ctx);
 
@@ -36,7 +42,7 @@ static void say(const struct taxid_ctx *ctx, const char *what, const char *why)
 enum taxid_code taxid_db_fail(struct taxid_ctx *ctx, int rc)
 {
 	int prim = rc & 0xff;
-	const char *msg = ctx->db ? sqlite3_errmsg(ctx->db) : sqlite3_errstr(rc);
+	const char *msg = ctx->db ? sqlite3_errmsg(ctx->db->h) : sqlite3_errstr(rc);
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
 		say(ctx, "database busy", msg);
 		return TAXID_E_DB_BUSY;
@@ -52,14 +58,14 @@ enum taxid_code taxid_db_fail(struct taxid_ctx *ctx, int rc)
 
 static enum taxid_code exec_sql(struct taxid_ctx *ctx, const char *sql)
 {
-	int rc = sqlite3_exec(ctx->db, sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(ctx->db->h, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? TAXID_OK : taxid_db_fail(ctx, rc);
 }
 
 static int user_version(struct taxid_ctx *ctx, int *v)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(ctx->db, "PRAGMA user_version", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(ctx->db->h, "PRAGMA user_version", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);
@@ -141,18 +147,22 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 	} else if ((c = check_mode(ctx, ctx->db_path))) {
 		return c;
 	}
+	struct taxid_db *db = calloc(1, sizeof *db);
+	if (!db)
+		return TAXID_E_INTERNAL;
 	mode_t old = umask(077); /* the -wal and -shm files too */
-	int rc = sqlite3_open_v2(ctx->db_path, &ctx->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(ctx->db_path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
-		say(ctx, "cannot open", ctx->db ? sqlite3_errmsg(ctx->db) : sqlite3_errstr(rc));
-		sqlite3_close(ctx->db);
-		ctx->db = NULL;
+		say(ctx, "cannot open", db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		sqlite3_close(db->h);
+		free(db);
 		return TAXID_E_IO_ERROR;
 	}
+	ctx->db = db;
 	const char *env = getenv("TAXID_BUSY_TIMEOUT_MS");
-	sqlite3_busy_timeout(ctx->db, env && atoi(env) > 0 ? atoi(env) : 10000);
-	sqlite3_extended_result_codes(ctx->db, 1);
+	sqlite3_busy_timeout(db->h, env && atoi(env) > 0 ? atoi(env) : 10000);
+	sqlite3_extended_result_codes(db->h, 1);
 	int v = 0;
 	if ((rc = user_version(ctx, &v)) != SQLITE_OK) {
 		c = rc == SQLITE_NOTADB ? TAXID_E_IO_ERROR : taxid_db_fail(ctx, rc);
@@ -170,62 +180,75 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 	    (c = exec_sql(ctx, "PRAGMA synchronous = NORMAL")) ||
 	    (v < taxid_db_schema_version() && (c = migrate(ctx)))) /* up to date: no write lock just to look */
 		goto fail;
-	/* A database not yet bound to a key is still being made (an earlier first run may have stopped before
-	 * the key file was written): it gets its mode now, like a new one. */
-	int unbound = v == 0;
-	sqlite3_stmt *q = unbound ? NULL : taxid_sql(ctx, TAXID_SQL_META_GET);
-	if (q) {
-		sqlite3_bind_text(q, 1, "key_check", -1, SQLITE_STATIC);
-		unbound = sqlite3_step(q) != SQLITE_ROW;
-		sqlite3_reset(q);
-	}
-	if ((c = taxid_keys_load(ctx, v == 0)) || (c = taxid_dbmode_load(ctx, unbound)) || (c = taxid_audit_rekey(ctx)))
-		goto fail;
+	db->fresh = v == 0;
 	return TAXID_OK;
 fail:
 	taxid_db_close(ctx);
 	return c;
 }
 
+int taxid_db_fresh(struct taxid_ctx *ctx)
+{
+	return ctx->db && ctx->db->fresh;
+}
+
+struct taxid_keys *taxid_db_keys(struct taxid_ctx *ctx)
+{
+	return ctx->db ? &ctx->db->keys : NULL;
+}
+
+struct taxid_audit_head *taxid_db_audit_head(struct taxid_ctx *ctx)
+{
+	return &ctx->db->audit_head;
+}
+
+void taxid_db_before_commit(struct taxid_ctx *ctx, taxid_db_hook hook)
+{
+	ctx->db->before_commit = hook;
+}
+
 void taxid_db_close(struct taxid_ctx *ctx)
 {
+	struct taxid_db *db = ctx->db;
+	if (!db)
+		return;
 	tx_forget(ctx);
-	for (int i = 0; i < TAXID_SQL_COUNT; i++) {
-		sqlite3_finalize(cache[i]);
-		cache[i] = NULL;
-	}
-	if (ctx->db)
-		sqlite3_close(ctx->db);
+	for (int i = 0; i < TAXID_SQL_COUNT; i++)
+		sqlite3_finalize(db->cache[i]);
+	sqlite3_close(db->h);
+	taxid_wipe(&db->keys, sizeof db->keys);
+	free(db);
 	ctx->db = NULL;
-	taxid_keys_free(ctx);
+	ctx->keys = NULL;
 }
 
 sqlite3_stmt *taxid_sql(struct taxid_ctx *ctx, enum taxid_stmt id)
 {
-	if (!cache[id]) {
-		int rc = sqlite3_prepare_v3(ctx->db, taxid_sql_text(id), -1, SQLITE_PREPARE_PERSISTENT, &cache[id], NULL);
+	sqlite3_stmt **st = &ctx->db->cache[id];
+	if (!*st) {
+		int rc = sqlite3_prepare_v3(ctx->db->h, taxid_sql_text(id), -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 		if (rc != SQLITE_OK) {
 			fprintf(stderr, "%s: cannot prepare statement %d: %s\n", ctx->tool->name, (int)id,
-				sqlite3_errmsg(ctx->db));
+				sqlite3_errmsg(ctx->db->h));
 			return NULL;
 		}
 	} else {
-		sqlite3_reset(cache[id]);
-		sqlite3_clear_bindings(cache[id]);
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
 	}
-	return cache[id];
+	return *st;
 }
 
 struct taxid_q *taxid_q(struct taxid_ctx *ctx, enum taxid_stmt id)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, id);
+	sqlite3_stmt *st = ctx->db ? taxid_sql(ctx, id) : NULL;
 	if (!st) {
-		if (!request_error)
-			request_error = TAXID_E_INTERNAL;
+		if (ctx->db && !ctx->db->request_error)
+			ctx->db->request_error = TAXID_E_INTERNAL;
 		return NULL;
 	}
-	qs[id] = (struct taxid_q){st, ctx, SQLITE_OK};
-	return &qs[id];
+	ctx->db->qs[id] = (struct taxid_q){st, ctx, SQLITE_OK};
+	return &ctx->db->qs[id];
 }
 
 static void q_bound(struct taxid_q *q, int rc)
@@ -290,8 +313,8 @@ enum taxid_code taxid_q_end(struct taxid_q *q)
 	if (q->rc == SQLITE_OK)
 		return TAXID_OK;
 	enum taxid_code c = taxid_db_fail(q->ctx, q->rc);
-	if (!request_error)
-		request_error = c;
+	if (!q->ctx->db->request_error)
+		q->ctx->db->request_error = c;
 	q->rc = SQLITE_OK;
 	return c;
 }
@@ -370,24 +393,23 @@ size_t taxid_q_col_bytes(struct taxid_q *q, int j)
 
 long long taxid_db_changes(struct taxid_ctx *ctx)
 {
-	return ctx->db ? sqlite3_changes64(ctx->db) : 0;
+	return ctx->db ? sqlite3_changes64(ctx->db->h) : 0;
 }
 
 int taxid_db_in_tx(struct taxid_ctx *ctx)
 {
-	return ctx->db && !sqlite3_get_autocommit(ctx->db);
+	return ctx->db && !sqlite3_get_autocommit(ctx->db->h);
 }
 
 enum taxid_code taxid_db_request_error(struct taxid_ctx *ctx)
 {
-	(void)ctx;
-	return request_error;
+	return ctx->db ? ctx->db->request_error : TAXID_OK;
 }
 
 void taxid_db_request_reset(struct taxid_ctx *ctx)
 {
-	(void)ctx;
-	request_error = TAXID_OK;
+	if (ctx->db)
+		ctx->db->request_error = TAXID_OK;
 }
 
 enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st)
@@ -404,10 +426,11 @@ enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st)
 /* What a transaction keeps in memory (the audit head, settings read) lives as long as the transaction. */
 static void tx_forget(struct taxid_ctx *ctx)
 {
-	memset(&ctx->audit_head, 0, sizeof ctx->audit_head);
-	memset(&ctx->audit_head_sp, 0, sizeof ctx->audit_head_sp);
-	json_decref(ctx->settings);
-	ctx->settings = NULL;
+	struct taxid_db *db = ctx->db;
+	memset(&db->audit_head, 0, sizeof db->audit_head);
+	memset(&db->audit_head_sp, 0, sizeof db->audit_head_sp);
+	json_decref(db->settings);
+	db->settings = NULL;
 }
 
 enum taxid_code taxid_db_begin(struct taxid_ctx *ctx)
@@ -419,7 +442,7 @@ enum taxid_code taxid_db_begin(struct taxid_ctx *ctx)
 
 enum taxid_code taxid_db_commit(struct taxid_ctx *ctx)
 {
-	enum taxid_code c = taxid_audit_flush(ctx);
+	enum taxid_code c = ctx->db->before_commit ? ctx->db->before_commit(ctx) : TAXID_OK;
 	if (!c)
 		c = exec_sql(ctx, "COMMIT");
 	if (!c)
@@ -429,14 +452,16 @@ enum taxid_code taxid_db_commit(struct taxid_ctx *ctx)
 
 void taxid_db_rollback(struct taxid_ctx *ctx)
 {
-	if (ctx->db && !sqlite3_get_autocommit(ctx->db))
-		sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!ctx->db)
+		return;
+	if (!sqlite3_get_autocommit(ctx->db->h))
+		sqlite3_exec(ctx->db->h, "ROLLBACK", NULL, NULL, NULL);
 	tx_forget(ctx);
 }
 
 enum taxid_code taxid_db_savepoint(struct taxid_ctx *ctx)
 {
-	ctx->audit_head_sp = ctx->audit_head;
+	ctx->db->audit_head_sp = ctx->db->audit_head;
 	return exec_sql(ctx, "SAVEPOINT request");
 }
 
@@ -447,27 +472,31 @@ enum taxid_code taxid_db_release(struct taxid_ctx *ctx)
 
 void taxid_db_rollback_savepoint(struct taxid_ctx *ctx)
 {
-	sqlite3_exec(ctx->db, "ROLLBACK TO request; RELEASE request", NULL, NULL, NULL);
-	ctx->audit_head = ctx->audit_head_sp; /* the request's audit rows are gone with it */
-	json_decref(ctx->settings);           /* and so are any settings it wrote */
-	ctx->settings = NULL;
+	struct taxid_db *db = ctx->db;
+	sqlite3_exec(db->h, "ROLLBACK TO request; RELEASE request", NULL, NULL, NULL);
+	db->audit_head = db->audit_head_sp; /* the request's audit rows are gone with it */
+	json_decref(db->settings);          /* and so are any settings it wrote */
+	db->settings = NULL;
 }
 
 long long taxid_setting_int(struct taxid_ctx *ctx, const char *key, long long def)
 {
+	struct taxid_db *db = ctx->db;
+	if (!db)
+		return def;
 	/* Inside a transaction a setting is read once: the write lock keeps others from changing it. */
-	int tx = ctx->db && !sqlite3_get_autocommit(ctx->db);
-	json_t *hit = tx && ctx->settings ? json_object_get(ctx->settings, key) : NULL;
+	int tx = !sqlite3_get_autocommit(db->h);
+	json_t *hit = tx && db->settings ? json_object_get(db->settings, key) : NULL;
 	if (hit)
 		return json_is_integer(hit) ? (long long)json_integer_value(hit) : def;
-	sqlite3_stmt *st = ctx->db ? taxid_sql(ctx, TAXID_SQL_SETTING_GET) : NULL;
-	if (!st)
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SETTING_GET);
+	if (!q)
 		return def;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	taxid_q_text(q, 1, key);
 	long long v = def;
 	int found = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
+	if (taxid_q_step(q)) {
+		const char *s = taxid_q_col_text(q, 0);
 		char *end;
 		long long x = s ? strtoll(s, &end, 10) : 0;
 		if (s && *s && !*end) {
@@ -475,24 +504,43 @@ long long taxid_setting_int(struct taxid_ctx *ctx, const char *key, long long de
 			found = 1;
 		}
 	}
-	sqlite3_reset(st);
+	if (taxid_q_end(q))
+		return def;
 	if (tx) {
-		if (!ctx->settings)
-			ctx->settings = json_object();
+		if (!db->settings)
+			db->settings = json_object();
 		/* null: absent or not an integer, so the caller's default applies */
-		json_object_set_new(ctx->settings, key, found ? json_integer(v) : json_null());
+		json_object_set_new(db->settings, key, found ? json_integer(v) : json_null());
 	}
 	return v;
 }
 
 enum taxid_code taxid_setting_set(struct taxid_ctx *ctx, const char *key, const char *value)
 {
-	json_decref(ctx->settings);
-	ctx->settings = NULL;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SETTING_PUT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return taxid_db_exec(ctx, st);
+	json_decref(ctx->db->settings);
+	ctx->db->settings = NULL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SETTING_PUT);
+	taxid_q_text(q, 1, key);
+	taxid_q_text(q, 2, value);
+	return taxid_q_exec(q);
+}
+
+int taxid_dbmode_env_test(void)
+{
+	const char *e = getenv(TAXID_TEST_DB_ENV);
+	return e && strcmp(e, "1") == 0;
+}
+
+enum taxid_code taxid_dbmode_check_write(struct taxid_ctx *ctx)
+{
+	static int told;
+	if (!ctx->now_pinned || ctx->test_db)
+		return TAXID_OK;
+	if (!told++)
+		fprintf(stderr,
+			"%s: the clock is pinned (--now or TAXID_NOW) but '%s' is a normal database: only a database "
+			"created for tests (TAXID_TEST_DB=1 when it is first created) accepts a pinned clock on an "
+			"action that writes\n",
+			ctx->tool->name, ctx->db_path);
+	return TAXID_E_CLOCK_PINNED;
 }

@@ -2,12 +2,26 @@
 #ifndef TAXID_DB_H
 #define TAXID_DB_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "errors.h"
 
 struct taxid_ctx;
+struct taxid_keys;
+
+/* The open database: the connection, the statement cache, the keys and what an open transaction keeps in
+ * memory (the audit head, the settings read). Opaque outside lib/db.c; ctx->db is NULL when no database is
+ * open. Nothing outside lib/db*.c sees the engine (issue 15). */
+struct taxid_db;
+
+/* The audit chain's head while a transaction is open: appends chain on it in memory and lib/audit.c writes it
+ * to meta once, at commit (its pre-commit hook). db keeps it with the transaction: forgotten when the
+ * transaction ends, restored when a request's savepoint is rolled back. */
+struct taxid_audit_head {
+	int valid, dirty;
+	long long id;
+	unsigned char hash[32];
+};
 
 /* Every SQL statement has a name here; the text lives in sql.def (the one place for SQL). */
 enum taxid_stmt {
@@ -19,9 +33,20 @@ enum taxid_stmt {
 
 /* The schema version this binary writes (PRAGMA user_version). */
 int taxid_db_schema_version(void);
-/* Open ctx->db_path: create (mode 0600) when create is set, else fail with DB_MISSING; check permissions,
- * WAL, busy timeout, foreign keys, migrate forward, refuse a newer schema; load the keys. */
+/* Open ctx->db_path into ctx->db: create (mode 0600) when create is set, else fail with DB_MISSING; check
+ * permissions, WAL, busy timeout, foreign keys, migrate forward, refuse a newer schema. The keys are not
+ * loaded here: whoever opens loads them next (lib/record.c: keys, mode, audit). */
 enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create);
+/* 1 when the file had schema version 0 when it was opened (made by this open or by a run that stopped early). */
+int taxid_db_fresh(struct taxid_ctx *ctx);
+/* Where the keys of the open database live (filled by taxid_keys_load, wiped by taxid_db_close). */
+struct taxid_keys *taxid_db_keys(struct taxid_ctx *ctx);
+/* The audit head of the open transaction (see struct taxid_audit_head). */
+struct taxid_audit_head *taxid_db_audit_head(struct taxid_ctx *ctx);
+/* A hook run by taxid_db_commit before COMMIT (lib/audit.c writes its head); an error stops the commit.
+ * One hook per database; registering again replaces it. */
+typedef enum taxid_code (*taxid_db_hook)(struct taxid_ctx *ctx);
+void taxid_db_before_commit(struct taxid_ctx *ctx, taxid_db_hook hook);
 /* The statement API every module above lib/db uses (issue 15): no sqlite3_ outside lib/db*.c.
  * A struct taxid_q is one named statement of sql.def in use: taxid_q() hands it out reset and unbound; bind
  * its parameters by position (1-based, ?1 ?2 ... in sql.def); step through the rows reading typed columns
@@ -68,15 +93,10 @@ int taxid_db_in_tx(struct taxid_ctx *ctx);
 enum taxid_code taxid_db_request_error(struct taxid_ctx *ctx);
 void taxid_db_request_reset(struct taxid_ctx *ctx);
 
-/* Finalize cached statements and close. */
+/* Finalize cached statements, wipe the keys and close; ctx->db and ctx->keys become NULL. */
 void taxid_db_close(struct taxid_ctx *ctx);
-/* The cached prepared statement for id, reset and with bindings cleared; NULL (and stderr) on failure. */
-sqlite3_stmt *taxid_sql(struct taxid_ctx *ctx, enum taxid_stmt id);
-/* Map an SQLite result code to a taxid code (BUSY -> DB_BUSY, FULL/IOERR -> IO_ERROR, else INTERNAL) and say why on stderr. */
-enum taxid_code taxid_db_fail(struct taxid_ctx *ctx, int rc);
-/* Run a statement to completion (no rows expected); TAXID_OK or the mapped error. */
-enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st);
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK, and named savepoints for batches. */
+/* Transactions: BEGIN IMMEDIATE (after taxid_dbmode_check_write) / COMMIT (after the pre-commit hook) /
+ * ROLLBACK, and named savepoints for batches. */
 enum taxid_code taxid_db_begin(struct taxid_ctx *ctx);
 enum taxid_code taxid_db_commit(struct taxid_ctx *ctx);
 void taxid_db_rollback(struct taxid_ctx *ctx);
@@ -87,5 +107,17 @@ void taxid_db_rollback_savepoint(struct taxid_ctx *ctx);
 long long taxid_setting_int(struct taxid_ctx *ctx, const char *key, long long def);
 /* Store a setting (inside the caller's transaction). */
 enum taxid_code taxid_setting_set(struct taxid_ctx *ctx, const char *key, const char *value);
+
+/* Normal and test databases (SECURITY rule 29; the mode itself is kept by lib/dbmode.c): the environment
+ * variable that makes a new database a test database when it is "1". */
+#define TAXID_TEST_DB_ENV "TAXID_TEST_DB"
+/* 1 when $TAXID_TEST_DB asks for a test database. */
+int taxid_dbmode_env_test(void);
+/* Where a write begins: refuse a pinned clock on a normal database (a usage error, explained on stderr). */
+enum taxid_code taxid_dbmode_check_write(struct taxid_ctx *ctx);
+
+/* TRANSITION (issue 15): the modules not yet on taxid_q reach sqlite3 through here; the coordinator removes
+ * this line, with taxid_sql and taxid_db_exec, once none is left (scripts/lint-layers.sh checks). */
+#include "db_sqlite.h"
 
 #endif

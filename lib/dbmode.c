@@ -11,12 +11,6 @@
 #include "keys.h"
 #include "record.h"
 
-int taxid_dbmode_env_test(void)
-{
-	const char *e = getenv(TAXID_TEST_DB_ENV);
-	return e && strcmp(e, "1") == 0;
-}
-
 static char *mode_seal(const struct taxid_ctx *ctx)
 {
 	unsigned char mac[32];
@@ -60,20 +54,6 @@ enum taxid_code taxid_dbmode_load(struct taxid_ctx *ctx, int db_is_new)
 	free(mode);
 	free(seal);
 	return c;
-}
-
-enum taxid_code taxid_dbmode_check_write(struct taxid_ctx *ctx)
-{
-	static int told;
-	if (!ctx->now_pinned || ctx->test_db)
-		return TAXID_OK;
-	if (!told++)
-		fprintf(stderr,
-			"%s: the clock is pinned (--now or TAXID_NOW) but '%s' is a normal database: only a database "
-			"created for tests (TAXID_TEST_DB=1 when it is first created) accepts a pinned clock on an "
-			"action that writes\n",
-			ctx->tool->name, ctx->db_path);
-	return TAXID_E_CLOCK_PINNED;
 }
 
 enum taxid_code taxid_dbmode_report(struct taxid_ctx *ctx, json_t *req, json_t *out)

@@ -107,43 +107,45 @@ static void derive(const unsigned char master[32], const char *label, unsigned c
 	taxid_hmac_sha256(master, 32, label, strlen(label), out);
 }
 
-enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int db_is_new)
+/* The key check value stored in meta (malloc'd), NULL when the database is not bound to a key yet. */
+static char *stored_check(struct taxid_ctx *ctx, enum taxid_code *c)
+{
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_GET);
+	taxid_q_text(q, 1, "key_check");
+	char *v = NULL;
+	if (taxid_q_step(q))
+		v = strdup(taxid_q_col_text(q, 0) ? taxid_q_col_text(q, 0) : "");
+	if ((*c = taxid_q_end(q))) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int *unbound)
 {
 	unsigned char master[32];
-	enum taxid_code c;
-	char *path = key_path(ctx);
+	enum taxid_code c = TAXID_OK;
+	struct taxid_keys *k = taxid_db_keys(ctx);
+	char *path = k ? key_path(ctx) : NULL;
 	if (!path)
 		return TAXID_E_INTERNAL;
 	/* A database never bound to a key (no key check value yet) may get a new one, even when an earlier first
 	 * run migrated it but failed to create the key file; a bound one never does. */
-	if (!db_is_new) {
-		sqlite3_stmt *q = taxid_sql(ctx, TAXID_SQL_META_GET);
-		if (!q) {
-			free(path);
-			return TAXID_E_INTERNAL;
-		}
-		sqlite3_bind_text(q, 1, "key_check", -1, SQLITE_STATIC);
-		int qrc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (qrc != SQLITE_ROW && qrc != SQLITE_DONE) {
-			free(path);
-			return taxid_db_fail(ctx, qrc);
-		}
-		db_is_new = qrc == SQLITE_DONE;
-	}
-	if (access(path, F_OK) != 0 && db_is_new)
-		c = create_key(ctx, path, master);
-	else
-		c = read_key(ctx, path, master);
+	char *stored = taxid_db_fresh(ctx) ? NULL : stored_check(ctx, &c);
 	if (c) {
 		free(path);
 		return c;
 	}
-	struct taxid_keys *k = calloc(1, sizeof *k);
-	if (!k) {
+	*unbound = !stored;
+	if (access(path, F_OK) != 0 && *unbound)
+		c = create_key(ctx, path, master);
+	else
+		c = read_key(ctx, path, master);
+	if (c) {
+		free(stored);
 		free(path);
-		taxid_wipe(master, sizeof master);
-		return TAXID_E_INTERNAL;
+		return c;
 	}
 	derive(master, "taxid/v1/enc", k->enc);
 	derive(master, "taxid/v1/index", k->index);
@@ -156,44 +158,23 @@ enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int db_is_new)
 
 	/* The key check value ties the key file to this database: a wrong key is refused, not used. */
 	char *hex = taxid_hex_encode(k->check, sizeof k->check);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_META_GET);
-	if (!hex || !st) {
-		free(hex);
-		free(path);
-		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_text(st, 1, "key_check", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *stored = (const char *)sqlite3_column_text(st, 0);
-		int same = stored && strlen(stored) == strlen(hex) && taxid_ct_equal(stored, hex, strlen(hex));
-		sqlite3_reset(st);
-		if (!same) {
+	if (!hex) {
+		c = TAXID_E_INTERNAL;
+	} else if (stored) {
+		if (!(strlen(stored) == strlen(hex) && taxid_ct_equal(stored, hex, strlen(hex)))) {
 			fprintf(stderr, "%s: key file '%s' does not belong to '%s'\n", ctx->tool->name, path, ctx->db_path);
 			c = TAXID_E_KEY_UNAVAILABLE;
 		}
-	} else if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		st = taxid_sql(ctx, TAXID_SQL_META_PUT);
-		sqlite3_bind_text(st, 1, "key_check", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
-		c = taxid_db_exec(ctx, st);
 	} else {
-		sqlite3_reset(st);
-		c = taxid_db_fail(ctx, rc);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
+		taxid_q_text(q, 1, "key_check");
+		taxid_q_text(q, 2, hex);
+		c = taxid_q_exec(q);
 	}
 	free(hex);
+	free(stored);
 	free(path);
 	return c;
-}
-
-void taxid_keys_free(struct taxid_ctx *ctx)
-{
-	if (ctx->keys) {
-		taxid_wipe(ctx->keys, sizeof *ctx->keys);
-		free(ctx->keys);
-		ctx->keys = NULL;
-	}
 }
 
 void taxid_pii_index(const struct taxid_keys *k, const char *kind, const char *value, unsigned char out[32])

@@ -17,10 +17,11 @@ struct taxid_keys {
 	unsigned char audit[32];  /* HMAC of the audit chain */
 };
 
-/* Load (or, for a new database, create 0600) the key file for ctx; refuse a group/world-writable or mismatched one. */
-enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int db_is_new);
-/* Wipe and free the keys. */
-void taxid_keys_free(struct taxid_ctx *ctx);
+/* Right after the database is opened: load the key file of ctx->db into the database's keys and point ctx->keys
+ * at them; *unbound says whether the database had no key yet (new, or a first run stopped before the key file
+ * was written): then the key file is created 0600 when missing and the database bound to it. A group- or
+ * world-accessible or mismatched key file is refused. The keys are wiped by taxid_db_close. */
+enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int *unbound);
 
 /* Blind index of a value of a kind ("doc:201", "phone", "card", "login"): HMAC-SHA256(index key, kind NUL value). */
 void taxid_pii_index(const struct taxid_keys *k, const char *kind, const char *value, unsigned char out[32]);

@@ -11,6 +11,7 @@
 #include "lockout.h"
 #include "operator.h"
 #include "record.h"
+#include "rules.h"
 
 static const char *const base_scopes[] = {"password", "declaration", "sms", "face", NULL};
 
@@ -22,39 +23,35 @@ static int scope_ok(const char *s)
 	return 0;
 }
 
-static json_t *policy_row(sqlite3_stmt *st)
+static json_t *policy_row(struct taxid_q *q)
 {
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:I}", "scope", sqlite3_column_text(st, 0), "threshold",
-			 sqlite3_column_int(st, 1), "window", sqlite3_column_text(st, 2), "window_seconds",
-			 (json_int_t)sqlite3_column_int64(st, 3), "duration", sqlite3_column_text(st, 4), "duration_seconds",
-			 (json_int_t)sqlite3_column_int64(st, 5));
+	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:I}", "scope", taxid_q_col_text(q, 0), "threshold",
+			 (int)taxid_q_col_int(q, 1), "window", taxid_q_col_text(q, 2), "window_seconds",
+			 (json_int_t)taxid_q_col_int(q, 3), "duration", taxid_q_col_text(q, 4), "duration_seconds",
+			 (json_int_t)taxid_q_col_int(q, 5));
 }
 
 enum taxid_code taxid_lockctl_policy_show(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_POLICY_ALL);
-	if (!st)
-		return TAXID_E_INTERNAL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_POLICY_ALL);
 	enum taxid_code c = TAXID_OK;
-	while (!c && sqlite3_step(st) == SQLITE_ROW)
-		c = taxid_emit(ctx, policy_row(st));
-	sqlite3_reset(st);
-	return c;
+	while (!c && taxid_q_step(q))
+		c = taxid_emit(ctx, policy_row(q));
+	enum taxid_code e = taxid_q_end(q);
+	return c ? c : e;
 }
 
 static enum taxid_code put_policy(struct taxid_ctx *ctx, const char *scope, long long threshold, const char *window,
 				  long long window_seconds, const char *duration, long long duration_seconds)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_POLICY_PUT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, threshold);
-	sqlite3_bind_text(st, 3, window, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, window_seconds);
-	sqlite3_bind_text(st, 5, duration, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, duration_seconds);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_POLICY_PUT);
+	taxid_q_text(q, 1, scope);
+	taxid_q_int(q, 2, threshold);
+	taxid_q_text(q, 3, window);
+	taxid_q_int(q, 4, window_seconds);
+	taxid_q_text(q, 5, duration);
+	taxid_q_int(q, 6, duration_seconds);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_lockctl_policy_parse(struct taxid_ctx *ctx, json_t *req, json_t **row)
@@ -64,9 +61,9 @@ enum taxid_code taxid_lockctl_policy_parse(struct taxid_ctx *ctx, json_t *req, j
 	const char *scope = taxid_req_str(ctx, req, "scope", 1, &c);
 	const char *window = c ? NULL : taxid_req_str(ctx, req, "window", 0, &c);
 	const char *duration = c ? NULL : taxid_req_str(ctx, req, "duration", 0, &c);
-	long long threshold = c ? 0 : taxid_req_int(ctx, req, "threshold", 5, &c);
+	long long threshold = c ? 0 : taxid_req_int(ctx, req, "threshold", TAXID_LOCK_THRESHOLD, &c);
 	long long ws = c ? 0 : taxid_req_int(ctx, req, "window_seconds", 0, &c);
-	long long ds = c ? 0 : taxid_req_int(ctx, req, "duration_seconds", 7200, &c);
+	long long ds = c ? 0 : taxid_req_int(ctx, req, "duration_seconds", TAXID_LOCK_SECONDS, &c);
 	if (c)
 		return c;
 	if (!window)
@@ -125,8 +122,8 @@ enum taxid_code taxid_lockctl_policy_profile(struct taxid_ctx *ctx, json_t *req,
 	if (!national && strcmp(name, "municipal") != 0)
 		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "name", json_pack("{s:[s,s]}", "allowed", "national", "municipal"));
 	for (int i = 0; base_scopes[i] && !c; i++)
-		c = national ? put_policy(ctx, base_scopes[i], 5, "none", 0, "seconds", 7200)
-			     : put_policy(ctx, base_scopes[i], 5, "day", 0, "midnight", 0);
+		c = national ? put_policy(ctx, base_scopes[i], TAXID_LOCK_THRESHOLD, "none", 0, "seconds", TAXID_LOCK_SECONDS)
+			     : put_policy(ctx, base_scopes[i], TAXID_LOCK_THRESHOLD, "day", 0, "midnight", 0);
 	if (!c)
 		c = taxid_audit(ctx, "lock_profile", name, op, NULL);
 	json_object_set_new(out, "profile", json_string(name));
@@ -161,12 +158,12 @@ static json_t *scopes_of(struct taxid_ctx *ctx, const char *subject)
 	for (int i = 0; base_scopes[i]; i++)
 		if (strcmp(base_scopes[i], "declaration") != 0)
 			json_array_append_new(scopes, json_string(base_scopes[i]));
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_OF_SUBJECT);
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (strncmp((const char *)sqlite3_column_text(st, 0), "declaration:", 12) == 0)
-			json_array_append_new(scopes, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_OF_SUBJECT);
+	taxid_q_text(q, 1, subject);
+	while (taxid_q_step(q))
+		if (strncmp(taxid_q_col_text(q, 0), "declaration:", 12) == 0)
+			json_array_append_new(scopes, json_string(taxid_q_col_text(q, 0)));
+	taxid_q_end(q); /* an error is kept on the request */
 	return scopes;
 }
 
@@ -208,31 +205,27 @@ static json_t *who(struct taxid_ctx *ctx, const char *subject)
 
 enum taxid_code taxid_lockctl_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_LOCKED);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, ctx->now);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_LOCKED);
+	taxid_q_int(q, 1, ctx->now);
 	json_t *rows = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (taxid_q_step(q)) {
 		char until[TAXID_TIME_LEN], at[TAXID_TIME_LEN];
-		int64_t u = sqlite3_column_int64(st, 3);
+		int64_t u = taxid_q_col_int(q, 3);
 		taxid_time_format(u, until);
-		taxid_time_format(sqlite3_column_int64(st, 5), at);
-		json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s?}", "scope", sqlite3_column_text(st, 0),
-						      "subject", sqlite3_column_text(st, 1), "failures",
-						      sqlite3_column_int(st, 2), "locked_at", at, "locked_until",
+		taxid_time_format(taxid_q_col_int(q, 5), at);
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s?}", "scope", taxid_q_col_text(q, 0),
+						      "subject", taxid_q_col_text(q, 1), "failures",
+						      (int)taxid_q_col_int(q, 2), "locked_at", at, "locked_until",
 						      u >= TAXID_LOCK_PERMANENT ? "permanent" : until, "last_source",
-						      sqlite3_column_text(st, 4)));
+						      taxid_q_col_text(q, 4)));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	enum taxid_code c = taxid_q_end(q);
+	if (c) {
 		json_decref(rows);
-		return taxid_db_fail(ctx, rc);
+		return c;
 	}
 	size_t i;
 	json_t *r;
-	enum taxid_code c = TAXID_OK;
 	json_array_foreach(rows, i, r) {
 		if (c)
 			break;
@@ -249,18 +242,17 @@ enum taxid_code taxid_lockctl_history(struct taxid_ctx *ctx, json_t *req, json_t
 	enum taxid_code c = subject_of(ctx, req, subject, &login);
 	if (c)
 		return c;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_AUDIT_OF_SUBJECT);
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	while (!c && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0), "at",
-					sqlite3_column_text(st, 1), "tool", sqlite3_column_text(st, 2), "event",
-					sqlite3_column_text(st, 3), "actor", sqlite3_column_text(st, 4), "detail",
-					json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL));
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AUDIT_OF_SUBJECT);
+	taxid_q_text(q, 1, subject);
+	while (!c && taxid_q_step(q)) {
+		json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)taxid_q_col_int(q, 0), "at",
+					taxid_q_col_text(q, 1), "tool", taxid_q_col_text(q, 2), "event", taxid_q_col_text(q, 3),
+					"actor", taxid_q_col_text(q, 4), "detail", json_loads(taxid_q_col_text(q, 5), 0, NULL));
 		c = taxid_emit(ctx, row);
 	}
-	sqlite3_reset(st);
+	enum taxid_code e = taxid_q_end(q);
 	free(login);
-	return c;
+	return c ? c : e;
 }
 
 enum taxid_code taxid_lockctl_clear(struct taxid_ctx *ctx, json_t *req, json_t *out)
@@ -277,12 +269,15 @@ enum taxid_code taxid_lockctl_clear(struct taxid_ctx *ctx, json_t *req, json_t *
 		long long confirm = taxid_req_int(ctx, req, "confirm", -1, &c);
 		if (c)
 			return c;
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_LOCKED);
-		sqlite3_bind_int64(st, 1, ctx->now);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_LOCKED);
+		taxid_q_int(q, 1, ctx->now);
 		json_t *locked = json_array();
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(locked, json_pack("[s,s]", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1)));
-		sqlite3_reset(st);
+		while (taxid_q_step(q))
+			json_array_append_new(locked, json_pack("[s,s]", taxid_q_col_text(q, 0), taxid_q_col_text(q, 1)));
+		if ((c = taxid_q_end(q))) {
+			json_decref(locked);
+			return c;
+		}
 		if (confirm != (long long)json_array_size(locked)) {
 			json_t *d = json_pack("{s:I}", "locked_now", (json_int_t)json_array_size(locked));
 			json_decref(locked);

@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "lockout.h"
 #include "record.h"
+#include "rules.h"
 
 struct policy {
 	int threshold;
@@ -45,18 +46,20 @@ static enum taxid_code load_policy(struct taxid_ctx *ctx, const char *scope, str
 	char base[32];
 	size_t n = strcspn(scope, ":");
 	snprintf(base, sizeof base, "%.*s", (int)n, scope);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_POLICY_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		p->threshold = sqlite3_column_int(st, 0);
-		snprintf(p->window, sizeof p->window, "%s", sqlite3_column_text(st, 1));
-		p->window_seconds = sqlite3_column_int64(st, 2);
-		snprintf(p->duration, sizeof p->duration, "%s", sqlite3_column_text(st, 3));
-		p->duration_seconds = sqlite3_column_int64(st, 4);
-	} else if (strcmp(base, "declaration_all") == 0) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_POLICY_GET);
+	taxid_q_text(q, 1, base);
+	if (taxid_q_step(q)) {
+		p->threshold = (int)taxid_q_col_int(q, 0);
+		snprintf(p->window, sizeof p->window, "%s", taxid_q_col_text(q, 1));
+		p->window_seconds = taxid_q_col_int(q, 2);
+		snprintf(p->duration, sizeof p->duration, "%s", taxid_q_col_text(q, 3));
+		p->duration_seconds = taxid_q_col_int(q, 4);
+		return taxid_q_end(q);
+	}
+	enum taxid_code c = taxid_q_end(q);
+	if (c)
+		return c;
+	if (strcmp(base, "declaration_all") == 0) {
 		/* issue 10 item 8: the enterprise's own counter over every person's wrong declaration passwords — so
 		 * several accounts cannot multiply the guesses — N a local day (a setting) lock password entry for
 		 * everyone until local midnight */
@@ -67,71 +70,62 @@ static enum taxid_code load_policy(struct taxid_ctx *ctx, const char *scope, str
 		strcpy(p->duration, "midnight");
 		p->duration_seconds = 0;
 	} else { /* a scope without a row gets the national rule */
-		p->threshold = 5;
+		p->threshold = TAXID_LOCK_THRESHOLD;
 		strcpy(p->window, "none");
 		p->window_seconds = 0;
 		strcpy(p->duration, "seconds");
-		p->duration_seconds = 7200;
+		p->duration_seconds = TAXID_LOCK_SECONDS;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+	return TAXID_OK;
 }
 
 static enum taxid_code load_counter(struct taxid_ctx *ctx, const char *scope, const char *subject, struct counter *k)
 {
 	memset(k, 0, sizeof *k);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_GET);
+	taxid_q_text(q, 1, scope);
+	taxid_q_text(q, 2, subject);
+	if (taxid_q_step(q)) {
 		k->exists = 1;
-		k->failures = sqlite3_column_int(st, 0);
-		k->first = sqlite3_column_int64(st, 1);
-		k->last = sqlite3_column_int64(st, 2);
-		k->locked_until = sqlite3_column_int64(st, 3);
-		k->captcha = sqlite3_column_int(st, 4);
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			snprintf(k->source, sizeof k->source, "%s", sqlite3_column_text(st, 5));
-		k->locked_at = sqlite3_column_int64(st, 6);
+		k->failures = (int)taxid_q_col_int(q, 0);
+		k->first = taxid_q_col_int(q, 1);
+		k->last = taxid_q_col_int(q, 2);
+		k->locked_until = taxid_q_col_int(q, 3);
+		k->captcha = (int)taxid_q_col_int(q, 4);
+		if (!taxid_q_is_null(q, 5))
+			snprintf(k->source, sizeof k->source, "%s", taxid_q_col_text(q, 5));
+		k->locked_at = taxid_q_col_int(q, 6);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+	return taxid_q_end(q);
 }
 
 static enum taxid_code store_counter(struct taxid_ctx *ctx, const char *scope, const char *subject,
 				     const struct counter *k)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_PUT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, k->failures);
-	if (k->first)
-		sqlite3_bind_int64(st, 4, k->first);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_PUT);
+	taxid_q_text(q, 1, scope);
+	taxid_q_text(q, 2, subject);
+	taxid_q_int(q, 3, k->failures);
+	if (k->first) /* an unbound parameter is NULL */
+		taxid_q_int(q, 4, k->first);
 	if (k->last)
-		sqlite3_bind_int64(st, 5, k->last);
+		taxid_q_int(q, 5, k->last);
 	if (k->locked_until)
-		sqlite3_bind_int64(st, 6, k->locked_until);
-	sqlite3_bind_int(st, 7, k->captcha);
+		taxid_q_int(q, 6, k->locked_until);
+	taxid_q_int(q, 7, k->captcha);
 	if (k->source[0])
-		sqlite3_bind_text(st, 8, k->source, -1, SQLITE_STATIC);
+		taxid_q_text(q, 8, k->source);
 	if (k->locked_at)
-		sqlite3_bind_int64(st, 9, k->locked_at);
-	return taxid_db_exec(ctx, st);
+		taxid_q_int(q, 9, k->locked_at);
+	return taxid_q_exec(q);
 }
 
 static enum taxid_code delete_counter(struct taxid_ctx *ctx, const char *scope, const char *subject)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_LOCK_DELETE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_DELETE);
+	taxid_q_text(q, 1, scope);
+	taxid_q_text(q, 2, subject);
+	return taxid_q_exec(q);
 }
 
 static void fill_state(const struct counter *k, const struct policy *p, struct taxid_lock_state *s)

@@ -5,11 +5,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "errors.h"
 
 struct taxid_ctx;
+struct taxid_db;
 struct taxid_keys;
 
 /* A handler answers one request: fill out with result members, return TAXID_OK or a refusal. */
@@ -62,8 +62,8 @@ struct taxid_ctx {
 	const struct taxid_action *action;
 	const char *db_path;
 	const char *key_path;        /* NULL: <db>.key or $TAXID_KEYFILE */
-	sqlite3 *db;                 /* opened before the first request per the action's flags (NULL if absent and optional) */
-	struct taxid_keys *keys;     /* loaded with the database */
+	struct taxid_db *db;         /* opened before the first request per the action's flags (NULL if absent and optional) */
+	struct taxid_keys *keys;     /* the open database's keys (lib/db.c keeps them; NULL when no database) */
 	int64_t now;                 /* seconds since the epoch, UTC (from --now / TAXID_NOW or the clock) */
 	int now_pinned;              /* 1 when --now or TAXID_NOW set it */
 	int test_db;                 /* the database was created for tests: writes may take a pinned clock (lib/dbmode.c) */
@@ -79,15 +79,6 @@ struct taxid_ctx {
 	int keep_on_error;           /* commit the transaction although the request was refused */
 	FILE *out;
 	long done, refused;
-	/* The audit chain's head while a transaction is open: appends chain on it in memory and it is written to
-	 * meta once, at commit (lib/audit.c, lib/db.c). The copy is restored when a request's savepoint is
-	 * rolled back. */
-	struct taxid_audit_head {
-		int valid, dirty;
-		long long id;
-		unsigned char hash[32];
-	} audit_head, audit_head_sp;
-	json_t *settings;            /* settings read in the open transaction (lib/db.c), NULL outside */
 	/* --reveal (issue 11): the subjects shown in clear by the current request (lib/operator.c) */
 	json_t *reveal_subjects;
 	long reveal_more;
@@ -97,26 +88,6 @@ struct taxid_ctx {
  * action needs, run the record loop, return the exit status. A tool's main is only this call. */
 int taxid_main(const struct taxid_tool *tool, int argc, char **argv);
 
-/* Refuse the current request naming the input field at fault (may be NULL); returns code. */
-enum taxid_code taxid_fail(struct taxid_ctx *ctx, enum taxid_code code, const char *field);
-/* Refuse with extra members in the error object (detail is stolen). */
-enum taxid_code taxid_fail_detail(struct taxid_ctx *ctx, enum taxid_code code, const char *field, json_t *detail);
-/* Keep the changes of a refused request (a counted failure): commit instead of rolling back. */
-void taxid_keep_changes(struct taxid_ctx *ctx);
-/* Print one row (ROWS actions); row is stolen. Returns TAXID_OK or TAXID_E_IO_ERROR. */
-enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row);
-/* Report progress of a long action (records done); prints on stderr at most twice a second when enabled. */
-void taxid_progress(struct taxid_ctx *ctx, long done);
-
-/* 1 when a request member carries a secret (password, code, session token...): one table for the argv warning. */
-int taxid_is_secret_member(const char *key);
-
-/* Request field helpers: a required/optional string member, checked for type and UTF-8 and length.
- * On failure they record the refusal on ctx and return NULL with *err set. */
-const char *taxid_req_str(struct taxid_ctx *ctx, json_t *req, const char *key, int required, enum taxid_code *err);
-/* An optional integer member (def when absent); *err set on a wrong type. */
-long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, long long def, enum taxid_code *err);
-/* An optional boolean member. */
-int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err);
+#include "request.h" /* the helpers handlers use: lib/request.c, below the loop */
 
 #endif

@@ -468,7 +468,7 @@ enum taxid_code taxid_register_code(struct taxid_ctx *ctx, json_t *req, json_t *
 	sqlite3_bind_text(st, 2, "regcode", -1, SQLITE_STATIC);
 	if ((c = taxid_db_exec(ctx, st)))
 		goto out;
-	int superseded = sqlite3_changes(ctx->db);
+	int superseded = (int)taxid_db_changes(ctx);
 	if (taxid_register_new_code(code)) {
 		c = TAXID_E_INTERNAL;
 		goto out;

@@ -2,7 +2,12 @@
 #include <stddef.h>
 
 #include "db.h"
+#include "rules.h"
 #include "sql.h"
+
+/* The national lock (SECURITY rule 6) each shipped scope starts with. */
+#define LOCK_ROW(scope) \
+	"('" scope "', " TAXID_STR(TAXID_LOCK_THRESHOLD) ", 'none', 0, 'seconds', " TAXID_STR(TAXID_LOCK_SECONDS) ")"
 
 static const char *const migrations[] = {
 	/* 1: the foundation — meta, settings, audit, persons and documents, accounts, trust, challenges, outbox */
@@ -40,8 +45,8 @@ static const char *const migrations[] = {
 	"  window TEXT NOT NULL CHECK (window IN ('none', 'sliding', 'day')), window_seconds INTEGER NOT NULL DEFAULT 0,"
 	"  duration TEXT NOT NULL CHECK (duration IN ('seconds', 'midnight', 'permanent')),"
 	"  duration_seconds INTEGER NOT NULL DEFAULT 0) STRICT;"
-	"INSERT INTO lock_policy VALUES ('password', 5, 'none', 0, 'seconds', 7200), ('declaration', 5, 'none', 0, 'seconds', 7200),"
-	"  ('sms', 5, 'none', 0, 'seconds', 7200), ('face', 5, 'none', 0, 'seconds', 7200);"
+	"INSERT INTO lock_policy VALUES " LOCK_ROW("password") ", " LOCK_ROW("declaration") ","
+	"  " LOCK_ROW("sms") ", " LOCK_ROW("face") ";"
 	"CREATE TABLE lock_counter ("
 	"  scope TEXT NOT NULL, subject TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
 	"  first_failure_at INTEGER, last_failure_at INTEGER, locked_until INTEGER, locked_at INTEGER,"

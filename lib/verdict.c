@@ -113,18 +113,15 @@ enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const c
 	if (!json_is_string(jp) || !json_is_string(js))
 		return taxid_fail(ctx, TAXID_E_VERDICT_MALFORMED, field);
 
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, v->issuer, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_VERDICT_UNTRUSTED, field) : taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ISSUER_GET);
+	taxid_q_text(q, 1, v->issuer);
+	int found = taxid_q_step(q);
+	int trusted = found && kinds_contains(taxid_q_col_text(q, 0), kind);
+	char *pem = found ? strdup(taxid_q_col_text(q, 1)) : NULL;
+	if ((c = taxid_q_end(q)) || !found) {
+		free(pem);
+		return c ? c : taxid_fail(ctx, TAXID_E_VERDICT_UNTRUSTED, field);
 	}
-	int trusted = kinds_contains((const char *)sqlite3_column_text(st, 0), kind);
-	char *pem = strdup((const char *)sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
 	if (!pem)
 		return TAXID_E_INTERNAL;
 	if (!trusted) {
@@ -164,34 +161,27 @@ enum taxid_code taxid_verdict_check(struct taxid_ctx *ctx, json_t *wire, const c
 		c = taxid_fail(ctx, TAXID_E_VERDICT_SUBJECT_MISMATCH, field);
 		goto out;
 	}
-	st = taxid_sql(ctx, TAXID_SQL_NONCE_SEEN);
-	if (!st) {
-		c = TAXID_E_INTERNAL;
+	q = taxid_q(ctx, TAXID_SQL_NONCE_SEEN);
+	taxid_q_text(q, 1, v->issuer);
+	taxid_q_text(q, 2, v->nonce);
+	int seen = taxid_q_step(q);
+	if ((c = taxid_q_end(q)))
 		goto out;
-	}
-	sqlite3_bind_text(st, 1, v->issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, v->nonce, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW) {
+	if (seen) {
 		c = taxid_fail(ctx, TAXID_E_VERDICT_REPLAYED, field);
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		c = taxid_db_fail(ctx, rc);
 		goto out;
 	}
 	if (consume) {
 		/* Kept past the freshness window, after which the verdict is refused as stale anyway. */
-		st = taxid_sql(ctx, TAXID_SQL_NONCE_PURGE);
-		sqlite3_bind_int64(st, 1, ctx->now);
-		if ((c = taxid_db_exec(ctx, st)))
+		q = taxid_q(ctx, TAXID_SQL_NONCE_PURGE);
+		taxid_q_int(q, 1, ctx->now);
+		if ((c = taxid_q_exec(q)))
 			goto out;
-		st = taxid_sql(ctx, TAXID_SQL_NONCE_USE);
-		sqlite3_bind_text(st, 1, v->issuer, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, v->nonce, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, v->issued_at + max_age + skew);
-		c = taxid_db_exec(ctx, st);
+		q = taxid_q(ctx, TAXID_SQL_NONCE_USE);
+		taxid_q_text(q, 1, v->issuer);
+		taxid_q_text(q, 2, v->nonce);
+		taxid_q_int(q, 3, v->issued_at + max_age + skew);
+		c = taxid_q_exec(q);
 	}
 out:
 	json_decref(p);
@@ -266,18 +256,12 @@ static int fingerprint_hex(const char *pem, char hex[2 * TAXID_SHA256_LEN + 1])
 static int stored_fingerprint(struct taxid_ctx *ctx, const char *issuer, char hex[2 * TAXID_SHA256_LEN + 1],
 			      enum taxid_code *c)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_GET);
-	if (!st) {
-		*c = TAXID_E_INTERNAL;
-		return 0;
-	}
-	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
-	if (found && fingerprint_hex((const char *)sqlite3_column_text(st, 1), hex))
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ISSUER_GET);
+	taxid_q_text(q, 1, issuer);
+	int found = taxid_q_step(q);
+	if (found && fingerprint_hex(taxid_q_col_text(q, 1), hex))
 		snprintf(hex, 2 * TAXID_SHA256_LEN + 1, "%s", "unreadable"); /* a stored key that no longer parses */
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		*c = taxid_db_fail(ctx, rc);
+	*c = taxid_q_end(q);
 	return found;
 }
 
@@ -316,16 +300,14 @@ enum taxid_code taxid_trust_add(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	char *kj = json_dumps(k, JSON_COMPACT);
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_PUT);
-	if (!st || !kj) {
-		free(kj);
+	if (!kj)
 		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kj, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
-	c = taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ISSUER_PUT);
+	taxid_q_text(q, 1, issuer);
+	taxid_q_text(q, 2, kj);
+	taxid_q_text(q, 3, pem);
+	taxid_q_text(q, 4, at);
+	c = taxid_q_exec(q);
 	free(kj);
 	if (!c) {
 		json_t *d = json_pack("{s:O,s:s}", "kinds", k, "fingerprint", fp);
@@ -354,11 +336,9 @@ enum taxid_code taxid_trust_remove(struct taxid_ctx *ctx, json_t *req, json_t *o
 	char fp[2 * TAXID_SHA256_LEN + 1] = "";
 	if (!stored_fingerprint(ctx, issuer, fp, &c))
 		return c ? c : taxid_fail(ctx, TAXID_E_ISSUER_UNKNOWN, "issuer");
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_DELETE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
-	if ((c = taxid_db_exec(ctx, st)))
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ISSUER_DELETE);
+	taxid_q_text(q, 1, issuer);
+	if ((c = taxid_q_exec(q)))
 		return c;
 	json_object_set_new(out, "issuer", json_string(issuer));
 	json_object_set_new(out, "fingerprint", json_string(fp));
@@ -367,20 +347,17 @@ enum taxid_code taxid_trust_remove(struct taxid_ctx *ctx, json_t *req, json_t *o
 
 enum taxid_code taxid_trust_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ISSUER_LIST);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	int rc;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ISSUER_LIST);
 	enum taxid_code c = TAXID_OK;
-	while (!c && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!c && taxid_q_step(q)) {
 		char fp[2 * TAXID_SHA256_LEN + 1];
-		json_t *row = json_pack("{s:s,s:o,s:s,s:s}", "issuer", sqlite3_column_text(st, 0), "kinds",
-					json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL), "public_key",
-					sqlite3_column_text(st, 2), "added_at", sqlite3_column_text(st, 3));
-		if (row && !fingerprint_hex((const char *)sqlite3_column_text(st, 2), fp))
+		json_t *row = json_pack("{s:s,s:o,s:s,s:s}", "issuer", taxid_q_col_text(q, 0), "kinds",
+					json_loads(taxid_q_col_text(q, 1), 0, NULL), "public_key", taxid_q_col_text(q, 2),
+					"added_at", taxid_q_col_text(q, 3));
+		if (row && !fingerprint_hex(taxid_q_col_text(q, 2), fp))
 			json_object_set_new(row, "fingerprint", json_string(fp));
 		c = taxid_emit(ctx, row);
 	}
-	sqlite3_reset(st);
-	return c;
+	enum taxid_code e = taxid_q_end(q);
+	return c ? c : e;
 }

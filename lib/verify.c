@@ -410,40 +410,37 @@ enum taxid_code taxid_verify_sms_outbox(struct taxid_ctx *ctx, json_t *req, json
 	if (limit < 1)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "limit");
 	/* Collect first, then mark: the statement cache holds one cursor per statement. */
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_OUTBOX_PENDING);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, limit);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_OUTBOX_PENDING);
+	taxid_q_int(q, 1, limit);
 	json_t *rows = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char *to = taxid_pii_open(ctx->keys, "outbox.to", sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-		char *body = taxid_pii_open(ctx->keys, "outbox.body", sqlite3_column_blob(st, 3),
-					    (size_t)sqlite3_column_bytes(st, 3));
+	while (taxid_q_step(q)) {
+		size_t n;
+		const void *blob = taxid_q_col_blob(q, 2, &n);
+		char *to = taxid_pii_open(ctx->keys, "outbox.to", blob, n);
+		blob = taxid_q_col_blob(q, 3, &n);
+		char *body = taxid_pii_open(ctx->keys, "outbox.body", blob, n);
 		char at[TAXID_TIME_LEN];
-		taxid_time_format(sqlite3_column_int64(st, 4), at);
+		taxid_time_format(taxid_q_col_int(q, 4), at);
 		if (to && body)
-			json_array_append_new(rows, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id",
-							      (json_int_t)sqlite3_column_int64(st, 0), "channel",
-							      sqlite3_column_text(st, 1), "to", to, "body", body,
+			json_array_append_new(rows, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)taxid_q_col_int(q, 0),
+							      "channel", taxid_q_col_text(q, 1), "to", to, "body", body,
 							      "created_at", at));
 		if (body)
 			taxid_wipe(body, strlen(body));
 		free(to);
 		free(body);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if ((c = taxid_q_end(q))) {
 		json_decref(rows);
-		return taxid_db_fail(ctx, rc);
+		return c;
 	}
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
-		st = taxid_sql(ctx, TAXID_SQL_OUTBOX_DELIVERED);
-		sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(row, "id")));
-		sqlite3_bind_int64(st, 2, ctx->now);
-		if ((c = taxid_db_exec(ctx, st)))
+		q = taxid_q(ctx, TAXID_SQL_OUTBOX_DELIVERED);
+		taxid_q_int(q, 1, json_integer_value(json_object_get(row, "id")));
+		taxid_q_int(q, 2, ctx->now);
+		if ((c = taxid_q_exec(q)))
 			break;
 	}
 	if (!c && json_array_size(rows)) {
@@ -457,7 +454,35 @@ enum taxid_code taxid_verify_sms_outbox(struct taxid_ctx *ctx, json_t *req, json
 	return c;
 }
 
+/* taxid-verify audit: the chain's check turned into the answer; req may ask for the head ("head": true) or
+ * prove an anchor is still there ("anchor": "ID:HEX"). */
 enum taxid_code taxid_verify_audit(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	return taxid_audit_verify(ctx, req, out);
+	enum taxid_code c = TAXID_OK;
+	int want_head = taxid_req_bool(ctx, req, "head", 0, &c);
+	const char *anchor = c ? NULL : taxid_req_str(ctx, req, "anchor", 0, &c);
+	struct taxid_audit_check w;
+	if (c)
+		return c;
+	if ((c = taxid_audit_verify(ctx, anchor, &w)))
+		return c == TAXID_E_BAD_VALUE ? taxid_fail(ctx, c, "anchor") : c;
+	json_object_set_new(out, "rows", json_integer(w.rows));
+	if (w.broken) {
+		json_t *d = json_pack("{s:I,s:s}", "broken_at", (json_int_t)w.broken, "reason", w.why);
+		return taxid_fail_detail(ctx, TAXID_E_AUDIT_BROKEN, NULL, d);
+	}
+	json_object_set_new(out, "chain", json_string("intact"));
+	if (anchor && !w.anchor_found) {
+		json_t *d = json_pack("{s:I}", "anchor_id", (json_int_t)w.anchor_id);
+		return taxid_fail_detail(ctx, TAXID_E_ANCHOR_MISMATCH, "anchor", d);
+	}
+	if (anchor)
+		json_object_set_new(out, "anchor", json_string("present"));
+	if (want_head) {
+		char *hex = w.rows ? taxid_hex_encode(w.head, 32) : NULL;
+		json_object_set_new(out, "id", json_integer(w.last_id));
+		json_object_set_new(out, "hash", hex ? json_string(hex) : json_null());
+		free(hex);
+	}
+	return TAXID_OK;
 }

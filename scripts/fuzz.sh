@@ -7,8 +7,9 @@
 # where new inputs go; the committed seeds are never written). Crashes, leaks, timeouts and property failures leave
 # a reproducer in build/fuzz/artifacts/NAME/; replay one with build/fuzz/NAME FILE.
 # Prints one line per harness; exits 1 when any harness failed, 2 on a build error.
-# Environment: FUZZ_CC (default clang, else clang-14), FUZZ_JOBS (parallel compiles, default nproc), FUZZ_OUT (instead
-# of build/fuzz, e.g. a directory outside the work tree).
+# Environment: FUZZ_GEN (where the generated .inc files are, default build), FUZZ_CC (default clang, else clang-14),
+# FUZZ_JOBS (parallel compiles, default nproc), FUZZ_OUT (instead of build/fuzz, e.g. a directory outside the work
+# tree).
 set -euo pipefail
 
 usage() {
@@ -63,13 +64,14 @@ read -r -a pkg_cflags <<<"$(pkg-config --cflags $pkgs)"
 # shellcheck disable=SC2086
 read -r -a pkg_libs <<<"$(pkg-config --libs $pkgs)"
 sanitizers=address,undefined
+gen=${FUZZ_GEN:-build} # where make put the generated regions.inc and holidays.inc (make O=DIR: DIR/build)
 cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter
-	"-fsanitize=$sanitizers" -fno-sanitize-recover=all -Ilib -Ibuild '-DTAXID_VERSION="fuzz"'
+	"-fsanitize=$sanitizers" -fno-sanitize-recover=all -Ilib "-I$gen" '-DTAXID_VERSION="fuzz"'
 	"${pkg_cflags[@]}")
 
 out=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$out/lib"
-{ [ -f build/regions.inc ] && [ -f build/holidays.inc ]; } || make -s build/regions.inc build/holidays.inc
+{ [ -f "$gen/regions.inc" ] && [ -f "$gen/holidays.inc" ]; } || make -s O=. "$gen/regions.inc" "$gen/holidays.inc"
 
 # Compile the library: what changed since the last build, FUZZ_JOBS at a time.
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -77,7 +79,7 @@ objects=()
 stale() { # OBJ SRC: 0 when OBJ is missing or older than SRC or a header
 	[ -f "$1" ] || return 0
 	[ "$2" -nt "$1" ] && return 0
-	for dep in lib/*.h lib/*.def build/regions.inc build/holidays.inc; do
+	for dep in lib/*.h lib/*.def "$gen/regions.inc" "$gen/holidays.inc"; do
 		[ "$dep" -nt "$1" ] && return 0
 	done
 	return 1

@@ -1,0 +1,39 @@
+/* request.c: what a handler uses to answer one request (refusals, request members, rows, progress); it sits
+ * below the record loop (lib/record.c), so the domain modules never link against the loop. */
+#ifndef TAXID_REQUEST_H
+#define TAXID_REQUEST_H
+
+#include <jansson.h>
+
+#include "errors.h"
+
+struct taxid_ctx;
+
+/* Refuse the current request naming the input field at fault (may be NULL); returns code. */
+enum taxid_code taxid_fail(struct taxid_ctx *ctx, enum taxid_code code, const char *field);
+/* Refuse with extra members in the error object (detail is stolen). */
+enum taxid_code taxid_fail_detail(struct taxid_ctx *ctx, enum taxid_code code, const char *field, json_t *detail);
+/* Keep the changes of a refused request (a counted failure): commit instead of rolling back. */
+void taxid_keep_changes(struct taxid_ctx *ctx);
+/* Print one row (ROWS actions); row is stolen. Returns TAXID_OK or TAXID_E_IO_ERROR. */
+enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row);
+/* Report progress of a long action (records done); prints on stderr at most twice a second when enabled. */
+void taxid_progress(struct taxid_ctx *ctx, long done);
+/* The record loop's side of progress: the clock starts, and the last line (when any was printed). */
+void taxid_progress_start(void);
+void taxid_progress_end(struct taxid_ctx *ctx);
+/* Free the row buffer of taxid_emit at the end of a run. */
+void taxid_emit_free(void);
+
+/* 1 when a request member carries a secret (password, code, session token...): one table for the argv warning. */
+int taxid_is_secret_member(const char *key);
+
+/* Request field helpers: a required/optional string member, checked for type and UTF-8 and length.
+ * On failure they record the refusal on ctx and return NULL with *err set. */
+const char *taxid_req_str(struct taxid_ctx *ctx, json_t *req, const char *key, int required, enum taxid_code *err);
+/* An optional integer member (def when absent); *err set on a wrong type. */
+long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, long long def, enum taxid_code *err);
+/* An optional boolean member. */
+int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err);
+
+#endif
