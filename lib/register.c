@@ -559,7 +559,8 @@ enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, js
 	int found;
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
 	memset(&cl, 0, sizeof cl);
-	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) || (c = taxid_register_read_date(ctx, req, "expires_on", renewed)))
+	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) ||
+	    (c = taxid_register_read_date(ctx, req, "expires_on", renewed)))
 		goto out;
 	taxid_register_today(ctx, now_date);
 	if ((c = taxid_person_find(ctx, cl.type, cl.info.normalized, &p, &found)))
@@ -612,8 +613,8 @@ enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, js
 	}
 	taxid_register_subject(subj, sizeof subj, "person", p.id);
 	if (!c)
-		c = taxid_register_audit(ctx, "supplement", subj, op, json_pack("{s:O,s:s}", "supplemented", done, "doc_type",
-								   taxid_ids_doc_name(cl.type)));
+		c = taxid_register_audit(ctx, "supplement", subj, op,
+					 json_pack("{s:O,s:s}", "supplemented", done, "doc_type", taxid_ids_doc_name(cl.type)));
 	if (!c) {
 		json_object_set_new(out, "person", json_integer(p.id));
 		taxid_claim_put_doc(ctx, out, &cl);
@@ -659,8 +660,8 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 	int found;
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
 	memset(&cl, 0, sizeof cl);
-	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) || (c = taxid_register_read_phone(ctx, req, 0, &ph)) ||
-	    (c = taxid_register_read_region(ctx, req, &region)))
+	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) ||
+	    (c = taxid_register_read_phone(ctx, req, 0, &ph)) || (c = taxid_register_read_region(ctx, req, &region)))
 		goto out;
 	if (!ph.normalized[0] && !region) {
 		c = taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "phone", json_pack("{s:[ss]}", "one_of", "phone", "region"));
@@ -707,8 +708,8 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 	taxid_register_subject(subj, sizeof subj, "account", a.id);
 	if (!c)
 		c = taxid_register_audit(ctx, "change", subj, op,
-			  json_pack("{s:O,s:s?,s:s?}", "changed", changed, "phone", masked_phone[0] ? masked_phone : NULL,
-				    "region", region));
+					 json_pack("{s:O,s:s?,s:s?}", "changed", changed, "phone",
+						   masked_phone[0] ? masked_phone : NULL, "region", region));
 	if (!c) {
 		json_object_set_new(out, "account", json_integer(a.id));
 		json_object_set_new(out, "person", json_integer(p.id));
