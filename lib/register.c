@@ -549,82 +549,108 @@ out:
 
 /* ---- supplement and change (DOMAIN §3) ---- */
 
+/* What the record of a supplement lacks, and what the request brings of it. */
+struct supplement {
+	int need_photo, expired;  /* the record lacks a reference photo / its document expired */
+	int take_photo, take_doc; /* the request brings a face / a renewed expiry */
+	char renewed[11];
+	char photo[PHOTO_REF_LEN];
+};
+
+/* Refuse a supplement that brings nothing the record lacks, naming what is missing. */
+static enum taxid_code supplement_nothing(struct taxid_ctx *ctx, const struct supplement *s, const char *expires_on)
+{
+	json_t *missing = json_array();
+	if (s->need_photo)
+		json_array_append_new(missing, json_string("photo"));
+	if (s->expired)
+		json_array_append_new(missing, json_string("document"));
+	if (s->expired)
+		return taxid_fail_detail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on",
+					 json_pack("{s:o,s:s}", "missing", missing, "expires_on", expires_on));
+	return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "face", json_pack("{s:o}", "missing", missing));
+}
+
+/* Plan the supplement of person p: refused when the record is complete, the renewed document already expired, or
+ * nothing the record lacks is brought. face is the request's face verdict member (may be NULL). */
+static enum taxid_code supplement_plan(struct taxid_ctx *ctx, const struct taxid_person *p, const struct taxid_claim *cl,
+				       json_t *face, struct supplement *s)
+{
+	struct taxid_person_extra x;
+	char now_date[11];
+	enum taxid_code c;
+	if ((c = taxid_claim_matches(ctx, p, cl)) || (c = taxid_person_extra(ctx, p->id, p->doc_id, &x)))
+		return c;
+	taxid_register_today(ctx, now_date);
+	s->need_photo = !x.has_photo;
+	s->expired = x.expires_on[0] && strcmp(x.expires_on, now_date) < 0;
+	if (!s->need_photo && !s->expired)
+		return taxid_fail(ctx, TAXID_E_ALREADY_COMPLETE, "doc_no");
+	s->take_photo = s->need_photo && face && !json_is_null(face);
+	s->take_doc = s->expired && s->renewed[0];
+	if (s->take_doc && strcmp(s->renewed, now_date) < 0)
+		return taxid_fail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on");
+	if (!s->take_photo && !s->take_doc)
+		return supplement_nothing(ctx, s, x.expires_on);
+	return TAXID_OK;
+}
+
+/* Take what the request brings; done and left get what was supplemented and what is still missing. */
+static enum taxid_code supplement_apply(struct taxid_ctx *ctx, const struct taxid_person *p, const struct supplement *s,
+					json_t *done, json_t *left)
+{
+	enum taxid_code c = TAXID_OK;
+	if (s->take_photo) {
+		/* A passed face check is also the face verification that lifts level 3 to 4 (DOMAIN §2). */
+		if (!(c = set_photo(ctx, p->id, s->photo)))
+			c = taxid_person_raise_level(ctx, p->id, 4);
+		json_array_append_new(done, json_string("photo"));
+	} else if (s->need_photo) {
+		json_array_append_new(left, json_string("photo"));
+	}
+	if (!c && s->take_doc) {
+		c = exec_id_text(ctx, TAXID_SQL_REG_DOC_EXPIRES, p->doc_id, s->renewed, 0);
+		json_array_append_new(done, json_string("document"));
+	} else if (s->expired) {
+		json_array_append_new(left, json_string("document"));
+	}
+	return c;
+}
+
 enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	struct taxid_claim cl;
 	struct taxid_person p = {0};
-	struct taxid_person_extra x;
+	struct supplement s;
 	enum taxid_code c = TAXID_OK;
-	char renewed[11], now_date[11], photo[PHOTO_REF_LEN] = "", subj[32];
-	int found;
+	json_t *done = json_array(), *left = json_array(), *face = json_object_get(req, "face");
+	char subj[32];
+	int found = 0;
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
 	memset(&cl, 0, sizeof cl);
+	memset(&s, 0, sizeof s);
 	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) ||
-	    (c = taxid_register_read_date(ctx, req, "expires_on", renewed)))
+	    (c = taxid_register_read_date(ctx, req, "expires_on", s.renewed)) ||
+	    (c = taxid_person_find(ctx, cl.type, cl.info.normalized, &p, &found)))
 		goto out;
-	taxid_register_today(ctx, now_date);
-	if ((c = taxid_person_find(ctx, cl.type, cl.info.normalized, &p, &found)))
-		goto out;
-	if (!found) {
+	if (!found)
 		c = taxid_fail(ctx, TAXID_E_NOT_COLLECTED, "doc_no");
-		goto out;
-	}
-	if ((c = taxid_claim_matches(ctx, &p, &cl)) || (c = taxid_person_extra(ctx, p.id, p.doc_id, &x)))
-		goto out;
-	int need_photo = !x.has_photo, expired = x.expires_on[0] && strcmp(x.expires_on, now_date) < 0;
-	if (!need_photo && !expired) {
-		c = taxid_fail(ctx, TAXID_E_ALREADY_COMPLETE, "doc_no");
-		goto out;
-	}
-	json_t *face = json_object_get(req, "face");
-	int take_photo = need_photo && face && !json_is_null(face);
-	int take_doc = expired && renewed[0];
-	if (take_doc && strcmp(renewed, now_date) < 0) {
-		c = taxid_fail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on");
-		goto out;
-	}
-	if (!take_photo && !take_doc) {
-		json_t *missing = json_array();
-		if (need_photo)
-			json_array_append_new(missing, json_string("photo"));
-		if (expired)
-			json_array_append_new(missing, json_string("document"));
-		c = expired ? taxid_fail_detail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on",
-						json_pack("{s:o,s:s}", "missing", missing, "expires_on", x.expires_on))
-			    : taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "face", json_pack("{s:o}", "missing", missing));
-		goto out;
-	}
-	if (take_photo && (c = face_proof(ctx, face, &cl, "face", "supplement", photo)))
-		goto out;
-	json_t *done = json_array(), *left = json_array();
-	if (take_photo) {
-		/* A passed face check is also the face verification that lifts level 3 to 4 (DOMAIN §2). */
-		if (!(c = set_photo(ctx, p.id, photo)))
-			c = taxid_person_raise_level(ctx, p.id, 4);
-		json_array_append_new(done, json_string("photo"));
-	} else if (need_photo) {
-		json_array_append_new(left, json_string("photo"));
-	}
-	if (!c && take_doc) {
-		c = exec_id_text(ctx, TAXID_SQL_REG_DOC_EXPIRES, p.doc_id, renewed, 0);
-		json_array_append_new(done, json_string("document"));
-	} else if (expired) {
-		json_array_append_new(left, json_string("document"));
-	}
+	else if (!(c = supplement_plan(ctx, &p, &cl, face, &s)) &&
+		 !(s.take_photo && (c = face_proof(ctx, face, &cl, "face", "supplement", s.photo))))
+		c = supplement_apply(ctx, &p, &s, done, left);
 	taxid_register_subject(subj, sizeof subj, "person", p.id);
-	if (!c)
-		c = taxid_register_audit(ctx, "supplement", subj, op,
-					 json_pack("{s:O,s:s}", "supplemented", done, "doc_type", taxid_ids_doc_name(cl.type)));
-	if (!c) {
-		json_object_set_new(out, "person", json_integer(p.id));
-		taxid_claim_put_doc(ctx, out, &cl);
-		json_object_set_new(out, "supplemented", json_incref(done));
-		json_object_set_new(out, "missing", json_incref(left));
-		json_object_set_new(out, "level", json_integer(take_photo && p.level < 4 ? 4 : p.level));
-	}
+	if (c || (c = taxid_register_audit(ctx, "supplement", subj, op,
+					   json_pack("{s:O,s:s}", "supplemented", done, "doc_type",
+						     taxid_ids_doc_name(cl.type)))))
+		goto out;
+	json_object_set_new(out, "person", json_integer(p.id));
+	taxid_claim_put_doc(ctx, out, &cl);
+	json_object_set_new(out, "supplemented", json_incref(done));
+	json_object_set_new(out, "missing", json_incref(left));
+	json_object_set_new(out, "level", json_integer(s.take_photo && p.level < 4 ? 4 : p.level));
+out:
 	json_decref(done);
 	json_decref(left);
-out:
 	taxid_claim_free(&cl);
 	taxid_person_clear(&p);
 	return c;
@@ -648,6 +674,61 @@ static enum taxid_code phone_changed(struct taxid_ctx *ctx, const struct taxid_a
 	return taxid_outbox_put(ctx, "sms", a->phone, body);
 }
 
+/* A change request, read and checked before anything is written: the claim, a new phone and/or region, a face. */
+static enum taxid_code change_read(struct taxid_ctx *ctx, json_t *req, struct taxid_claim *cl, struct taxid_id_info *ph,
+				   const char **region, json_t **face)
+{
+	enum taxid_code c;
+	if ((c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, cl)) || (c = taxid_register_read_phone(ctx, req, 0, ph)) ||
+	    (c = taxid_register_read_region(ctx, req, region)))
+		return c;
+	if (!ph->normalized[0] && !*region)
+		return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "phone",
+					 json_pack("{s:[ss]}", "one_of", "phone", "region"));
+	*face = json_object_get(req, "face");
+	return !*face || json_is_null(*face) ? taxid_fail(ctx, TAXID_E_MISSING_FIELD, "face") : TAXID_OK;
+}
+
+/* The person behind a proven claim (collected, matching) and their account. */
+static enum taxid_code change_account(struct taxid_ctx *ctx, const struct taxid_claim *cl, struct taxid_person *p,
+				      struct taxid_account *a)
+{
+	int found;
+	enum taxid_code c = taxid_person_find(ctx, cl->type, cl->info.normalized, p, &found);
+	if (c)
+		return c;
+	if (!found)
+		return taxid_fail(ctx, TAXID_E_NOT_COLLECTED, "doc_no");
+	if ((c = taxid_claim_matches(ctx, p, cl)))
+		return c;
+	c = taxid_account_by_person(ctx, p->id, a);
+	if (c == TAXID_E_NOT_FOUND)
+		c = taxid_fail_detail(ctx, TAXID_E_NOT_FOUND, "doc_no", json_pack("{s:s}", "reason", "no_account"));
+	return c;
+}
+
+/* Store the new phone and region, and level 4 at least; changed gets what changed, masked_phone the new phone. */
+static enum taxid_code change_apply(struct taxid_ctx *ctx, const struct taxid_account *a, long long pid,
+				    const char *phone, const char *region, const char *op, char masked_phone[16],
+				    json_t *changed)
+{
+	enum taxid_code c = TAXID_OK;
+	if (phone[0]) {
+		c = taxid_account_set_phone(ctx, a->id, phone);
+		json_array_append_new(changed, json_string("phone"));
+		taxid_mask_phone(phone, masked_phone);
+		/* The holder proved the document, the face and the new phone; the old phone is told, and for a while
+		 * a reset needs face or a hall (SECURITY rule 23). */
+		if (!c && (!a->phone || strcmp(a->phone, phone) != 0))
+			c = phone_changed(ctx, a, masked_phone, op);
+	}
+	if (!c && region) {
+		c = exec_id_text(ctx, TAXID_SQL_REG_ACCOUNT_REGION, a->id, region, 0);
+		json_array_append_new(changed, json_string("region"));
+	}
+	return c ? c : taxid_person_raise_level(ctx, pid, 4);
+}
+
 enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	struct taxid_claim cl;
@@ -657,74 +738,33 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 	enum taxid_code c = TAXID_OK;
 	char photo[PHOTO_REF_LEN] = "", subj[32], masked_phone[16] = "";
 	const char *region = NULL;
-	int found;
+	json_t *face = NULL, *changed = json_array();
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
 	memset(&cl, 0, sizeof cl);
-	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) ||
-	    (c = taxid_register_read_phone(ctx, req, 0, &ph)) || (c = taxid_register_read_region(ctx, req, &region)))
+	if (c || (c = change_read(ctx, req, &cl, &ph, &region, &face)) ||
+	    /* The new phone's SMS code first (nothing else written with a counted failure), then the face. */
+	    (ph.normalized[0] && (c = taxid_sms_check(ctx, json_object_get(req, "sms"), ph.normalized, "change", "sms"))) ||
+	    (c = face_proof(ctx, face, &cl, "face", "change", photo)) || (c = change_account(ctx, &cl, &p, &a)) ||
+	    (c = change_apply(ctx, &a, p.id, ph.normalized, region, op, masked_phone, changed)))
 		goto out;
-	if (!ph.normalized[0] && !region) {
-		c = taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "phone", json_pack("{s:[ss]}", "one_of", "phone", "region"));
-		goto out;
-	}
-	json_t *face = json_object_get(req, "face");
-	if (!face || json_is_null(face)) {
-		c = taxid_fail(ctx, TAXID_E_MISSING_FIELD, "face");
-		goto out;
-	}
-	/* The new phone's SMS code first (nothing else written with a counted failure), then the face. */
-	if (ph.normalized[0] && (c = taxid_sms_check(ctx, json_object_get(req, "sms"), ph.normalized, "change", "sms")))
-		goto out;
-	if ((c = face_proof(ctx, face, &cl, "face", "change", photo)) ||
-	    (c = taxid_person_find(ctx, cl.type, cl.info.normalized, &p, &found)))
-		goto out;
-	if (!found) {
-		c = taxid_fail(ctx, TAXID_E_NOT_COLLECTED, "doc_no");
-		goto out;
-	}
-	if ((c = taxid_claim_matches(ctx, &p, &cl)))
-		goto out;
-	if ((c = taxid_account_by_person(ctx, p.id, &a))) {
-		if (c == TAXID_E_NOT_FOUND)
-			c = taxid_fail_detail(ctx, TAXID_E_NOT_FOUND, "doc_no", json_pack("{s:s}", "reason", "no_account"));
-		goto out;
-	}
-	json_t *changed = json_array();
-	if (ph.normalized[0]) {
-		c = taxid_account_set_phone(ctx, a.id, ph.normalized);
-		json_array_append_new(changed, json_string("phone"));
-		taxid_mask_phone(ph.normalized, masked_phone);
-		/* The holder proved the document, the face and the new phone; the old phone is told, and for a while
-		 * a reset needs face or a hall (SECURITY rule 23). */
-		if (!c && (!a.phone || strcmp(a.phone, ph.normalized) != 0))
-			c = phone_changed(ctx, &a, masked_phone, op);
-	}
-	if (!c && region) {
-		c = exec_id_text(ctx, TAXID_SQL_REG_ACCOUNT_REGION, a.id, region, 0);
-		json_array_append_new(changed, json_string("region"));
-	}
-	if (!c)
-		c = taxid_person_raise_level(ctx, p.id, 4);
 	taxid_register_subject(subj, sizeof subj, "account", a.id);
-	if (!c)
-		c = taxid_register_audit(ctx, "change", subj, op,
-					 json_pack("{s:O,s:s?,s:s?}", "changed", changed, "phone",
-						   masked_phone[0] ? masked_phone : NULL, "region", region));
-	if (!c) {
-		json_object_set_new(out, "account", json_integer(a.id));
-		json_object_set_new(out, "person", json_integer(p.id));
-		json_object_set_new(out, "login_name", json_string(a.login_name));
-		json_object_set_new(out, "changed", json_incref(changed));
-		if (ph.normalized[0]) {
-			json_object_set_new(out, "phone", json_string(ctx->reveal ? ph.normalized : masked_phone));
-			taxid_reveal_subject(ctx, masked_phone);
-		}
-		if (region)
-			json_object_set_new(out, "region", json_string(region));
-		json_object_set_new(out, "level", json_integer(p.level > 4 ? p.level : 4));
+	if ((c = taxid_register_audit(ctx, "change", subj, op,
+				      json_pack("{s:O,s:s?,s:s?}", "changed", changed, "phone",
+						masked_phone[0] ? masked_phone : NULL, "region", region))))
+		goto out;
+	json_object_set_new(out, "account", json_integer(a.id));
+	json_object_set_new(out, "person", json_integer(p.id));
+	json_object_set_new(out, "login_name", json_string(a.login_name));
+	json_object_set_new(out, "changed", json_incref(changed));
+	if (ph.normalized[0]) {
+		json_object_set_new(out, "phone", json_string(ctx->reveal ? ph.normalized : masked_phone));
+		taxid_reveal_subject(ctx, masked_phone);
 	}
-	json_decref(changed);
+	if (region)
+		json_object_set_new(out, "region", json_string(region));
+	json_object_set_new(out, "level", json_integer(p.level > 4 ? p.level : 4));
 out:
+	json_decref(changed);
 	taxid_claim_free(&cl);
 	taxid_person_clear(&p);
 	taxid_account_clear(&a);
