@@ -413,8 +413,8 @@ enum taxid_code taxid_claim_store_paired(struct taxid_ctx *ctx, long long pid, l
 	} else if ((c = taxid_person_add_doc(ctx, pid, pc->type, &pc->info, NULL, &pdoc))) {
 		return c;
 	}
-	struct taxid_q *st = taxid_q(ctx, TAXID_SQL_REG_DOC_PAIR);
-	taxid_q_int(st, 1, doc_id);
-	taxid_q_int(st, 2, pdoc);
-	return taxid_q_exec(st);
+	struct taxid_q *pair = taxid_q(ctx, TAXID_SQL_REG_DOC_PAIR);
+	taxid_q_int(pair, 1, doc_id);
+	taxid_q_int(pair, 2, pdoc);
+	return taxid_q_exec(pair);
 }

@@ -422,7 +422,8 @@ struct signup {
 static enum taxid_code signup_read(struct taxid_ctx *ctx, json_t *req, struct signup *s)
 {
 	enum taxid_code c = TAXID_OK;
-	if (!(s->method = taxid_req_str(ctx, req, "method", 1, &c)))
+	s->method = taxid_req_str(ctx, req, "method", 1, &c);
+	if (c)
 		return c;
 	s->face = strcmp(s->method, "face") == 0;
 	if (!s->face && strcmp(s->method, "code") != 0)
