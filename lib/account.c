@@ -22,47 +22,45 @@ void taxid_account_clear(struct taxid_account *a)
 	memset(a, 0, sizeof *a);
 }
 
-static enum taxid_code load_row(struct taxid_ctx *ctx, sqlite3_stmt *st, struct taxid_account *a)
+/* The account of the first row of q (an ACCOUNT_BY_* statement, bound): TAXID_OK, TAXID_E_NOT_FOUND or an error. */
+static enum taxid_code load_row(struct taxid_ctx *ctx, struct taxid_q *q, struct taxid_account *a)
 {
 	memset(a, 0, sizeof *a);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? TAXID_E_NOT_FOUND : taxid_db_fail(ctx, rc);
+	if (!taxid_q_step(q)) {
+		enum taxid_code c = taxid_q_end(q);
+		return c ? c : TAXID_E_NOT_FOUND;
 	}
-	a->id = sqlite3_column_int64(st, 0);
-	a->person_id = sqlite3_column_int64(st, 1);
-	a->login_name = strdup((const char *)sqlite3_column_text(st, 2));
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-		a->phone = taxid_pii_open(ctx->keys, "account.phone", sqlite3_column_blob(st, 3),
-					  (size_t)sqlite3_column_bytes(st, 3));
-	a->password_hash = strdup((const char *)sqlite3_column_text(st, 4));
-	a->peppered = sqlite3_column_int(st, 5);
-	a->must_change = sqlite3_column_int(st, 6);
-	a->initial_expires_at = sqlite3_column_int64(st, 7);
-	a->renamed_at = sqlite3_column_int64(st, 8);
-	a->level = sqlite3_column_int(st, 9);
-	a->abnormal = strcmp((const char *)sqlite3_column_text(st, 10), "abnormal") == 0;
-	sqlite3_reset(st);
+	a->id = taxid_q_col_int(q, 0);
+	a->person_id = taxid_q_col_int(q, 1);
+	a->login_name = strdup(taxid_q_col_text(q, 2));
+	if (!taxid_q_is_null(q, 3)) {
+		size_t n;
+		const void *blob = taxid_q_col_blob(q, 3, &n);
+		a->phone = taxid_pii_open(ctx->keys, "account.phone", blob, n);
+	}
+	a->password_hash = strdup(taxid_q_col_text(q, 4));
+	a->peppered = (int)taxid_q_col_int(q, 5);
+	a->must_change = (int)taxid_q_col_int(q, 6);
+	a->initial_expires_at = taxid_q_col_int(q, 7);
+	a->renamed_at = taxid_q_col_int(q, 8);
+	a->level = (int)taxid_q_col_int(q, 9);
+	a->abnormal = strcmp(taxid_q_col_text(q, 10), "abnormal") == 0;
+	taxid_q_end(q);
 	return a->login_name && a->password_hash ? TAXID_OK : TAXID_E_INTERNAL;
 }
 
 enum taxid_code taxid_account_load(struct taxid_ctx *ctx, long long id, struct taxid_account *a)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_ID);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
-	return load_row(ctx, st, a);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_BY_ID);
+	taxid_q_int(q, 1, id);
+	return load_row(ctx, q, a);
 }
 
 enum taxid_code taxid_account_by_person(struct taxid_ctx *ctx, long long person_id, struct taxid_account *a)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_PERSON);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, person_id);
-	return load_row(ctx, st, a);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_BY_PERSON);
+	taxid_q_int(q, 1, person_id);
+	return load_row(ctx, q, a);
 }
 
 enum taxid_code taxid_account_resolve(struct taxid_ctx *ctx, const char *account, struct taxid_account *a,
@@ -76,11 +74,9 @@ enum taxid_code taxid_account_resolve(struct taxid_ctx *ctx, const char *account
 		unsigned char idx[32];
 		snprintf(normalized, 80, "phone:%s", info.normalized);
 		taxid_pii_index(ctx->keys, "phone", info.normalized, idx);
-		sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_PHONE);
-		if (!st)
-			return TAXID_E_INTERNAL;
-		sqlite3_bind_blob(st, 1, idx, 32, SQLITE_TRANSIENT);
-		return load_row(ctx, st, a);
+		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_BY_PHONE);
+		taxid_q_blob(q, 1, idx, 32);
+		return load_row(ctx, q, a);
 	}
 	memset(&info, 0, sizeof info);
 	if (taxid_ids_check_document(TAXID_DOC_RESIDENT_ID, account, strlen(account), &o, &info) == TAXID_OK) {
@@ -95,11 +91,9 @@ enum taxid_code taxid_account_resolve(struct taxid_ctx *ctx, const char *account
 		return taxid_account_by_person(ctx, pid, a);
 	}
 	snprintf(normalized, 80, "login:%.70s", account);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_BY_LOGIN);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-	return load_row(ctx, st, a);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_BY_LOGIN);
+	taxid_q_text(q, 1, account);
+	return load_row(ctx, q, a);
 }
 
 void taxid_password_params(struct taxid_ctx *ctx, struct taxid_argon2_params *p)
@@ -261,20 +255,16 @@ void taxid_password_dummy(struct taxid_ctx *ctx, const char *pw)
 	taxid_wipe(pep, sizeof pep);
 }
 
-static int exists(struct taxid_ctx *ctx, enum taxid_stmt id, const void *key, int keylen, long long except)
+/* Refuse with code (on field) when q (an ACCOUNT_*_TAKEN statement, ?1 bound) finds another account than except
+ * (0: any); TAXID_OK when none does. */
+static enum taxid_code refuse_taken(struct taxid_ctx *ctx, struct taxid_q *q, long long except, enum taxid_code code,
+				    const char *field)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, id);
-	if (!st)
-		return -1;
-	if (keylen < 0)
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_blob(st, 1, key, keylen, SQLITE_STATIC);
 	if (except)
-		sqlite3_bind_int64(st, 2, except);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+		taxid_q_int(q, 2, except);
+	int row = taxid_q_step(q);
+	enum taxid_code c = taxid_q_end(q);
+	return c ? c : row ? taxid_fail(ctx, code, field) : TAXID_OK;
 }
 
 enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id, const char *login_name,
@@ -289,64 +279,54 @@ enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id,
 	}
 	if (c != TAXID_E_NOT_FOUND)
 		return c;
-	int e = exists(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN, login_name, -1, 0);
-	if (e)
-		return e < 0 ? TAXID_E_INTERNAL : taxid_fail(ctx, TAXID_E_LOGIN_NAME_TAKEN, "login_name");
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
+	taxid_q_text(q, 1, login_name);
+	if ((c = refuse_taken(ctx, q, 0, TAXID_E_LOGIN_NAME_TAKEN, "login_name")))
+		return c;
 	unsigned char idx[32];
 	unsigned char *enc = NULL;
 	size_t el = 0;
 	if (phone) {
 		taxid_pii_index(ctx->keys, "phone", phone, idx);
-		if ((e = exists(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN, idx, 32, 0)))
-			return e < 0 ? TAXID_E_INTERNAL : taxid_fail(ctx, TAXID_E_PHONE_TAKEN, "phone");
+		q = taxid_q(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN);
+		taxid_q_blob(q, 1, idx, 32);
+		if ((c = refuse_taken(ctx, q, 0, TAXID_E_PHONE_TAKEN, "phone")))
+			return c;
 		if (!(enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el)))
 			return TAXID_E_INTERNAL;
 	}
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	char *cj = consent ? json_dumps(consent, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_INSERT);
-	if (!st) {
-		free(enc);
-		free(cj);
-		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_text(st, 2, login_name, -1, SQLITE_STATIC);
+	q = taxid_q(ctx, TAXID_SQL_ACCOUNT_INSERT);
+	taxid_q_int(q, 1, person_id);
+	taxid_q_text(q, 2, login_name);
 	if (phone) {
-		sqlite3_bind_blob(st, 3, idx, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 4, enc, (int)el, SQLITE_STATIC);
+		taxid_q_blob(q, 3, idx, 32);
+		taxid_q_blob(q, 4, enc, el);
 	}
-	sqlite3_bind_text(st, 5, password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, peppered);
-	sqlite3_bind_int(st, 7, must_change);
+	taxid_q_text(q, 5, password_hash);
+	taxid_q_int(q, 6, peppered);
+	taxid_q_int(q, 7, must_change);
 	if (initial_expires_at)
-		sqlite3_bind_int64(st, 8, initial_expires_at);
-	if (region)
-		sqlite3_bind_text(st, 9, region, -1, SQLITE_STATIC);
-	if (cj)
-		sqlite3_bind_text(st, 10, cj, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, at, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*account_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		taxid_q_int(q, 8, initial_expires_at);
+	taxid_q_text(q, 9, region);
+	taxid_q_text(q, 10, cj);
+	taxid_q_text(q, 11, at);
 	free(enc);
 	free(cj);
-	return rc == SQLITE_ROW ? TAXID_OK : taxid_db_fail(ctx, rc);
+	return taxid_q_insert_id(q, account_id);
 }
 
 enum taxid_code taxid_account_set_password(struct taxid_ctx *ctx, long long account_id, const char *password_hash,
 					   int peppered, int must_change)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_PASSWORD);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, peppered);
-	sqlite3_bind_int(st, 4, must_change);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_SET_PASSWORD);
+	taxid_q_int(q, 1, account_id);
+	taxid_q_text(q, 2, password_hash);
+	taxid_q_int(q, 3, peppered);
+	taxid_q_int(q, 4, must_change);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_account_set_phone(struct taxid_ctx *ctx, long long account_id, const char *phone)
@@ -354,34 +334,31 @@ enum taxid_code taxid_account_set_phone(struct taxid_ctx *ctx, long long account
 	unsigned char idx[32];
 	size_t el;
 	taxid_pii_index(ctx->keys, "phone", phone, idx);
-	int e = exists(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN, idx, 32, account_id);
-	if (e)
-		return e < 0 ? TAXID_E_INTERNAL : taxid_fail(ctx, TAXID_E_PHONE_TAKEN, "phone");
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN);
+	taxid_q_blob(q, 1, idx, 32);
+	enum taxid_code c = refuse_taken(ctx, q, account_id, TAXID_E_PHONE_TAKEN, "phone");
+	if (c)
+		return c;
 	unsigned char *enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_ACCOUNT_SET_PHONE);
-	if (!enc || !st) {
-		free(enc);
+	if (!enc)
 		return TAXID_E_INTERNAL;
-	}
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_blob(st, 2, idx, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 3, enc, (int)el, SQLITE_STATIC);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+	q = taxid_q(ctx, TAXID_SQL_ACCOUNT_SET_PHONE);
+	taxid_q_int(q, 1, account_id);
+	taxid_q_blob(q, 2, idx, 32);
+	taxid_q_blob(q, 3, enc, el);
 	free(enc);
-	return c;
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_person_raise_level(struct taxid_ctx *ctx, long long person_id, int level)
 {
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_PERSON_RAISE_LEVEL);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int(st, 2, level);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_PERSON_RAISE_LEVEL);
+	taxid_q_int(q, 1, person_id);
+	taxid_q_int(q, 2, level);
+	taxid_q_text(q, 3, at);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id, const char *kind, const char *factor,
@@ -402,20 +379,17 @@ enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id,
 	*expires_at = ctx->now + taxid_setting_int(ctx, "session.absolute_seconds", 12 * 3600);
 	if (parent && parent->expires_at < *expires_at) /* a derived session never outlives its parent (rule 25) */
 		*expires_at = parent->expires_at;
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_INSERT);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_blob(st, 2, h, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, ctx->now);
-	sqlite3_bind_int64(st, 5, *expires_at);
-	if (scope)
-		sqlite3_bind_text(st, 6, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, factor, -1, SQLITE_STATIC);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SESSION_INSERT);
+	taxid_q_int(q, 1, account_id);
+	taxid_q_blob(q, 2, h, 32);
+	taxid_q_text(q, 3, kind);
+	taxid_q_int(q, 4, ctx->now);
+	taxid_q_int(q, 5, *expires_at);
+	taxid_q_text(q, 6, scope);
+	taxid_q_text(q, 7, factor);
 	if (parent)
-		sqlite3_bind_int64(st, 8, parent->id);
-	return taxid_db_exec(ctx, st);
+		taxid_q_int(q, 8, parent->id);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_session_open(struct taxid_ctx *ctx, json_t *req, const char *field, int any_kind,
@@ -428,35 +402,30 @@ enum taxid_code taxid_session_open(struct taxid_ctx *ctx, json_t *req, const cha
 		return c;
 	unsigned char h[32];
 	taxid_sha256(token, strlen(token), h);
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_GET);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_blob(st, 1, h, 32, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? taxid_fail(ctx, TAXID_E_SESSION_INVALID, field) : taxid_db_fail(ctx, rc);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SESSION_GET);
+	taxid_q_blob(q, 1, h, 32);
+	if (!taxid_q_step(q)) {
+		c = taxid_q_end(q);
+		return c ? c : taxid_fail(ctx, TAXID_E_SESSION_INVALID, field);
 	}
-	long long sid = sqlite3_column_int64(st, 0), aid = sqlite3_column_int64(st, 1);
-	int64_t last = sqlite3_column_int64(st, 2), expires = sqlite3_column_int64(st, 3);
-	int revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	const unsigned char *k = sqlite3_column_text(st, 5), *sc = sqlite3_column_text(st, 6), *f = sqlite3_column_text(st, 7);
-	snprintf(s->kind, sizeof s->kind, "%s", k ? (const char *)k : "");
-	snprintf(s->scope, sizeof s->scope, "%s", sc ? (const char *)sc : "");
-	snprintf(s->factor, sizeof s->factor, "%s", f ? (const char *)f : "");
-	sqlite3_reset(st);
+	long long sid = taxid_q_col_int(q, 0), aid = taxid_q_col_int(q, 1);
+	int64_t last = taxid_q_col_int(q, 2), expires = taxid_q_col_int(q, 3);
+	int revoked = !taxid_q_is_null(q, 4);
+	const char *k = taxid_q_col_text(q, 5), *sc = taxid_q_col_text(q, 6), *f = taxid_q_col_text(q, 7);
+	snprintf(s->kind, sizeof s->kind, "%s", k ? k : "");
+	snprintf(s->scope, sizeof s->scope, "%s", sc ? sc : "");
+	snprintf(s->factor, sizeof s->factor, "%s", f ? f : "");
+	taxid_q_end(q);
 	long long idle = taxid_setting_int(ctx, "session.idle_seconds", 1800);
 	if (revoked || ctx->now >= expires || ctx->now - last >= idle)
 		return taxid_fail(ctx, TAXID_E_SESSION_INVALID, field);
 	/* Personal actions refuse an enterprise-scoped session (rule 25). */
 	if (!any_kind && strcmp(s->kind, "personal") != 0)
 		return taxid_fail_detail(ctx, TAXID_E_SESSION_SCOPED, field, json_pack("{s:s,s:s}", "kind", s->kind, "scope", s->scope));
-	st = taxid_sql(ctx, TAXID_SQL_SESSION_TOUCH);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, sid);
-	sqlite3_bind_int64(st, 2, ctx->now);
-	if ((c = taxid_db_exec(ctx, st)))
+	q = taxid_q(ctx, TAXID_SQL_SESSION_TOUCH);
+	taxid_q_int(q, 1, sid);
+	taxid_q_int(q, 2, ctx->now);
+	if ((c = taxid_q_exec(q)))
 		return c;
 	s->id = sid;
 	s->account_id = aid;
@@ -479,37 +448,30 @@ enum taxid_code taxid_session_check(struct taxid_ctx *ctx, json_t *req, const ch
 
 int taxid_session_alive(struct taxid_ctx *ctx, long long session_id, int64_t *expires_at)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_BY_ID);
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, session_id);
-	int alive = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_NULL &&
-		    ctx->now < (*expires_at = sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SESSION_BY_ID);
+	taxid_q_int(q, 1, session_id);
+	int alive = taxid_q_step(q) && taxid_q_is_null(q, 1) && ctx->now < (*expires_at = taxid_q_col_int(q, 0));
+	taxid_q_end(q);
 	return alive;
 }
 
 enum taxid_code taxid_session_revoke(struct taxid_ctx *ctx, long long session_id)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_REVOKE);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, session_id);
-	sqlite3_bind_int64(st, 2, ctx->now);
-	return taxid_db_exec(ctx, st);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SESSION_REVOKE);
+	taxid_q_int(q, 1, session_id);
+	taxid_q_int(q, 2, ctx->now);
+	return taxid_q_exec(q);
 }
 
 enum taxid_code taxid_session_revoke_all(struct taxid_ctx *ctx, long long account_id, long long keep_session_id,
 					 int *count)
 {
-	sqlite3_stmt *st = taxid_sql(ctx, TAXID_SQL_SESSION_REVOKE_ALL);
-	if (!st)
-		return TAXID_E_INTERNAL;
-	sqlite3_bind_int64(st, 1, account_id);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SESSION_REVOKE_ALL);
+	taxid_q_int(q, 1, account_id);
 	if (keep_session_id)
-		sqlite3_bind_int64(st, 2, keep_session_id);
-	sqlite3_bind_int64(st, 3, ctx->now);
-	enum taxid_code c = taxid_db_exec(ctx, st);
+		taxid_q_int(q, 2, keep_session_id);
+	taxid_q_int(q, 3, ctx->now);
+	enum taxid_code c = taxid_q_exec(q);
 	if (count)
 		*count = c ? 0 : (int)taxid_db_changes(ctx);
 	return c;

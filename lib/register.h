@@ -1,11 +1,13 @@
 /* register.c: taxid-register's work — hall registration codes, on-site collection, account registration (hall
- * code or face), supplement and change of real-name information, bulk import, look-up and abnormal marks. */
+ * code or face), supplement and change of real-name information; register_import.c: bulk import;
+ * register_admin.c: look-up and abnormal marks. The identity claims they start from are in person.h. */
 #ifndef TAXID_REGISTER_H
 #define TAXID_REGISTER_H
 
 #include <jansson.h>
 #include "errors.h"
 #include "ids.h"
+#include "person.h"
 
 struct taxid_ctx;
 
@@ -13,15 +15,10 @@ struct taxid_ctx;
 #define TAXID_REGCODE_ALPHABET "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 #define TAXID_REGCODE_LEN 6
 
-/* The paired document a type must be given with (DOMAIN §8): 208 for 233/239/240/241, 210 for 237, 213 for 238;
- * TAXID_DOC_UNKNOWN when none is needed. */
-enum taxid_doc_type taxid_register_paired_type(enum taxid_doc_type t);
 /* Draw a hall registration code (TAXID_REGCODE_LEN characters + NUL) from the CSPRNG without bias; 0 on success. */
 int taxid_register_new_code(char code[TAXID_REGCODE_LEN + 1]);
 /* Draw a random initial password of len characters (len >= 8) with every character class; 0 on success. */
 int taxid_register_random_password(char *out, size_t len);
-/* Mask a name for output: its first character and one '*' (out holds strlen(name) + 2 bytes). */
-void taxid_mask_name(const char *name, char *out);
 
 /* Actions. */
 enum taxid_code taxid_register_account(struct taxid_ctx *ctx, json_t *req, json_t *out);
@@ -32,5 +29,22 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 enum taxid_code taxid_register_import(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_register_show(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_register_mark(struct taxid_ctx *ctx, json_t *req, json_t *out);
+
+/* Pieces the register files share (register.c holds them). */
+/* Audit an event; takes the reference to detail (taxid_audit borrows its detail). */
+enum taxid_code taxid_register_audit(struct taxid_ctx *ctx, const char *action, const char *subject, const char *actor,
+				     json_t *detail);
+/* Wipe a secret request member in place once it is no longer needed (SECURITY rule 21). */
+void taxid_register_wipe_member(json_t *req, const char *key);
+/* Today's local date, YYYY-MM-DD. */
+void taxid_register_today(struct taxid_ctx *ctx, char out[11]);
+/* An audit subject "kind:id". */
+void taxid_register_subject(char *buf, size_t n, const char *kind, long long id);
+/* An optional calendar date member (YYYY-MM-DD); out gets it or "". */
+enum taxid_code taxid_register_read_date(struct taxid_ctx *ctx, json_t *req, const char *key, char out[11]);
+/* Member "phone", a mobile number; ph->normalized is "" when it is absent and not required. */
+enum taxid_code taxid_register_read_phone(struct taxid_ctx *ctx, json_t *req, int required, struct taxid_id_info *ph);
+/* Member "region", the household-registration region 户籍所在地 (a GB/T 2260 code); *region NULL when absent. */
+enum taxid_code taxid_register_read_region(struct taxid_ctx *ctx, json_t *req, const char **region);
 
 #endif

@@ -1,0 +1,292 @@
+/* taxid-register import: bulk migration of persons and accounts from another system, idempotent on the document. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "challenge.h"
+#include "clock.h"
+#include "crypto.h"
+#include "db.h"
+#include "person.h"
+#include "record.h"
+#include "register.h"
+
+#define DAY 86400
+
+int taxid_register_random_password(char *out, size_t len)
+{
+	/* No look-alikes (0/O, 1/l/I) and no characters a shell or a gateway might mangle. */
+	static const char *const classes[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
+					      "!#%+-=?@^_"};
+	char all[96] = "";
+	if (len < 8)
+		return -1;
+	for (int k = 0; k < 4; k++)
+		strcat(all, classes[k]);
+	for (size_t i = 0; i < len; i++) {
+		const char *from = i < 4 ? classes[i] : all;
+		int64_t r = taxid_random_uniform((uint32_t)strlen(from));
+		if (r < 0)
+			return -1;
+		out[i] = from[r];
+	}
+	for (size_t i = len - 1; i > 0; i--) { /* Fisher-Yates, so the classes are not in fixed places */
+		int64_t j = taxid_random_uniform((uint32_t)(i + 1));
+		if (j < 0)
+			return -1;
+		char t = out[i];
+		out[i] = out[j];
+		out[j] = t;
+	}
+	out[len] = 0;
+	return 0;
+}
+
+/* The account part of an import record. */
+struct import_account {
+	const char *login, *hash, *initial, *region;
+	const char *phone; /* normalised or NULL */
+};
+
+/* An import record, read and checked before anything is written. */
+struct import_rec {
+	struct taxid_claim cl, pc; /* the document, and its paired document when has_paired */
+	int has_paired, face;      /* face: face_verified, level 4 rather than 3 */
+	struct taxid_id_info ph;
+	char expires_on[11];
+	struct import_account ia;  /* ia.login NULL: no account */
+};
+
+/* Tuning for a bulk load, once per process. It is only tuning: its failure (said on stderr) is not the request's. */
+static void import_tune(struct taxid_ctx *ctx)
+{
+	static int tuned;
+	if (tuned)
+		return;
+	tuned = 1;
+	enum taxid_code before = taxid_db_request_error(ctx);
+	taxid_q_exec(taxid_q(ctx, TAXID_SQL_REG_IMPORT_CACHE));
+	taxid_q_exec(taxid_q(ctx, TAXID_SQL_REG_IMPORT_SUBJOURNAL));
+	taxid_q_exec(taxid_q(ctx, TAXID_SQL_REG_IMPORT_CHECKPOINT));
+	if (!before)
+		taxid_db_request_reset(ctx);
+}
+
+/* The password members of a record with a login name: a migrated argon2id hash, or an initial password rule. */
+static enum taxid_code import_read_login(struct taxid_ctx *ctx, json_t *req, struct import_account *ia)
+{
+	enum taxid_code c = TAXID_OK;
+	ia->hash = taxid_req_str(ctx, req, "password_hash", 0, &c);
+	ia->initial = c ? NULL : taxid_req_str(ctx, req, "initial_password", 0, &c);
+	if (c || (c = taxid_login_name_check(ctx, ia->login, "login_name")))
+		return c;
+	if (!ia->hash && !ia->initial)
+		return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "password_hash",
+					 json_pack("{s:[ss]}", "one_of", "password_hash", "initial_password"));
+	if (ia->hash && ia->initial)
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "initial_password");
+	if (ia->hash && taxid_argon2_parse(ia->hash, NULL))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "password_hash",
+					 json_pack("{s:s}", "expected", "argon2id PHC string"));
+	if (ia->initial && strcmp(ia->initial, "random") != 0 && strcmp(ia->initial, "doc_tail6") != 0)
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "initial_password",
+					 json_pack("{s:[ss]}", "allowed", "random", "doc_tail6"));
+	if (ia->initial && strcmp(ia->initial, "random") == 0 && !ia->phone)
+		return taxid_fail(ctx, TAXID_E_MISSING_FIELD, "phone");
+	return TAXID_OK;
+}
+
+static enum taxid_code import_read(struct taxid_ctx *ctx, json_t *req, struct import_rec *r)
+{
+	enum taxid_code c = TAXID_OK;
+	long long bs = taxid_req_int(ctx, req, "batch_size", 0, &c);
+	if (bs > 0)
+		ctx->batch_size = bs > 1000000 ? 1000000 : (int)bs;
+	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NEW, &r->cl)) ||
+	    (c = taxid_claim_read_paired(ctx, req, &r->cl, 0, &r->pc, &r->has_paired)) ||
+	    (c = taxid_register_read_date(ctx, req, "expires_on", r->expires_on)) ||
+	    (c = taxid_register_read_phone(ctx, req, 0, &r->ph)) || (c = taxid_register_read_region(ctx, req, &r->ia.region)))
+		return c;
+	r->ia.phone = r->ph.normalized[0] ? r->ph.normalized : NULL;
+	r->face = taxid_req_bool(ctx, req, "face_verified", 0, &c);
+	r->ia.login = c ? NULL : taxid_req_str(ctx, req, "login_name", 0, &c);
+	if (c || !r->ia.login)
+		return c;
+	return import_read_login(ctx, req, &r->ia);
+}
+
+/* An initial password (pw holds 16 bytes): a random one that passes the password policy, or the legacy rule
+ * doc_tail6, the last 6 characters of the document number. */
+static enum taxid_code initial_password(struct taxid_ctx *ctx, const struct taxid_claim *cl,
+					const struct import_account *ia, char pw[16])
+{
+	if (strcmp(ia->initial, "random") != 0) {
+		size_t n = strlen(cl->info.normalized);
+		snprintf(pw, 16, "%s", cl->info.normalized + (n > 6 ? n - 6 : 0));
+		return TAXID_OK;
+	}
+	enum taxid_code c = TAXID_OK;
+	int tries = 0;
+	do {
+		if (taxid_register_random_password(pw, 10) || ++tries > 50) {
+			c = TAXID_E_INTERNAL;
+			break;
+		}
+	} while (taxid_password_check(ctx, pw, cl->info.normalized, ia->phone, ia->login, "password"));
+	/* The refusals of the drawn passwords that did not pass are not the request's. */
+	ctx->err_field = NULL;
+	json_decref(ctx->err_detail);
+	ctx->err_detail = NULL;
+	return c;
+}
+
+/* A random initial password is delivered to the record's phone through the outbox, never printed. */
+static enum taxid_code send_initial(struct taxid_ctx *ctx, const struct import_account *ia, const char *pw,
+				    int64_t expires)
+{
+	char body[200], at[TAXID_TIME_LEN];
+	taxid_time_format(expires, at);
+	snprintf(body, sizeof body, "[taxid] initial password for %s: %s (valid until %s; change it at first login)",
+		 ia->login, pw, at);
+	enum taxid_code c = taxid_outbox_put(ctx, "sms", ia->phone, body);
+	taxid_wipe(body, sizeof body);
+	return c;
+}
+
+/* The record's account for person pid. A migrated hash is kept unpeppered (the login layer re-hashes it with the
+ * pepper on success); an initial password must be changed at first login and expires. */
+static enum taxid_code import_account(struct taxid_ctx *ctx, long long pid, const struct taxid_claim *cl,
+				      const struct import_account *ia, long long *aid)
+{
+	char pw[16] = "";
+	char *hash = NULL;
+	int initial = !ia->hash;
+	int64_t expires = 0;
+	enum taxid_code c = TAXID_OK;
+	if (initial) {
+		long long days = taxid_setting_int(ctx, "password.initial_days", 30);
+		expires = ctx->now + (days > 0 ? days : 30) * DAY;
+		if (!(c = initial_password(ctx, cl, ia, pw)))
+			hash = taxid_password_hash(ctx, pw);
+	} else {
+		hash = strdup(ia->hash);
+	}
+	if (!c && !hash)
+		c = TAXID_E_INTERNAL;
+	if (!c)
+		c = taxid_account_create(ctx, pid, ia->login, ia->phone, hash, initial, initial, expires, ia->region, NULL,
+					 aid);
+	if (!c && initial && strcmp(ia->initial, "random") == 0)
+		c = send_initial(ctx, ia, pw, expires);
+	taxid_wipe(pw, sizeof pw);
+	if (hash) {
+		taxid_wipe(hash, strlen(hash));
+		free(hash);
+	}
+	return c;
+}
+
+/* A person with an account: the record's login name must be that account's. */
+static enum taxid_code import_same_account(struct taxid_ctx *ctx, long long pid, const char *login, long long *aid)
+{
+	struct taxid_account a;
+	enum taxid_code c = taxid_account_by_person(ctx, pid, &a);
+	if (!c) {
+		*aid = a.id;
+		if (strcmp(a.login_name, login) != 0)
+			c = taxid_fail_detail(ctx, TAXID_E_IDENTITY_OCCUPIED, "login_name",
+					      json_pack("{s:I}", "account", (json_int_t)a.id));
+	}
+	taxid_account_clear(&a);
+	return c;
+}
+
+/* A person already in the registry: the name must be the same; the level is raised, never lowered (*level gets the
+ * person's); a missing account is created. *status becomes "updated" when something changed. */
+static enum taxid_code import_known(struct taxid_ctx *ctx, const struct import_rec *r, const struct taxid_person *p,
+				    int *level, long long *aid, const char **status)
+{
+	enum taxid_code c;
+	if (!taxid_name_equal(r->cl.name, p->name))
+		return taxid_fail(ctx, TAXID_E_NAME_MISMATCH, "name");
+	if (p->level < *level) {
+		if ((c = taxid_person_raise_level(ctx, p->id, *level)))
+			return c;
+		*status = "updated";
+	}
+	if (r->ia.login && p->has_account) {
+		if ((c = import_same_account(ctx, p->id, r->ia.login, aid)))
+			return c;
+	} else if (r->ia.login) {
+		if (p->abnormal)
+			return taxid_fail(ctx, TAXID_E_IDENTITY_ABNORMAL, "doc_no");
+		if ((c = import_account(ctx, p->id, &r->cl, &r->ia, aid)))
+			return c;
+		*status = "updated";
+	}
+	if (p->level > *level)
+		*level = p->level;
+	return TAXID_OK;
+}
+
+/* A new person: the document, its paired document, the account. */
+static enum taxid_code import_new(struct taxid_ctx *ctx, const struct import_rec *r, int level, long long *pid,
+				  long long *aid)
+{
+	long long doc_id;
+	enum taxid_code c;
+	if ((c = taxid_claim_create_person(ctx, &r->cl, level, r->expires_on[0] ? r->expires_on : NULL, pid, &doc_id)) ||
+	    (r->has_paired && (c = taxid_claim_store_paired(ctx, *pid, doc_id, &r->pc))))
+		return c;
+	return r->ia.login ? import_account(ctx, *pid, &r->cl, &r->ia, aid) : TAXID_OK;
+}
+
+static enum taxid_code import_audit(struct taxid_ctx *ctx, const struct import_rec *r, const char *status,
+				    long long pid, int level, long long aid)
+{
+	char subj[32];
+	taxid_register_subject(subj, sizeof subj, "person", pid);
+	json_t *d = json_pack("{s:s,s:i,s:s}", "status", status, "level", level, "doc_type", taxid_ids_doc_name(r->cl.type));
+	if (aid)
+		json_object_set_new(d, "account", json_integer(aid));
+	return taxid_register_audit(ctx, "import", subj, NULL, d);
+}
+
+enum taxid_code taxid_register_import(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	struct import_rec r;
+	struct taxid_person p = {0};
+	const char *status = "unchanged";
+	long long pid = 0, aid = 0;
+	int found = 0, level = 0;
+	enum taxid_code c;
+	import_tune(ctx);
+	memset(&r, 0, sizeof r);
+	if ((c = import_read(ctx, req, &r)) || (c = taxid_person_find(ctx, r.cl.type, r.cl.info.normalized, &p, &found)))
+		goto out;
+	level = r.face ? 4 : 3;
+	if (found) {
+		pid = p.id;
+		c = import_known(ctx, &r, &p, &level, &aid, &status);
+	} else if (!(c = import_new(ctx, &r, level, &pid, &aid))) {
+		status = "created";
+	}
+	if (c || (strcmp(status, "unchanged") != 0 && (c = import_audit(ctx, &r, status, pid, level, aid))))
+		goto out;
+	json_object_set_new(out, "status", json_string(status));
+	json_object_set_new(out, "person", json_integer(pid));
+	if (aid)
+		json_object_set_new(out, "account", json_integer(aid));
+	taxid_claim_put_doc(ctx, out, &r.cl);
+	if (r.ia.login)
+		json_object_set_new(out, "login_name", json_string(r.ia.login));
+	json_object_set_new(out, "level", json_integer(level));
+out:
+	taxid_register_wipe_member(req, "password_hash");
+	taxid_claim_free(&r.cl);
+	taxid_claim_free(&r.pc);
+	taxid_person_clear(&p);
+	return c;
+}
