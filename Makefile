@@ -121,7 +121,7 @@ deps:
 	scripts/deps.sh
 
 # scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
-# lib/db* (LAYERS_SQLITE_ALLOW="lib/x.c ..." skips files while they are converted).
+# lib/db*.
 lint: $(LIB_OBJ)
 	mandoc -Tlint -W warning $(MANPAGES)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)

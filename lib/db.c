@@ -412,17 +412,6 @@ void taxid_db_request_reset(struct taxid_ctx *ctx)
 		ctx->db->request_error = TAXID_OK;
 }
 
-enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st)
-{
-	if (!st)
-		return TAXID_E_INTERNAL;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
-}
-
 /* What a transaction keeps in memory (the audit head, settings read) lives as long as the transaction. */
 static void tx_forget(struct taxid_ctx *ctx)
 {

@@ -116,8 +116,4 @@ int taxid_dbmode_env_test(void);
 /* Where a write begins: refuse a pinned clock on a normal database (a usage error, explained on stderr). */
 enum taxid_code taxid_dbmode_check_write(struct taxid_ctx *ctx);
 
-/* TRANSITION (issue 15): the modules not yet on taxid_q reach sqlite3 through here; the coordinator removes
- * this line, with taxid_sql and taxid_db_exec, once none is left (scripts/lint-layers.sh checks). */
-#include "db_sqlite.h"
-
 #endif

@@ -1,5 +1,5 @@
-/* db.c, engine side: what lib/db*.c may say in sqlite3's own terms. No other file includes this one (the
- * transition line at the end of lib/db.h aside; scripts/lint-layers.sh checks). */
+/* db.c, engine side: what lib/db*.c may say in sqlite3's own terms. No other file includes this one
+ * (scripts/lint-layers.sh checks). */
 #ifndef TAXID_DB_SQLITE_H
 #define TAXID_DB_SQLITE_H
 
@@ -11,7 +11,5 @@
 sqlite3_stmt *taxid_sql(struct taxid_ctx *ctx, enum taxid_stmt id);
 /* Map an SQLite result code to a taxid code (BUSY -> DB_BUSY, FULL/IOERR -> IO_ERROR, else INTERNAL) and say why on stderr. */
 enum taxid_code taxid_db_fail(struct taxid_ctx *ctx, int rc);
-/* Run a statement to completion (no rows expected); TAXID_OK or the mapped error. */
-enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st);
 
 #endif

@@ -4,8 +4,6 @@
 #     by a module of the same or a lower layer of lib/LAYERS; each offending pair is printed.
 #  2. sqlite3 stays in lib/db*: no "sqlite3_" and no <sqlite3.h> in any other lib/*.c, lib/*.h or cmd/*.c, and
 #     the engine's own header lib/db_sqlite.h is included by lib/db*.c only. Run last, on its own.
-#     LAYERS_SQLITE_ALLOW="lib/a.c lib/b.c" skips those files while they are being converted (a transition aid,
-#     to be dropped: no file is allowed for good).
 # usage: scripts/lint-layers.sh [BUILD]   (BUILD: the build directory, default build; make lint passes $(P)build)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 70
@@ -78,11 +76,9 @@ $1 == "U" {
 END { exit bad }' "$map" || fail=1
 [ $fail -eq 0 ] && echo "lint-layers: ${#objs[@]} objects follow $layers"
 
-# ---- 2. sqlite3 only in lib/db* (last: it fails until every module is on taxid_q) ----
-allow=" ${LAYERS_SQLITE_ALLOW:-} "
+# ---- 2. sqlite3 only in lib/db* ----
 sq=0
 for f in lib/*.c lib/*.h cmd/*.c; do
-	case $allow in *" $f "*) continue ;; esac
 	case $f in
 	lib/db*.c) continue ;;
 	lib/db*.h) hits=$(grep -nE '#[[:space:]]*include[[:space:]]*"db_sqlite\.h"' "$f") ;;
@@ -93,10 +89,9 @@ for f in lib/*.c lib/*.h cmd/*.c; do
 	echo "lint-layers: sqlite3 outside lib/db*: $f ($(wc -l <<<"$hits") lines), first: $f:$(head -n 1 <<<"$hits" | tr -s '\t' ' ')"
 done
 if [ $sq -gt 0 ]; then
-	echo "lint-layers: $sq file(s) reach sqlite3 outside lib/db*.c (issue 15: use the taxid_q API of lib/db.h;" \
-		"LAYERS_SQLITE_ALLOW=\"FILE ...\" skips files during the conversion)"
+	echo "lint-layers: $sq file(s) reach sqlite3 outside lib/db*.c (issue 15: use the taxid_q API of lib/db.h)"
 	fail=1
 else
-	echo "lint-layers: sqlite3 only in lib/db*.c${LAYERS_SQLITE_ALLOW:+ (skipped: ${LAYERS_SQLITE_ALLOW})}"
+	echo "lint-layers: sqlite3 only in lib/db*.c"
 fi
 exit $fail
