@@ -69,7 +69,7 @@ $(P)build/regions.inc: data/gb2260-history.tsv scripts/gen-regions.awk
 	@mkdir -p $(P)build
 	awk -f scripts/gen-regions.awk data/gb2260-history.tsv > $@.tmp && mv $@.tmp $@
 
-$(P)build/lib/ids.o: $(P)build/regions.inc
+$(P)build/lib/regions.o: $(P)build/regions.inc
 
 # The State Council's holiday calendar (issue 13 item 7), compiled in the same way.
 $(P)build/holidays.inc: data/holidays-cn.tsv scripts/gen-holidays.awk
