@@ -7,6 +7,7 @@
 
 #include "account.h"
 #include "crypto.h"
+#include "clock.h"
 #include "fixture.h"
 #include "record.h"
 
@@ -171,10 +172,8 @@ static const char *const segments[] = {"130", "131", "132", "133", "134", "135",
 /* A birth date 1940-01-01 .. 2005-12-31 as YYYYMMDD, and a 3-digit sequence whose parity is the sex. */
 static void birth(struct taxid_fixture *f, char ymd[9], char seq[4], char *sex)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y = 1940 + (int)below(f, 66), m = 1 + (int)below(f, 12);
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	int d = 1 + (int)below(f, (uint32_t)(mdays[m - 1] + (m == 2 && leap)));
+	int d = 1 + (int)below(f, (uint32_t)taxid_month_days(y, m));
 	ymd[0] = (char)('0' + y / 1000);
 	ymd[1] = (char)('0' + y / 100 % 10);
 	ymd[2] = (char)('0' + y / 10 % 10);
