@@ -61,7 +61,11 @@ LIBA     := $(P)lib/libtaxid.a
 CMD_SRC  := $(wildcard cmd/taxid-*.c)
 BINS     := $(P)bin/taxid $(patsubst cmd/%.c,$(P)bin/%,$(CMD_SRC))
 MANPAGES := $(wildcard man/*.[157])
+# The Chinese pages (issue 18 item 5): same names, installed under $(MANDIR)/zh_CN.
+MANPAGES_ZH := $(wildcard man/zh_CN/*.[157])
 EXAMPLES := $(wildcard examples/*.sh)
+# systemd units for the monthly survival run and the outbox drain (issue 18 item 4), as examples to copy.
+SYSTEMD_EXAMPLES := $(wildcard examples/systemd/*.service examples/systemd/*.timer)
 
 all: $(LIBA) $(BINS)
 
@@ -123,7 +127,7 @@ deps:
 # scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
 # lib/db*.
 lint: $(LIB_OBJ)
-	mandoc -Tlint -W warning $(MANPAGES)
+	mandoc -Tlint -W warning $(MANPAGES) $(MANPAGES_ZH)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
 	scripts/lint-bats.sh
 	scripts/lint-layers.sh $(P)build
@@ -156,13 +160,21 @@ install: all
 	for t in $(notdir $(BINS)); do install -m 0644 completions/taxid.bash $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 	install -m 0644 completions/_taxid $(DESTDIR)$(ZSHCOMPDIR)/_taxid
 	$(if $(EXAMPLES),install -m 0755 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/)
+	for m in $(MANPAGES_ZH); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/zh_CN/man$$s && \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/zh_CN/man$$s/ || exit 1; done
+	$(if $(SYSTEMD_EXAMPLES),install -d $(DESTDIR)$(EXAMPLESDIR)/systemd && \
+	    install -m 0644 $(SYSTEMD_EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/systemd/)
 
 uninstall:
 	for b in $(notdir $(BINS)); do rm -f $(DESTDIR)$(BINDIR)/$$b $(DESTDIR)$(BASHCOMPDIR)/$$b; done
 	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_taxid
 	for e in $(notdir $(EXAMPLES)); do rm -f $(DESTDIR)$(EXAMPLESDIR)/$$e; done
-	rmdir $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(dir $(EXAMPLESDIR)) 2>/dev/null || true
+	for m in $(notdir $(MANPAGES_ZH)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/zh_CN/man$$s/$$m; done
+	rmdir $(DESTDIR)$(MANDIR)/zh_CN/man1 $(DESTDIR)$(MANDIR)/zh_CN/man5 $(DESTDIR)$(MANDIR)/zh_CN/man7 \
+	    $(DESTDIR)$(MANDIR)/zh_CN 2>/dev/null || true
+	for e in $(notdir $(SYSTEMD_EXAMPLES)); do rm -f $(DESTDIR)$(EXAMPLESDIR)/systemd/$$e; done
+	rmdir $(DESTDIR)$(EXAMPLESDIR)/systemd $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(dir $(EXAMPLESDIR)) 2>/dev/null || true
 
 # The .deb is built in a copy of the tree (dpkg-buildpackage cleans the tree it builds in, and bin/ may be
 # in use); it lands in $(O)/ as taxid_VERSION_ARCH.deb.

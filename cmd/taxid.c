@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 		return fflush(stdout) == EOF ? 74 : 0;
 	}
 	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("taxid %s\n", TAXID_VERSION);
+		printf("taxid %s\nLicense: Apache-2.0\n", TAXID_VERSION);
 		return fflush(stdout) == EOF ? 74 : 0;
 	}
 	if (strcmp(cmd, "help") == 0) {

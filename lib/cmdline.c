@@ -349,7 +349,7 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			want_help = 1;
 		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-			printf("%s %s\n", tool->name, TAXID_VERSION);
+			printf("%s %s\nLicense: Apache-2.0\n", tool->name, TAXID_VERSION);
 			return leave(req, 0);
 		} else if (a[0] == '-' && a[1] == '-' && act) {
 			const struct taxid_opt *o = act->opts;

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
 sqlite3 jq bats bats-support bats-assert bats-file mandoc shellcheck argon2 openssl
-python3-stdnum bash-completion zsh clang util-linux
+python3-stdnum bash-completion zsh clang util-linux systemd
 libclang-rt-14-dev valgrind"
 if [ "${1:-}" = --deb ]; then
 	PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev

@@ -14,8 +14,10 @@ fake() {
 @test "taxid --version, -V, --help and -h" {
 	run --separate-stderr taxid --version
 	assert_success
-	assert_output --regexp '^taxid [0-9a-z.-]+$'
-	[ "$output" = "taxid ${output#taxid }" ]
+	# the version, then the licence (issue 18 item 9)
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} =~ ^taxid\ [0-9a-z.-]+$ ]]
+	assert_line --index 1 'License: Apache-2.0'
 	run taxid -V
 	assert_success
 	assert_output --regexp '^taxid '
@@ -33,6 +35,7 @@ fake() {
 	v=$(taxid --version)
 	run taxid-verify --version
 	assert_output "taxid-verify ${v#taxid }"
+	assert_line 'License: Apache-2.0'
 }
 
 @test "no tool is a usage error (64) with the usage on stderr" {

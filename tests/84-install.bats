@@ -29,13 +29,23 @@ files() { (cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=
 		m=$(basename "$m")
 		want+=("usr/share/man/man${m##*.}/$m")
 	done
+	# the Chinese pages under zh_CN (issue 18 item 5)
+	for m in "$TAXID_ROOT"/man/zh_CN/*.[157]; do
+		m=$(basename "$m")
+		want+=("usr/share/man/zh_CN/man${m##*.}/$m")
+	done
 	for e in "$TAXID_ROOT"/examples/*.sh; do want+=("usr/share/doc/taxid/examples/$(basename "$e")"); done
+	for e in "$TAXID_ROOT"/examples/systemd/*.service "$TAXID_ROOT"/examples/systemd/*.timer; do
+		want+=("usr/share/doc/taxid/examples/systemd/$(basename "$e")")
+	done
 	want+=(usr/share/zsh/vendor-completions/_taxid usr/bin/other-tool usr/share/man/man1/other.1)
 	diff <(printf '%s\n' "${want[@]}" | LC_ALL=C sort) <(files "$D")
 	# modes: programs and examples executable, the rest not
 	[ "$(stat -c %a "$D/usr/bin/taxid")" = 755 ]
 	[ "$(stat -c %a "$D/usr/share/doc/taxid/examples/ci-fixture.sh")" = 755 ]
 	[ "$(stat -c %a "$D/usr/share/man/man1/taxid.1")" = 644 ]
+	[ "$(stat -c %a "$D/usr/share/doc/taxid/examples/systemd/taxid-survival-run.service")" = 644 ]
+	[ "$(stat -c %a "$D/usr/share/doc/taxid/examples/systemd/taxid-outbox-drain.timer")" = 644 ]
 	[ "$(stat -c %a "$D/usr/share/zsh/vendor-completions/_taxid")" = 644 ]
 
 	run make -C "$TAXID_ROOT" -s O="$O" uninstall DESTDIR="$D" PREFIX=/usr
@@ -45,6 +55,7 @@ files() { (cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=
 usr/share/man/man1/other.1"
 	# the examples' own directories went with them; shared directories stay
 	[ ! -e "$D/usr/share/doc/taxid" ]
+	[ ! -e "$D/usr/share/man/zh_CN" ]
 	[ -d "$D/usr/bin" ]
 }
 
@@ -55,7 +66,7 @@ usr/share/man/man1/other.1"
 	[ "$(jfield .valid)" = true ]
 	run env PATH=/usr/bin:/bin "$D/usr/bin/taxid" --version
 	assert_output --regexp '^taxid '
-	run mandoc -Tlint -W warning "$D"/usr/share/man/man*/*
+	run mandoc -Tlint -W warning "$D"/usr/share/man/man*/* "$D"/usr/share/man/zh_CN/man*/*
 	assert_output ''
 	# the bash completion file of each tool registers that tool
 	run bash -c ". '$D/usr/share/bash-completion/completions/taxid-survival' && complete -p taxid-survival taxid"
@@ -70,6 +81,8 @@ usr/share/man/man1/other.1"
 	[ -f "$D/etc/bash_completion.d/taxid-verify" ]
 	[ -f "$D/opt/t/zsh/_taxid" ]
 	[ -x "$D/opt/t/ex/survival-annual.sh" ]
+	[ -f "$D/opt/t/ex/systemd/taxid-survival-run.timer" ]
+	[ -f "$D/opt/t/share/man/zh_CN/man7/taxid.7" ]
 	make -C "$TAXID_ROOT" -s O="$O" uninstall DESTDIR="$D" PREFIX=/opt/t BINDIR=/opt/t/sbin \
 		BASHCOMPDIR=/etc/bash_completion.d ZSHCOMPDIR=/opt/t/zsh EXAMPLESDIR=/opt/t/ex >/dev/null
 	run files "$D"

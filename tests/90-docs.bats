@@ -4,6 +4,8 @@
 load helper
 
 MAN="$TAXID_ROOT/man"
+# The Chinese pages (issue 18 item 5): the same names under man/zh_CN, held to the same checks.
+ZH="$MAN/zh_CN"
 
 # tool_actions TOOL: every action of TOOL, one per line ("identity", "trust add", ...), from the same tables
 # that parse its command line: top-level words of 'TOOL __complete', and for a group word its sub-actions
@@ -24,7 +26,7 @@ tool_actions() {
 }
 
 @test "mandoc -Tlint -W warning prints nothing for any page" {
-	run mandoc -Tlint -W warning "$MAN"/*.[1-8]
+	run mandoc -Tlint -W warning "$MAN"/*.[1-8] "$ZH"/*.[1-8]
 	assert_output ''
 	assert_success
 }
@@ -58,14 +60,14 @@ tool_actions() {
 
 @test "every action of every tool that has a page is described in it" {
 	local page tool action missing=() pages=0
-	for page in "$MAN"/taxid-*.1; do
+	for page in "$MAN"/taxid-*.1 "$ZH"/taxid-*.1; do
 		tool=$(basename "$page" .1)
 		[ -x "$TAXID_BIN/$tool" ] || continue
 		pages=$((pages + 1))
 		local n=0
 		while IFS= read -r action; do
 			n=$((n + 1))
-			grep -qxF ".It Cm $action" "$page" || missing+=("$tool $action")
+			grep -qxF ".It Cm $action" "$page" || missing+=("${page#"$MAN"/}: $action")
 		done < <(tool_actions "$tool")
 		[ "$n" -gt 0 ]
 	done
@@ -78,7 +80,7 @@ tool_actions() {
 
 @test "every option and request member of every action is described in the tool's page" {
 	local page tool action item missing=() n=0
-	for page in "$MAN"/taxid-*.1; do
+	for page in "$MAN"/taxid-*.1 "$ZH"/taxid-*.1; do
 		tool=$(basename "$page" .1)
 		[ -x "$TAXID_BIN/$tool" ] || continue
 		while IFS= read -r action; do
@@ -87,8 +89,8 @@ tool_actions() {
 				n=$((n + 1))
 				case $item in
 				--help | --version | --db | --now | --tz | --reveal | --progress | --no-progress) ;;
-				--*) grep -qE -- "Fl -${item#--}( |$)" "$page" || missing+=("$tool $action: option $item") ;;
-				*=) grep -qE "(^|[ .])D[qo] ${item%=}( |$)" "$page" || missing+=("$tool $action: member ${item%=}") ;;
+				--*) grep -qE -- "Fl -${item#--}( |$)" "$page" || missing+=("${page#"$MAN"/} $action: option $item") ;;
+				*=) grep -qE "(^|[ .])D[qo] ${item%=}( |$)" "$page" || missing+=("${page#"$MAN"/} $action: member ${item%=}") ;;
 				esac
 			done < <("$tool" __complete $action)
 		done < <(tool_actions "$tool")
@@ -102,7 +104,7 @@ tool_actions() {
 
 @test "the error lists of the tool pages give the messages of lib/errors.def" {
 	local page code en zh row want bad=() n=0
-	for page in "$MAN"/*.[1-8]; do
+	for page in "$MAN"/*.[1-8] "$ZH"/*.[1-8]; do
 		grep -q '^\.\\" BEGIN errors' "$page" || continue
 		# Between '.\" BEGIN errors' and '.\" END errors': ".It Li CODE", '.Qq "ENGLISH" ,', '.Qq "CHINESE" :'.
 		while IFS=$'\t' read -r code en zh; do
@@ -127,10 +129,10 @@ tool_actions() {
 
 @test "taxid(7) and every tool page link each other" {
 	local page name missing=()
-	for page in "$MAN"/taxid-*.1; do
+	for page in "$MAN"/taxid-*.1 "$ZH"/taxid-*.1; do
 		name=$(basename "$page" .1)
-		grep -qxE "\.Xr $name 1( ,)?" "$MAN/taxid.7" || missing+=("taxid.7 -> $name(1)")
-		grep -qxE '\.Xr taxid 7( ,)?' "$page" || missing+=("$name(1) -> taxid(7)")
+		grep -qxE "\.Xr $name 1( ,)?" "$(dirname "$page")/taxid.7" || missing+=("${page#"$MAN"/}: taxid.7 -> $name(1)")
+		grep -qxE '\.Xr taxid 7( ,)?' "$page" || missing+=("${page#"$MAN"/}: $name(1) -> taxid(7)")
 	done
 	if [ "${#missing[@]}" -ne 0 ]; then
 		printf 'missing link: %s\n' "${missing[@]}"
@@ -209,22 +211,22 @@ EOF
 @test "the examples of every page run in an empty directory and succeed" {
 	local page n i dir failed=() total=0
 	unset TAXID_DB
-	for page in "$MAN"/*.[1-8]; do
+	for page in "$MAN"/*.[1-8] "$ZH"/*.[1-8]; do
 		n=$("$TAXID_ROOT/scripts/man-examples.sh" -n "$page")
 		if [ "$n" -eq 0 ]; then
-			failed+=("$(basename "$page"): no runnable example")
+			failed+=("${page#"$MAN"/}: no runnable example")
 			continue
 		fi
 		for ((i = 1; i <= n; i++)); do
 			total=$((total + 1))
-			dir="$BATS_TEST_TMPDIR/examples/$(basename "$page")-$i"
+			dir="$BATS_TEST_TMPDIR/examples/${page#"$MAN"/}-$i"
 			mkdir -p "$dir/run"
 			"$TAXID_ROOT/scripts/man-examples.sh" "$page" "$i" >"$dir/example.sh"
 			# stdout and stderr apart: what an example prints on stdout may be a secret it was handed (an outbox
 			# drain), which the secret scan must not take for a tool's stderr
 			if ! (cd "$dir/run" && timeout 120 bash -e "$dir/example.sh") </dev/null >"$dir/log" 2>"$dir/err"; then
-				failed+=("$(basename "$page") example $i")
-				echo "--- $(basename "$page") example $i:"
+				failed+=("${page#"$MAN"/} example $i")
+				echo "--- ${page#"$MAN"/} example $i:"
 				cat "$dir/example.sh"
 				echo "--- output:"
 				cat "$dir/log"
@@ -238,4 +240,37 @@ EOF
 		printf 'failed: %s\n' "${failed[@]}"
 		return 1
 	fi
+}
+
+@test "every page is also in Chinese under man/zh_CN, with the English page's examples, sections and lists" {
+	local page zh e i missing=() bad=() n=0
+	for page in "$MAN"/*.[1-8]; do
+		n=$((n + 1))
+		zh=$ZH/$(basename "$page")
+		[ -f "$zh" ] || { missing+=("$(basename "$page")"); continue; }
+		# the runnable examples are the English ones, byte for byte (the zh_CN example test runs them)
+		e=$("$TAXID_ROOT/scripts/man-examples.sh" -n "$page")
+		[ "$("$TAXID_ROOT/scripts/man-examples.sh" -n "$zh")" = "$e" ] || bad+=("$(basename "$page"): not $e examples")
+		for ((i = 1; i <= e; i++)); do
+			cmp -s <("$TAXID_ROOT/scripts/man-examples.sh" "$page" "$i") <("$TAXID_ROOT/scripts/man-examples.sh" "$zh" "$i") ||
+				bad+=("$(basename "$page"): example $i differs")
+		done
+		# the same title, name, actions and error codes
+		[ "$(grep -m1 '^\.Dt ' "$page")" = "$(grep -m1 '^\.Dt ' "$zh")" ] || bad+=("$(basename "$page"): .Dt differs")
+		cmp -s <(grep -E '^\.(Nm [a-z-]+$|It Cm |It Li [a-z0-9_]+$)' "$page" | sort) <(grep -E '^\.(Nm [a-z-]+$|It Cm |It Li [a-z0-9_]+$)' "$zh" | sort) ||
+			bad+=("$(basename "$page"): .Nm, '.It Cm' or '.It Li' lines differ")
+		# translated: most of the prose is Chinese
+		[ "$(LC_ALL=C.UTF-8 grep -cP '[\x{4e00}-\x{9fff}]' "$zh")" -gt "$(($(grep -vc '^\.' "$page") / 3))" ] ||
+			bad+=("$(basename "$page"): little Chinese text")
+	done
+	[ "$n" -gt 0 ]
+	if [ "${#missing[@]}" -ne 0 ] || [ "${#bad[@]}" -ne 0 ]; then
+		[ "${#missing[@]}" -eq 0 ] || echo "no man/zh_CN page for: ${missing[*]}"
+		printf '%s\n' "${bad[@]}"
+		return 1
+	fi
+	# and no Chinese page without an English one
+	for zh in "$ZH"/*.[1-8]; do
+		[ -f "$MAN/$(basename "$zh")" ] || { echo "man/zh_CN/$(basename "$zh") has no English page"; return 1; }
+	done
 }
