@@ -161,6 +161,14 @@ static int add_operand(const struct taxid_tool *tool, json_t *req, const char *a
 			free(key);
 			return rc;
 		}
+	} else if (secret && eq[1] == '@' && eq[2] == '@') {
+		/* KEY=@@VALUE: a secret that itself begins with '@' (VALUE with one '@' before it) */
+		v = json_string(eq + 2);
+		if (!v) {
+			int rc = usage_error(tool, "operand %d ('%s=...') is not valid UTF-8", pos, key);
+			free(key);
+			return rc;
+		}
 	} else if (secret && eq[1] == '@' && eq[2]) {
 		if (strcmp(eq + 2, "-") == 0 && ops->stdin_taken++) {
 			int rc = usage_error(tool, "only one operand may read standard input (%s=@-)", key);

@@ -17,9 +17,10 @@
 
 int taxid_register_random_password(char *out, size_t len)
 {
-	/* No look-alikes (0/O, 1/l/I) and no characters a shell or a gateway might mangle. */
+	/* No look-alikes (0/O, 1/l/I) and no characters a shell or a gateway might mangle; no '@' either, which
+	 * begins a KEY=@FILE operand (a password given as password=@x... would be read from a file). */
 	static const char *const classes[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
-					      "!#%+-=?@^_"};
+					      "!#%+-=?^_"};
 	char all[96] = "";
 	if (len < 8)
 		return -1;

@@ -76,6 +76,27 @@ local_setup() {
 	[ "$(jfield .error.code)" = bad_credentials ]
 }
 
+@test "a secret that begins with @ is given as KEY=@@REST: the value, never a file" {
+	account li_si '@Secr3t!pass' 13900139000 "$(ric 11010519800101001)" 李四
+	run --separate-stderr taxid-login account=li_si 'password=@@Secr3t!pass'
+	assert_success
+	[ "$(jfield .next)" = sms ]
+	# it is in argv, so it draws the warning like any secret there; no file was read
+	[[ $stderr == *"KEY=@FILE"* ]]
+	[[ $stderr != *"cannot read"* ]]
+	# the value is "@Secr3t!pass": zhang_san's password has no @
+	run --separate-stderr taxid-login account=zhang_san 'password=@@Secr3t!pass'
+	assert_failure 1
+	[ "$(jfield .error.code)" = bad_credentials ]
+	# one @ still reads the file of that name
+	printf 'nope\n' >'Secr3t!pass'
+	chmod 600 'Secr3t!pass'
+	run --separate-stderr taxid-login account=li_si 'password=@Secr3t!pass'
+	assert_failure 1
+	[ "$(jfield .error.code)" = bad_credentials ]
+	[ -z "$stderr" ]
+}
+
 @test "a missing or oversized @FILE is a usage error that names the file, not a secret" {
 	run --separate-stderr taxid-login account=zhang_san password=@absent
 	assert_failure 64
