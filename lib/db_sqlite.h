@@ -14,4 +14,7 @@ enum taxid_code taxid_db_fail(struct taxid_ctx *ctx, int rc);
 /* Run a statement to completion (no rows expected); TAXID_OK or the mapped error. */
 enum taxid_code taxid_db_exec(struct taxid_ctx *ctx, sqlite3_stmt *st);
 
+/* The connection of the open database (lib/db_admin.c: backup, checks). */
+sqlite3 *taxid_db_handle(struct taxid_ctx *ctx);
+
 #endif
