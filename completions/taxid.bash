@@ -51,7 +51,7 @@ _taxid() {
 			done < <({
 				compgen -c taxid-
 				[[ $cmd == */* ]] && compgen -f -- "${cmd%/*}/taxid-"
-				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version; fi
+				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version backup restore doctor; fi
 			} | sort -u)
 			COMPREPLY=("${cands[@]}")
 			return 0

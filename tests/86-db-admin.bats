@@ -312,3 +312,36 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	assert_failure 1
 	[ "$(finding file_mode)" = error ]
 }
+
+@test "completion: taxid-db actions, files as the FILE of backup and restore, and the taxid aliases" {
+	load completion-helper
+	touch monday.db
+	run comp taxid-db ''
+	assert_line backup
+	assert_line restore
+	assert_line doctor
+	run comp taxid-db backup mon
+	assert_line monday.db
+	run comp taxid-db restore ''
+	assert_line monday.db
+	assert_line operator=
+	run comp taxid-db doctor --
+	assert_line --anchor
+	run comp taxid ''
+	assert_line backup
+	assert_line doctor
+	run comp taxid restore mon
+	assert_line monday.db
+	run comp taxid doctor --
+	assert_line --anchor
+	run bash -c '. "$BASH_COMP" && complete -p taxid-db'
+	assert_output 'complete -F _taxid taxid-db'
+	command -v zsh >/dev/null || return 0
+	run zcomp taxid-db backup ''
+	assert_line FILES
+	assert_line operator=
+	run zcomp taxid backup ''
+	assert_line FILES
+	run zcomp taxid doctor --
+	assert_line --anchor
+}
