@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		   "Run the taxid tool taxid-TOOL (found beside taxid, then on PATH) with ARGS.\n\n"
 		   "  help          list the tools, one line each\n"
 		   "  help TOOL     open the manual page taxid-TOOL(1)\n"
+		   "  backup FILE, restore FILE, doctor\n"
+		   "                the same as 'taxid db backup FILE' and so on\n"
 		   "  -h, --help    this help\n"
 		   "  -V, --version print the version\n\n"
 		   "'taxid TOOL --help' describes a tool. See taxid(1) and taxid(7).\n");
@@ -219,6 +221,24 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return argc == 3 ? open_page(argv[2]) : list_tools();
+	}
+	/* issue 18: 'taxid backup FILE', 'taxid restore FILE', 'taxid doctor' are 'taxid db ACTION ...' */
+	if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 || strcmp(cmd, "doctor") == 0) {
+		if (find_tool("db", exe, sizeof exe) != 0) {
+			fprintf(stderr, "taxid: '%s' needs taxid-db (none beside taxid or on PATH)\n", cmd);
+			return EXIT_UNAVAILABLE;
+		}
+		char **args = calloc((size_t)argc + 2, sizeof *args);
+		if (!args)
+			return 70;
+		static char name0[] = "taxid-db";
+		args[0] = name0;
+		for (int i = 1; i < argc; i++)
+			args[i] = argv[i];
+		execv(exe, args);
+		fprintf(stderr, "taxid: cannot run '%s': %s\n", exe, strerror(errno));
+		free(args);
+		return errno == ENOENT || errno == EACCES ? EXIT_UNAVAILABLE : 70;
 	}
 	if (cmd[0] == '-') {
 		fprintf(stderr, "taxid: unknown option '%s'\nTry 'taxid --help'.\n", cmd);

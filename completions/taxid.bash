@@ -1,9 +1,9 @@
 # bash completion for the taxid tools (taxid-verify, taxid-register, taxid-login, taxid-bind, taxid-lockout,
-# taxid-survival, and a 'taxid TOOL ...' dispatcher).
+# taxid-survival, taxid-db, and a 'taxid TOOL ...' dispatcher).
 #
 # The candidates come from the tool itself: 'TOOL __complete WORD...' prints the possible next words, one per
 # line, from the same tables that parse its command line, so this file cannot drift from the tools. Files are
-# completed after -d/--db; nothing after --now, --tz or an action option that takes a value.
+# completed after -d/--db and as the FILE of taxid-db backup and restore; nothing after --now, --tz or an action option that takes a value.
 # Works with or without the bash-completion package.
 
 # _taxid_value_option TOOL WORD...: whether the last WORD is an action option that takes a value. The tool's
@@ -51,15 +51,18 @@ _taxid() {
 			done < <({
 				compgen -c taxid-
 				[[ $cmd == */* ]] && compgen -f -- "${cmd%/*}/taxid-"
-				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version; fi
+				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version backup restore doctor; fi
 			} | sort -u)
 			COMPREPLY=("${cands[@]}")
 			return 0
 		fi
 		[[ ${words[1]} == help || ${words[1]} == -* ]] && return 0
 		tool=taxid-${words[1]}
+		case ${words[1]} in
+		backup | restore | doctor) tool=taxid-db ;; # 'taxid backup FILE' is 'taxid db backup FILE'
+		*) args=("${args[@]:1}") ;;
+		esac
 		[[ $cmd == */* && -x ${cmd%/*}/$tool ]] && tool=${cmd%/*}/$tool
-		args=("${args[@]:1}")
 	fi
 
 	# Values.
@@ -102,6 +105,11 @@ _taxid() {
 		*) clean+=("${args[i]}") ;;
 		esac
 	done
+	# taxid-db backup FILE, restore FILE: files too, for the bare first operand
+	if [[ ${tool##*/} == taxid-db && ${#clean[@]} == 1 && ${clean[0]} =~ ^(backup|restore)$ && $cur != -* ]]; then
+		compopt -o filenames 2>/dev/null
+		mapfile -t cands < <(compgen -f -- "$cur")
+	fi
 	while IFS= read -r c; do
 		[[ -n $c && $c == "$cur"* ]] || continue
 		cands+=("$c")
@@ -119,4 +127,4 @@ _taxid() {
 	return 0
 }
 
-complete -F _taxid taxid taxid-verify taxid-register taxid-login taxid-bind taxid-lockout taxid-survival
+complete -F _taxid taxid taxid-verify taxid-register taxid-login taxid-bind taxid-lockout taxid-survival taxid-db

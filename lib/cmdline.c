@@ -140,6 +140,14 @@ static char *read_secret(const struct taxid_tool *tool, const char *key, const c
 	return buf;
 }
 
+/* The first word of an action's fields ("file operator [force]" -> "file"). */
+static const char *first_field(const char *fields)
+{
+	static char buf[64];
+	snprintf(buf, sizeof buf, "%.*s", (int)strcspn(fields, " []"), fields);
+	return buf;
+}
+
 /* Add one KEY=VALUE or KEY:=JSON operand to req. No message repeats what follows the '=': it may be a secret. */
 static int add_operand(const struct taxid_tool *tool, json_t *req, const char *arg, int pos, struct operands *ops)
 {
@@ -387,6 +395,11 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 				return leave(req, is_group(tool, a) ? usage_error(tool, "'%s' needs a sub-action (see --help)", a)
 						 : usage_error(tool, "unknown action (argument %d, not repeated here)", i));
 			i += used - 1;
+		} else if (act && (act->flags & TAXID_ACT_FIRST_OPERAND) && !strchr(a, '=') && act->fields &&
+			   !json_object_get(req, first_field(act->fields))) {
+			/* issue 18: 'taxid-db backup FILE' — a bare first operand is the first field's value */
+			json_object_set_new(req, first_field(act->fields), json_string(a));
+			operands++;
 		} else if ((rc = add_operand(tool, req, a, i, &ops))) {
 			return leave(req, rc);
 		} else {

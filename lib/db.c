@@ -192,6 +192,11 @@ int taxid_db_fresh(struct taxid_ctx *ctx)
 	return ctx->db && ctx->db->fresh;
 }
 
+sqlite3 *taxid_db_handle(struct taxid_ctx *ctx)
+{
+	return ctx->db ? ctx->db->h : NULL;
+}
+
 struct taxid_keys *taxid_db_keys(struct taxid_ctx *ctx)
 {
 	return ctx->db ? &ctx->db->keys : NULL;

@@ -26,6 +26,11 @@ static char *key_path(const struct taxid_ctx *ctx)
 	return s;
 }
 
+char *taxid_key_path(const struct taxid_ctx *ctx)
+{
+	return key_path(ctx);
+}
+
 static int unhex(const char *s, unsigned char *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

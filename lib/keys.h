@@ -22,6 +22,8 @@ struct taxid_keys {
  * was written): then the key file is created 0600 when missing and the database bound to it. A group- or
  * world-accessible or mismatched key file is refused. The keys are wiped by taxid_db_close. */
 enum taxid_code taxid_keys_load(struct taxid_ctx *ctx, int *unbound);
+/* The path of the key file of ctx's database (--key-file, $TAXID_KEYFILE, else DB.key); malloc'd. */
+char *taxid_key_path(const struct taxid_ctx *ctx);
 
 /* Blind index of a value of a kind ("doc:201", "phone", "card", "login"): HMAC-SHA256(index key, kind NUL value). */
 void taxid_pii_index(const struct taxid_keys *k, const char *kind, const char *value, unsigned char out[32]);

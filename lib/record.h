@@ -26,6 +26,7 @@ enum {
 	/* issue 10: the handler does its slow work (argon2) first, then opens the write transaction itself with
 	 * taxid_db_begin; what it left open is committed or rolled back as for DB_WRITE (SECURITY rule 7) */
 	TAXID_ACT_OWN_TX = 1 << 6,
+	TAXID_ACT_FIRST_OPERAND = 1 << 7, /* a bare operand (no '=') is the value of the first of fields (FILE) */
 };
 
 /* Types of action options (they become request members: --as-of X is as_of="X"). */

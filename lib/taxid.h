@@ -26,5 +26,6 @@
 #include "dbmode.h"
 #include "config.h"
 #include "operator.h"
+#include "backup.h"
 
 #endif
