@@ -17,6 +17,7 @@
 #include "login.h"
 #include "person.h"
 #include "operator.h"
+#include "realname.h"
 #include "record.h"
 #include "verdict.h"
 #include "verify.h"
@@ -70,6 +71,20 @@ static enum taxid_code send_sms(struct taxid_ctx *ctx, const char *phone, const 
 	return c;
 }
 
+/* An expired document does not stop a login (seeds 000, 001): the result warns and says what renews it; key
+ * business (taxid-bind's gates) is refused until then. */
+static enum taxid_code expiry_warning(struct taxid_ctx *ctx, long long person_id, json_t *out)
+{
+	json_t *d;
+	enum taxid_code c = taxid_realname_expired(ctx, person_id, &d);
+	if (c || !d)
+		return c;
+	json_object_set_new(d, "message", json_string(taxid_error_message(TAXID_E_DOCUMENT_EXPIRED, ctx->zh)));
+	json_object_set_new(out, "warnings", json_pack("[s]", "document_expired"));
+	json_object_set_new(out, "document_expired", d);
+	return TAXID_OK;
+}
+
 /* A personal session made with factor; parent (may be NULL) is the session a QR login derives from. */
 static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_account *a, const char *factor,
 				     const struct taxid_session *parent, json_t *out)
@@ -87,6 +102,8 @@ static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_a
 	json_object_set_new(out, "must_change_password", json_false());
 	json_object_set_new(out, "login_name", json_string(a->login_name));
 	taxid_wipe(token, sizeof token);
+	if ((c = expiry_warning(ctx, a->person_id, out)))
+		return c;
 	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", factor));
 }
 
