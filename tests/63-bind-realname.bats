@@ -69,3 +69,62 @@ expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id =
 	TAXID_NOW=2026-11-25T16:00:00Z run taxid-bind enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=2026-11-25T16:00:00Z verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = document_expired ]
 }
+
+@test "cross-region registrations: an operator records them, anyone lists them; enter names the authority in the scope" {
+	run taxid-bind enterprise register tin=$E1 authority=13101150000 kind=home operator=op1
+	assert_success
+	[ "$(jfield .did)" = registered ]
+	run taxid-bind enterprise register tin=$E1 authority=13201020000 operator=op1
+	assert_success
+	[ "$(jfield .kind)" = cross_region ]
+	run taxid-bind enterprise register tin=$E1 authority=13201020000 operator=op1
+	[ "$(jfield .did)" = already_registered ]
+	run taxid-bind enterprise registrations tin=$E1
+	assert_success
+	[ "$(jfield '[.registrations[] | .authority + ":" + .kind] | join(",")')" = "13101150000:home,13201020000:cross_region" ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enterprise_register'")" = 2 ]
+	run taxid-bind enter session="$R" tin=$E1 authority=13201020000
+	assert_success
+	[ "$(jfield .session.scope)" = "enterprise:$E1@13201020000" ]
+	[ "$(jfield .authority)" = 13201020000 ]
+	[ "$(sqlite3 "$TAXID_DB" "select scope from session where kind = 'enterprise'")" = "enterprise:$E1@13201020000" ]
+	# without an authority, the enterprise as before
+	run taxid-bind enter session="$R" tin=$E1
+	[ "$(jfield .session.scope)" = "enterprise:$E1" ]
+	# a QR login from it keeps the authority
+	ES=$(taxid-bind enter session="$R" tin=$E1 authority=13101150000 | jq -r .session.token)
+	qr=$(taxid-login qr issue | jq -r .qr)
+	taxid-login qr confirm qr="$qr" session="$ES" >/dev/null
+	run taxid-login qr poll qr="$qr"
+	[ "$(jfield .session.scope)" = "enterprise:$E1@13101150000" ]
+}
+
+@test "cross-region: an authority the enterprise is not registered with is refused, before any password is tried" {
+	taxid-bind enterprise register tin=$E1 authority=13101150000 kind=home operator=op1 >/dev/null
+	taxid-bind enterprise register tin=$E2 authority=14401000000 kind=home operator=op1 >/dev/null
+	declpw set "$R" $E1 Decl2026pw 13800138001 >/dev/null
+	# E2's authority does not open E1
+	run taxid-bind enter session="$R" tin=$E1 authority=14401000000
+	assert_failure 1
+	[ "$(jfield .error.code)/$(jfield .error.field)" = authority_not_registered/authority ]
+	run taxid-bind enter session="$Z" tin=$E1 authority=14401000000 declaration_password=wrong1pw captcha:="$(verdict cap captcha $E1)"
+	[ "$(jfield .error.code)" = authority_not_registered ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from lock_counter where scope like 'declaration:%'")" = 0 ]
+	# malformed codes cannot smuggle anything into the scope
+	for bad in '13101150000@x' '1310115000' 'x3101150000' '23101150000' '13101150000 '; do
+		run taxid-bind enter session="$R" tin=$E1 authority="$bad"
+		[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/authority ]
+	done
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from session where kind = 'enterprise'")" = 0 ]
+	# registering needs an operator; one home only; a kind is kept
+	run taxid-bind enterprise register tin=$E1 authority=13201020000
+	assert_failure
+	run taxid-bind enterprise register tin=$E1 authority=13201020000 kind=home operator=op1
+	[ "$(jfield .error.code)/$(jfield .error.reason)" = bad_value/home_already_registered ]
+	run taxid-bind enterprise register tin=$E1 authority=13101150000 kind=cross_region operator=op1
+	[ "$(jfield .error.reason)" = registered_as_other_kind ]
+	run taxid-bind enterprise register tin=$E1 authority=13201020000 kind=branch operator=op1
+	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/kind ]
+	run taxid-bind enterprise registrations tin=$E1
+	[ "$(jfield '.registrations | length')" = 1 ]
+}
