@@ -40,7 +40,7 @@ static const struct taxid_action actions[] = {
 	 "a tax handler leaves an enterprise: query, then confirm", unbind_opts},
 	{"list", taxid_bind_list, W | ROWS, "[session] [tin] [state] [operator]",
 	 "relations of a person or of an enterprise, with state and history", list_opts},
-	{"enter", taxid_bind_enter, W, "session tin [declaration_password]",
+	{"enter", taxid_bind_enter, W, "session tin [authority] [declaration_password]",
 	 "enter an enterprise: with an active authorisation, else with the declaration password", NULL},
 	{"declpw set", taxid_bind_declpw_set, W, "session tin declaration_password [sms]",
 	 "set the first declaration password (legal_rep or finance_manager; SMS to the bound phone)", NULL},
@@ -62,6 +62,10 @@ static const struct taxid_action actions[] = {
 	{"enterprise import", taxid_enterprise_import, BATCH,
 	 "tin name legal_rep [finance_manager] [credit] [flags] [status] operator",
 	 "bulk add-or-update from NDJSON (idempotent on tin)", import_opts},
+	{"enterprise register", taxid_enterprise_register, W, "tin authority [kind] operator",
+	 "record a tax authority the enterprise is registered with: home or cross_region (跨区域报验)", NULL},
+	{"enterprise registrations", taxid_enterprise_registrations, R, "tin",
+	 "the tax authorities an enterprise is registered with", NULL},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -20,6 +20,8 @@ static const struct taxid_action actions[] = {
 	{"qr issue", taxid_login_qr_issue, W | TAXID_ACT_NO_INPUT, "", "a short-lived QR nonce for a client to show", NULL},
 	{"qr confirm", taxid_login_qr_confirm, W, "session qr", "a logged-in app confirms a QR nonce", NULL},
 	{"qr poll", taxid_login_qr_poll, W, "qr", "the client polls; once confirmed it receives its own session", NULL},
+	{"licence", taxid_login_licence, W, "tin doc_type doc_no licence",
+	 "electronic business licence login: an enterprise session from a signed business_licence verdict", NULL},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -20,6 +20,11 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* bind_enter.c */
 enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* bind_region.c: the tax authorities an enterprise is registered with (operator's register, anyone's list);
+ * enter's optional "authority" must be one of them (authority_not_registered), *authority NULL when not given. */
+enum taxid_code taxid_enterprise_register(struct taxid_ctx *ctx, json_t *req, json_t *out);
+enum taxid_code taxid_enterprise_registrations(struct taxid_ctx *ctx, json_t *req, json_t *out);
+enum taxid_code taxid_bind_authority_check(struct taxid_ctx *ctx, json_t *req, long long enterprise_id, const char **authority);
 /* bind_declpw.c (clear is an operator's action at a hall) */
 enum taxid_code taxid_bind_declpw_set(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_bind_declpw_reset(struct taxid_ctx *ctx, json_t *req, json_t *out);

@@ -6,6 +6,7 @@
 #include "bind_actor.h"
 #include "crypto.h"
 #include "db.h"
+#include "realname.h"
 #include "record.h"
 
 const char *const taxid_bind_core_roles[] = {"legal_rep", "finance_manager", NULL};
@@ -36,6 +37,12 @@ enum taxid_code taxid_bind_gate(struct taxid_ctx *ctx, const struct taxid_bind_a
 	if (w->a.level < need)
 		return taxid_fail_detail(ctx, TAXID_E_REALNAME_LEVEL_REQUIRED, "session",
 					 json_pack("{s:i,s:I}", "level", w->a.level, "required", (json_int_t)need));
+	json_t *expired;
+	enum taxid_code ec = taxid_realname_expired(ctx, w->a.person_id, &expired);
+	if (ec)
+		return ec;
+	if (expired) /* until renewed at taxid-register supplement (issue 14 item 3) */
+		return taxid_fail_detail(ctx, TAXID_E_DOCUMENT_EXPIRED, "session", expired);
 	if (strcmp(e->credit, "D") == 0 || e->blacklist || e->realname_risk) {
 		long long pid;
 		int level;

@@ -15,11 +15,15 @@
 
 /* The enterprise session, derived from the person's: its factor, and never past its absolute expiry. */
 static enum taxid_code issue(struct taxid_ctx *ctx, const struct taxid_bind_actor *w, const struct taxid_enterprise *e,
-			     json_t *out)
+			     const char *authority, json_t *out)
 {
 	char token[TAXID_TOKEN_LEN], scope[64], at[TAXID_TIME_LEN];
 	int64_t expires;
-	snprintf(scope, sizeof scope, "enterprise:%s", e->tin);
+	/* entered for one of its tax authorities (a cross-region taxpayer), the scope names it: enterprise:TIN@AUTHORITY */
+	if (authority)
+		snprintf(scope, sizeof scope, "enterprise:%s@%s", e->tin, authority);
+	else
+		snprintf(scope, sizeof scope, "enterprise:%s", e->tin);
 	/* Deriving a session checks the account's locks (SECURITY rule 25). */
 	static const char *const scopes[] = {"password", "sms", "face"};
 	struct taxid_lock_state ls;
@@ -39,13 +43,14 @@ static enum taxid_code issue(struct taxid_ctx *ctx, const struct taxid_bind_acto
 
 /* An active authorisation: no declaration password (DOMAIN §5). */
 static enum taxid_code by_authorisation(struct taxid_ctx *ctx, const struct taxid_bind_actor *w,
-					const struct taxid_enterprise *e, const struct taxid_bind_standing *s, json_t *out)
+					const struct taxid_enterprise *e, const struct taxid_bind_standing *s,
+					const char *authority, json_t *out)
 {
 	enum taxid_code c;
-	if ((c = issue(ctx, w, e, out)) ||
+	if ((c = issue(ctx, w, e, authority, out)) ||
 	    (c = taxid_audit_new(ctx, "enter", w->id, w->id,
-				 json_pack("{s:s,s:s,s:s,s:I}", "tin", e->tin, "via", "authorisation", "role", s->role, "relation",
-					   (json_int_t)s->relation))))
+				 json_pack("{s:s,s:s,s:s,s:I,s:s?}", "tin", e->tin, "via", "authorisation", "role", s->role, "relation",
+					   (json_int_t)s->relation, "authority", authority))))
 		return c;
 	json_object_set_new(out, "via", json_string("authorisation"));
 	json_object_set_new(out, "role", json_string(s->role));
@@ -57,11 +62,12 @@ static enum taxid_code by_authorisation(struct taxid_ctx *ctx, const struct taxi
 
 /* No authorisation: the declaration password, which lets the person declare only. */
 static enum taxid_code by_declaration_password(struct taxid_ctx *ctx, json_t *req, const struct taxid_bind_actor *w,
-					       const struct taxid_enterprise *e, const char *pw, json_t *out)
+					       const struct taxid_enterprise *e, const char *pw, const char *authority, json_t *out)
 {
 	enum taxid_code c;
-	if ((c = taxid_bind_declpw_verify(ctx, req, w, e, pw)) || (c = issue(ctx, w, e, out)) ||
-	    (c = taxid_audit_new(ctx, "enter", w->id, w->id, json_pack("{s:s,s:s}", "tin", e->tin, "via", "declaration_password"))))
+	if ((c = taxid_bind_declpw_verify(ctx, req, w, e, pw)) || (c = issue(ctx, w, e, authority, out)) ||
+	    (c = taxid_audit_new(ctx, "enter", w->id, w->id,
+				 json_pack("{s:s,s:s,s:s?}", "tin", e->tin, "via", "declaration_password", "authority", authority))))
 		return c;
 	json_object_set_new(out, "via", json_string("declaration_password"));
 	json_object_set_new(out, "role", json_null());
@@ -76,10 +82,15 @@ enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out
 	struct taxid_bind_standing s = {0};
 	enum taxid_code c = taxid_bind_begin(ctx, req, &w, &e, 1);
 	const char *pw = c ? NULL : taxid_req_str(ctx, req, "declaration_password", 0, &c);
-	if (!c && !(c = taxid_bind_standing_of(ctx, e.id, w.a.person_id, &s))) {
+	const char *authority = NULL;
+	if (!c && !(c = taxid_bind_authority_check(ctx, req, e.id, &authority)) &&
+	    !(c = taxid_bind_standing_of(ctx, e.id, w.a.person_id, &s))) {
 		json_object_set_new(out, "tin", json_string(e.tin));
 		json_object_set_new(out, "enterprise", json_string(e.name));
-		c = s.role[0] ? by_authorisation(ctx, &w, &e, &s, out) : by_declaration_password(ctx, req, &w, &e, pw, out);
+		if (authority)
+			json_object_set_new(out, "authority", json_string(authority));
+		c = s.role[0] ? by_authorisation(ctx, &w, &e, &s, authority, out)
+			      : by_declaration_password(ctx, req, &w, &e, pw, authority, out);
 	}
 	taxid_bind_wipe_member(req, "declaration_password");
 	json_decref(s.permissions);

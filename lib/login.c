@@ -17,6 +17,7 @@
 #include "login.h"
 #include "person.h"
 #include "operator.h"
+#include "realname.h"
 #include "record.h"
 #include "verdict.h"
 #include "verify.h"
@@ -70,16 +71,34 @@ static enum taxid_code send_sms(struct taxid_ctx *ctx, const char *phone, const 
 	return c;
 }
 
-/* A personal session made with factor; parent (may be NULL) is the session a QR login derives from. */
+/* An expired document does not stop a login (seeds 000, 001): the result warns and says what renews it; key
+ * business (taxid-bind's gates) is refused until then. */
+static enum taxid_code expiry_warning(struct taxid_ctx *ctx, long long person_id, json_t *out)
+{
+	json_t *d;
+	enum taxid_code c = taxid_realname_expired(ctx, person_id, &d);
+	if (c || !d)
+		return c;
+	json_object_set_new(d, "message", json_string(taxid_error_message(TAXID_E_DOCUMENT_EXPIRED, ctx->zh)));
+	json_object_set_new(out, "warnings", json_pack("[s]", "document_expired"));
+	json_object_set_new(out, "document_expired", d);
+	return TAXID_OK;
+}
+
+/* A session made with factor; parent (may be NULL) is the session a QR login derives from, whose kind and scope
+ * the new one keeps (issue 14 item 5: a QR confirmed in an enterprise session opens the same enterprise); without
+ * a parent, a personal one. */
 static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_account *a, const char *factor,
 				     const struct taxid_session *parent, json_t *out)
 {
 	char token[TAXID_TOKEN_LEN];
 	int64_t expires;
-	enum taxid_code c = taxid_session_issue(ctx, a->id, "personal", factor, NULL, parent, token, &expires);
+	const char *kind = parent && strcmp(parent->kind, "enterprise") == 0 ? "enterprise" : "personal";
+	const char *scope = strcmp(kind, "enterprise") == 0 ? parent->scope : NULL;
+	enum taxid_code c = taxid_session_issue(ctx, a->id, kind, factor, scope, parent, token, &expires);
 	if (c)
 		return c;
-	json_t *s = json_pack("{s:s,s:s,s:s}", "token", token, "kind", "personal", "factor", factor);
+	json_t *s = json_pack("{s:s,s:s,s:s,s:s?}", "token", token, "kind", kind, "factor", factor, "scope", scope);
 	int64_t idle = ctx->now + taxid_setting_int(ctx, "session.idle_seconds", 1800);
 	taxid_login_set_time(s, "expires_at", expires);
 	taxid_login_set_time(s, "idle_expires_at", idle < expires ? idle : expires);
@@ -87,7 +106,9 @@ static enum taxid_code issue_session(struct taxid_ctx *ctx, const struct taxid_a
 	json_object_set_new(out, "must_change_password", json_false());
 	json_object_set_new(out, "login_name", json_string(a->login_name));
 	taxid_wipe(token, sizeof token);
-	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s}", "kind", factor));
+	if ((c = expiry_warning(ctx, a->person_id, out)))
+		return c;
+	return taxid_audit_new(ctx, "login", a->login_name, NULL, json_pack("{s:s,s:s?}", "kind", factor, "scope", scope));
 }
 
 /* What the password step carries from its first part (outside the lock) to its second. */
@@ -655,7 +676,7 @@ enum taxid_code taxid_login_qr_issue(struct taxid_ctx *ctx, json_t *req, json_t 
 
 /* Deriving a session checks the account as a login would: not abnormal, no lock on password or a second factor
  * (rule 25). */
-static enum taxid_code qr_account_ok(struct taxid_ctx *ctx, long long aid, struct taxid_account *a)
+enum taxid_code taxid_login_account_ok(struct taxid_ctx *ctx, long long aid, struct taxid_account *a)
 {
 	enum taxid_code c = taxid_account_load(ctx, aid, a);
 	if (c)
@@ -679,7 +700,7 @@ enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_
 	const char *qr = taxid_req_str(ctx, req, "qr", 1, &c);
 	struct taxid_session s;
 	struct taxid_account a;
-	if (c || (c = taxid_session_open(ctx, req, "session", 0, &s)) || (c = qr_account_ok(ctx, s.account_id, &a)))
+	if (c || (c = taxid_session_open(ctx, req, "session", 1, &s)) || (c = taxid_login_account_ok(ctx, s.account_id, &a)))
 		return c;
 	taxid_account_clear(&a);
 	json_t *data = NULL;
@@ -689,13 +710,21 @@ enum taxid_code taxid_login_qr_confirm(struct taxid_ctx *ctx, json_t *req, json_
 	json_decref(data);
 	if (confirmed)
 		return taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "qr");
-	json_t *d = json_pack("{s:I,s:I}", "account_id", (json_int_t)s.account_id, "parent", (json_int_t)s.id);
+	/* The business goes with the confirmation: the kind and scope are the confirming session's, read from the
+	 * database, never from the request. */
+	int ent = strcmp(s.kind, "enterprise") == 0;
+	json_t *d = json_pack("{s:I,s:I,s:s,s:s?}", "account_id", (json_int_t)s.account_id, "parent", (json_int_t)s.id,
+			      "kind", ent ? "enterprise" : "personal", "scope", ent ? s.scope : NULL);
 	c = taxid_challenge_set_data(ctx, qr, d);
 	json_decref(d);
 	if (c)
 		return c;
 	json_object_set_new(out, "confirmed", json_true());
-	return taxid_audit_new(ctx, "qr_confirm", NULL, NULL, json_pack("{s:I}", "account", (json_int_t)s.account_id));
+	json_object_set_new(out, "kind", json_string(ent ? "enterprise" : "personal"));
+	if (ent)
+		json_object_set_new(out, "scope", json_string(s.scope));
+	return taxid_audit_new(ctx, "qr_confirm", NULL, NULL,
+			       json_pack("{s:I,s:s?}", "account", (json_int_t)s.account_id, "scope", ent ? s.scope : NULL));
 }
 
 /* The session a QR login makes derives from the confirming one: it ends no later than that one's absolute expiry,
@@ -712,13 +741,20 @@ enum taxid_code taxid_login_qr_poll(struct taxid_ctx *ctx, json_t *req, json_t *
 	json_t *jid = json_object_get(data, "account_id");
 	long long aid = jid ? json_integer_value(jid) : 0;
 	struct taxid_session parent = {.id = json_integer_value(json_object_get(data, "parent")), .account_id = aid};
+	const char *kind = json_string_value(json_object_get(data, "kind")), *scope = json_string_value(json_object_get(data, "scope"));
+	if (kind && strcmp(kind, "enterprise") == 0 && scope && strlen(scope) < sizeof parent.scope) {
+		snprintf(parent.kind, sizeof parent.kind, "enterprise");
+		snprintf(parent.scope, sizeof parent.scope, "%s", scope);
+	} else {
+		snprintf(parent.kind, sizeof parent.kind, "personal");
+	}
 	json_decref(data);
 	if (!aid)
 		return taxid_fail(ctx, TAXID_E_QR_PENDING, "qr");
 	if (!taxid_session_alive(ctx, parent.id, &parent.expires_at))
 		return taxid_fail(ctx, TAXID_E_CHALLENGE_INVALID, "qr");
 	struct taxid_account a;
-	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 1, "qr", NULL)) || (c = qr_account_ok(ctx, aid, &a)))
+	if ((c = taxid_challenge_check(ctx, qr, "qr", no_subject, NULL, 1, "qr", NULL)) || (c = taxid_login_account_ok(ctx, aid, &a)))
 		return c;
 	c = issue_session(ctx, &a, "qr", &parent, out);
 	taxid_account_clear(&a);

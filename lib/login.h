@@ -32,6 +32,11 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 void taxid_login_set_time(json_t *o, const char *key, int64_t t);
 /* The resident-ID number of a person (the face subject), decrypted and malloc'd; NULL when they have none. */
 char *taxid_login_resident_number(struct taxid_ctx *ctx, long long person_id);
+/* Load the account as a login would: not abnormal, no lock on password or a second factor (rule 25); *a is
+ * cleared on a refusal. */
+enum taxid_code taxid_login_account_ok(struct taxid_ctx *ctx, long long aid, struct taxid_account *a);
+/* login_licence.c: electronic business licence login (电子营业执照扫码, issue 14 item 5). */
+enum taxid_code taxid_login_licence(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* Replace a's password by new_pw once it passes the policy (not the current one: password_reused); field names it
  * in refusals. */
 enum taxid_code taxid_login_set_password(struct taxid_ctx *ctx, struct taxid_account *a, const char *new_pw,

@@ -183,6 +183,13 @@ static const char *const migrations[] = {
 	"  reported_at TEXT, app_certified_on TEXT) STRICT;"
 	"CREATE INDEX survival_fingerprint_unreported ON survival_fingerprint(id) WHERE reported_at IS NULL;"
 	"CREATE INDEX survival_fingerprint_app ON survival_fingerprint(pensioner_id, year) WHERE app_certified_on IS NULL;",
+	/* issue 14 item 6 (taxid-bind): the tax authorities an enterprise is registered with — its own (home) and the
+	 * ones it reports to across regions (跨区域报验户) */
+	"CREATE TABLE enterprise_authority ("
+	"  enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), authority TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('home', 'cross_region')),"
+	"  registered_at TEXT NOT NULL, registered_by TEXT, PRIMARY KEY (enterprise_id, authority)) STRICT;"
+	"CREATE UNIQUE INDEX enterprise_authority_home ON enterprise_authority(enterprise_id) WHERE kind = 'home';",
 };
 
 int taxid_db_schema_version(void)

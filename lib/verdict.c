@@ -12,7 +12,7 @@
 #include "record.h"
 #include "verdict.h"
 
-static const char *const kinds[] = {"face", "captcha", "bank", "registry", "survival", NULL};
+static const char *const kinds[] = {"face", "captcha", "bank", "registry", "survival", "business_licence", NULL};
 
 static int kind_known(const char *k)
 {
@@ -190,7 +190,7 @@ out:
 
 int taxid_verdict_passed(struct taxid_ctx *ctx, const struct taxid_verdict *v)
 {
-	char key[48];
+	char key[64];
 	snprintf(key, sizeof key, "verdict.%s.min_score_permille", v->kind);
 	long long threshold = taxid_setting_int(ctx, key, strcmp(v->kind, "face") == 0 ? 800 : 0);
 	if (strcmp(v->result, "pass") != 0 || v->liveness == 0)

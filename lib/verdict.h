@@ -11,7 +11,7 @@ struct taxid_ctx;
 /* A checked verdict's payload. */
 struct taxid_verdict {
 	char issuer[64];
-	char kind[16];
+	char kind[24];
 	char subject[128];
 	char result[8];     /* "pass" or "fail" */
 	double score;       /* -1 when absent */

@@ -106,7 +106,6 @@ local_setup() {
 	EZ=$(jfield .session.token)
 	entered=$output
 	for cmd in "taxid-login session check token=$EZ" "taxid-login session revoke-all token=$EZ" \
-		"taxid-login qr confirm session=$EZ qr=$(taxid-login qr issue | jq -r .qr)" \
 		"taxid-login passwd session=$EZ password=$PW new_password=N3w!passw0rd" \
 		"taxid-login rename session=$EZ password=$PW new_login_name=zhao_new" \
 		"taxid-bind maintain session=$EZ tin=$E1 login_name=zhao_tax phone=13900139000" \
@@ -116,6 +115,10 @@ local_setup() {
 		assert_failure 1
 		[ "$(jfield .error.code)" = session_scoped ] || { echo "$cmd: $output"; false; }
 	done
+	# a QR confirmed in it keeps the business (issue 14 item 5): an enterprise session for the same enterprise
+	run taxid-login qr confirm session="$EZ" qr="$(taxid-login qr issue | jq -r .qr)"
+	assert_success
+	[ "$(jfield .kind)/$(jfield .scope)" = "enterprise/enterprise:$E1" ]
 	# derived from Z's session (08:00 + 12 h), not 20 minutes later
 	[ "$(jq -r .session.expires_at <<<"$entered")" = 2026-11-25T20:00:00Z ]
 	[ "$(sqlite3 "$TAXID_DB" "select kind || ' ' || factor || ' ' || scope from session where id = 3")" = "enterprise sms enterprise:$E1" ]

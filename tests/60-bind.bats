@@ -504,7 +504,9 @@ clear"
 show
 list
 update
-import"
+import
+register
+registrations"
 	run bash -c "$script" comp "$TAXID_ROOT/completions/taxid.bash" taxid-bind grant val
 	assert_line valid_from=
 	assert_line valid_until=
