@@ -147,6 +147,46 @@ static enum taxid_code set_photo(struct taxid_ctx *ctx, long long person_id, con
 	return exec_id_text(ctx, TAXID_SQL_REG_PERSON_PHOTO, person_id, ref, 1);
 }
 
+/* Consent versions (001): the personal-information notice always, the face agreement for face flows. */
+static enum taxid_code read_consent(struct taxid_ctx *ctx, json_t *req, int need_face, json_t **consent)
+{
+	json_t *j = json_object_get(req, "consent");
+	char at[TAXID_TIME_LEN];
+	static const char *const kinds[] = {"pip", "face", NULL};
+	*consent = NULL;
+	if (!json_is_object(j))
+		return taxid_fail(ctx, j && !json_is_null(j) ? TAXID_E_BAD_TYPE : TAXID_E_CONSENT_REQUIRED, "consent");
+	taxid_time_format(ctx->now, at);
+	json_t *rec = json_object();
+	for (int i = 0; kinds[i]; i++) {
+		json_t *v = json_object_get(j, kinds[i]);
+		int needed = i == 0 || need_face;
+		int ok = json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 32;
+		if (!ok && (needed || (v && !json_is_null(v)))) {
+			json_decref(rec);
+			return taxid_fail(ctx, TAXID_E_CONSENT_REQUIRED, i == 0 ? "consent.pip" : "consent.face");
+		}
+		if (ok)
+			json_object_set_new(rec, kinds[i], json_pack("{s:O,s:s}", "version", v, "accepted_at", at));
+	}
+	*consent = rec;
+	return TAXID_OK;
+}
+
+/* Record accepted consent versions: on the person's account when there is one (the versions brought replace the
+ * same kinds, others are kept); the audit record of the action carries them in any case. */
+static enum taxid_code record_consent(struct taxid_ctx *ctx, long long person_id, json_t *consent)
+{
+	char *cj = json_dumps(consent, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!cj)
+		return TAXID_E_INTERNAL;
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REG_ACCOUNT_CONSENT);
+	taxid_q_int(q, 1, person_id);
+	taxid_q_text(q, 2, cj);
+	free(cj);
+	return taxid_q_exec(q);
+}
+
 /* ---- code: a hall registration code ---- */
 
 /* Why person p (when found) may not get a code: not matching, already registered, or of a type that registers
@@ -300,65 +340,42 @@ enum taxid_code taxid_register_collect(struct taxid_ctx *ctx, json_t *req, json_
 	char expires_on[11], now_date[11], photo[PHOTO_REF_LEN] = "", subj[32];
 	int has_paired = 0, created = 0;
 	long long pid = 0, doc_id = 0;
+	json_t *consent = NULL, *face = json_object_get(req, "face");
 	const char *op = taxid_operator(ctx, req, &c);
 	const char *hall = c ? NULL : taxid_req_str(ctx, req, "hall", 0, &c);
 	memset(&cl, 0, sizeof cl);
 	memset(&pc, 0, sizeof pc);
 	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NEW, &cl)) ||
 	    (c = taxid_claim_read_paired(ctx, req, &cl, 1, &pc, &has_paired)) ||
-	    (c = taxid_register_read_date(ctx, req, "expires_on", expires_on)))
+	    (c = taxid_register_read_date(ctx, req, "expires_on", expires_on)) ||
+	    (c = read_consent(ctx, req, face && !json_is_null(face), &consent)))
 		goto out;
 	taxid_register_today(ctx, now_date);
 	if (expires_on[0] && strcmp(expires_on, now_date) < 0) {
 		c = taxid_fail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on");
 		goto out;
 	}
-	json_t *face = json_object_get(req, "face");
 	if ((face && !json_is_null(face) && (c = face_proof(ctx, face, &cl, "face", "collect", photo))) ||
 	    (c = collect_person(ctx, &cl, &pc, has_paired, expires_on[0] ? expires_on : NULL, &pid, &doc_id, &created)) ||
 	    (has_paired && (c = taxid_claim_store_paired(ctx, pid, doc_id, &pc))) ||
 	    (c = taxid_person_raise_level(ctx, pid, 5)) ||
 	    (c = exec_id_text(ctx, TAXID_SQL_REG_PERSON_NATIONALITY, pid, cl.info.nationality, 1)) ||
-	    (photo[0] && (c = set_photo(ctx, pid, photo))))
+	    (photo[0] && (c = set_photo(ctx, pid, photo))) || (c = record_consent(ctx, pid, consent)))
 		goto out;
 	taxid_register_subject(subj, sizeof subj, "person", pid);
 	if ((c = taxid_register_audit(ctx, "collect", subj, op,
-				      json_pack("{s:s,s:s?,s:b,s:b,s:b}", "doc_type", taxid_ids_doc_name(cl.type), "hall",
-						hall, "created", created, "paired", has_paired, "photo", photo[0] != 0))))
+				      json_pack("{s:s,s:s?,s:b,s:b,s:b,s:O}", "doc_type", taxid_ids_doc_name(cl.type),
+						"hall", hall, "created", created, "paired", has_paired, "photo",
+						photo[0] != 0, "consent", consent))))
 		goto out;
 	collect_output(ctx, out, pid, created, &cl, &pc, has_paired, expires_on, photo[0] != 0);
 out:
+	json_decref(consent);
 	taxid_claim_free(&cl);
 	return c;
 }
 
 /* ---- register: an account, by hall code or by face ---- */
-
-/* Consent versions (001): the personal-information notice always, the face agreement for face flows. */
-static enum taxid_code read_consent(struct taxid_ctx *ctx, json_t *req, int need_face, json_t **consent)
-{
-	json_t *j = json_object_get(req, "consent");
-	char at[TAXID_TIME_LEN];
-	static const char *const kinds[] = {"pip", "face", NULL};
-	*consent = NULL;
-	if (!json_is_object(j))
-		return taxid_fail(ctx, j && !json_is_null(j) ? TAXID_E_BAD_TYPE : TAXID_E_CONSENT_REQUIRED, "consent");
-	taxid_time_format(ctx->now, at);
-	json_t *rec = json_object();
-	for (int i = 0; kinds[i]; i++) {
-		json_t *v = json_object_get(j, kinds[i]);
-		int needed = i == 0 || need_face;
-		int ok = json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 32;
-		if (!ok && (needed || (v && !json_is_null(v)))) {
-			json_decref(rec);
-			return taxid_fail(ctx, TAXID_E_CONSENT_REQUIRED, i == 0 ? "consent.pip" : "consent.face");
-		}
-		if (ok)
-			json_object_set_new(rec, kinds[i], json_pack("{s:O,s:s}", "version", v, "accepted_at", at));
-	}
-	*consent = rec;
-	return TAXID_OK;
-}
 
 /* Upper-case a typed code and check its shape; 0 when it could be a code. */
 static int normalize_code(const char *in, char out[TAXID_REGCODE_LEN + 1])
@@ -624,7 +641,7 @@ enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, js
 	struct taxid_person p = {0};
 	struct supplement s;
 	enum taxid_code c = TAXID_OK;
-	json_t *done = json_array(), *left = json_array(), *face = json_object_get(req, "face");
+	json_t *done = json_array(), *left = json_array(), *face = json_object_get(req, "face"), *consent = NULL;
 	char subj[32];
 	int found = 0;
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
@@ -632,6 +649,7 @@ enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, js
 	memset(&s, 0, sizeof s);
 	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) ||
 	    (c = taxid_register_read_date(ctx, req, "expires_on", s.renewed)) ||
+	    (c = read_consent(ctx, req, face && !json_is_null(face), &consent)) ||
 	    (c = taxid_person_find(ctx, cl.type, cl.info.normalized, &p, &found)))
 		goto out;
 	if (!found)
@@ -640,9 +658,10 @@ enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, js
 		 !(s.take_photo && (c = face_proof(ctx, face, &cl, "face", "supplement", s.photo))))
 		c = supplement_apply(ctx, &p, &s, done, left);
 	taxid_register_subject(subj, sizeof subj, "person", p.id);
-	if (c || (c = taxid_register_audit(ctx, "supplement", subj, op,
-					   json_pack("{s:O,s:s}", "supplemented", done, "doc_type",
-						     taxid_ids_doc_name(cl.type)))))
+	if (c || (c = record_consent(ctx, p.id, consent)) ||
+	    (c = taxid_register_audit(ctx, "supplement", subj, op,
+				      json_pack("{s:O,s:s,s:O}", "supplemented", done, "doc_type",
+						taxid_ids_doc_name(cl.type), "consent", consent))))
 		goto out;
 	json_object_set_new(out, "person", json_integer(p.id));
 	taxid_claim_put_doc(ctx, out, &cl);
@@ -650,6 +669,7 @@ enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, js
 	json_object_set_new(out, "missing", json_incref(left));
 	json_object_set_new(out, "level", json_integer(s.take_photo && p.level < 4 ? 4 : p.level));
 out:
+	json_decref(consent);
 	json_decref(done);
 	json_decref(left);
 	taxid_claim_free(&cl);
@@ -675,13 +695,14 @@ static enum taxid_code phone_changed(struct taxid_ctx *ctx, const struct taxid_a
 	return taxid_outbox_put(ctx, "sms", a->phone, body);
 }
 
-/* A change request, read and checked before anything is written: the claim, a new phone and/or region, a face. */
+/* A change request, read and checked before anything is written: the claim, a new phone and/or region, consent
+ * (the notice and the face agreement: a change is a face flow), a face. */
 static enum taxid_code change_read(struct taxid_ctx *ctx, json_t *req, struct taxid_claim *cl, struct taxid_id_info *ph,
-				   const char **region, json_t **face)
+				   const char **region, json_t **face, json_t **consent)
 {
 	enum taxid_code c;
 	if ((c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, cl)) || (c = taxid_register_read_phone(ctx, req, 0, ph)) ||
-	    (c = taxid_register_read_region(ctx, req, region)))
+	    (c = taxid_register_read_region(ctx, req, region)) || (c = read_consent(ctx, req, 1, consent)))
 		return c;
 	if (!ph->normalized[0] && !*region)
 		return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "phone",
@@ -739,19 +760,20 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 	enum taxid_code c = TAXID_OK;
 	char photo[PHOTO_REF_LEN] = "", subj[32], masked_phone[16] = "";
 	const char *region = NULL;
-	json_t *face = NULL, *changed = json_array();
+	json_t *face = NULL, *consent = NULL, *changed = json_array();
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
 	memset(&cl, 0, sizeof cl);
-	if (c || (c = change_read(ctx, req, &cl, &ph, &region, &face)) ||
+	if (c || (c = change_read(ctx, req, &cl, &ph, &region, &face, &consent)) ||
 	    /* The new phone's SMS code first (nothing else written with a counted failure), then the face. */
 	    (ph.normalized[0] && (c = taxid_sms_check(ctx, json_object_get(req, "sms"), ph.normalized, "change", "sms"))) ||
 	    (c = face_proof(ctx, face, &cl, "face", "change", photo)) || (c = change_account(ctx, &cl, &p, &a)) ||
-	    (c = change_apply(ctx, &a, p.id, ph.normalized, region, op, masked_phone, changed)))
+	    (c = change_apply(ctx, &a, p.id, ph.normalized, region, op, masked_phone, changed)) ||
+	    (c = record_consent(ctx, p.id, consent)))
 		goto out;
 	taxid_register_subject(subj, sizeof subj, "account", a.id);
 	if ((c = taxid_register_audit(ctx, "change", subj, op,
-				      json_pack("{s:O,s:s?,s:s?}", "changed", changed, "phone",
-						masked_phone[0] ? masked_phone : NULL, "region", region))))
+				      json_pack("{s:O,s:s?,s:s?,s:O}", "changed", changed, "phone",
+						masked_phone[0] ? masked_phone : NULL, "region", region, "consent", consent))))
 		goto out;
 	json_object_set_new(out, "account", json_integer(a.id));
 	json_object_set_new(out, "person", json_integer(p.id));
@@ -765,6 +787,7 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 		json_object_set_new(out, "region", json_string(region));
 	json_object_set_new(out, "level", json_integer(p.level > 4 ? p.level : 4));
 out:
+	json_decref(consent);
 	json_decref(changed);
 	taxid_claim_free(&cl);
 	taxid_person_clear(&p);

@@ -181,7 +181,7 @@ used' ]
 		assert_failure 1
 		[ "$(jfield .error.code)" = not_collected ]
 	done
-	run taxid-register collect doc_type=208 doc_no=P12345678 name='JOHN SMITH' nationality=USA operator=op7
+	run taxid-register collect consent:='{"pip":"1","face":"1"}' doc_type=208 doc_no=P12345678 name='JOHN SMITH' nationality=USA operator=op7
 	assert_success
 	run taxid-register code doc_type=208 doc_no=P12345678 name='JOHN SMITH' nationality=USA operator=op7
 	assert_success
@@ -189,7 +189,7 @@ used' ]
 
 @test "hall-only types register by code, never by face; face is for resident ID cards only" {
 	keygen face && trust face face
-	taxid-register collect doc_type=240 doc_no=WP20240001 name='MARIA GARCIA' nationality=ESP operator=op7 \
+	taxid-register collect consent:='{"pip":"1","face":"1"}' doc_type=240 doc_no=WP20240001 name='MARIA GARCIA' nationality=ESP operator=op7 \
 		'paired:={"doc_type":"208","doc_no":"PA9988776"}' >/dev/null
 	local code
 	code=$(issue WP20240001 'MARIA GARCIA' 240 nationality=ESP)

@@ -240,7 +240,7 @@ bare() {
 }
 
 @test "registration with an expired document is refused" {
-	taxid-register collect doc_type=201 doc_no=$ZS name=张三 operator=op7 expires_on=2026-11-30 >/dev/null
+	taxid-register collect consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 operator=op7 expires_on=2026-11-30 >/dev/null
 	code=$(taxid-register code doc_type=201 doc_no=$ZS name=张三 operator=op7 | jq -r .code)
 	export TAXID_NOW=2026-12-01T08:00:00Z
 	run taxid-register <<<"$(req_face $ZS 张三 zhang_san 'Secr3t!pass' 13800138000 | jq -c --arg c "$code" '.method = "code" | .code = $c')"

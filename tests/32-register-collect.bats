@@ -10,7 +10,7 @@ local_setup() {
 	keygen face && trust face face
 }
 
-collect() { taxid-register collect operator=op7 hall=hall-1 "$@"; }
+collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op7 hall=hall-1 "$@"; }
 
 @test "collect: a new person at level 5 without an account" {
 	run collect doc_type=201 doc_no=$ZS name=张三
@@ -133,47 +133,47 @@ collect() { taxid-register collect operator=op7 hall=hall-1 "$@"; }
 	[ "$(jfield .error.code)" = document_expired ]
 	run collect doc_type=201 doc_no=$LS name=李四 expires_on=2026-02-30
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/expires_on ]
-	run taxid-register collect doc_type=201 doc_no=$LS name=李四
+	run taxid-register collect consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四
 	[ "$(jfield .error.code)/$(jfield .error.field)" = operator_required/operator ]
 }
 
 @test "supplement: not_collected, already_complete (该证件已实名采集), a missing photo, a renewed document" {
-	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三
 	assert_failure 1
 	[ "$(jfield .error.code)" = not_collected ]
 	collect doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)" expires_on=2027-01-01 >/dev/null
-	run env LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8 taxid-register supplement doc_type=201 doc_no=$ZS name=张三
+	run env LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8 taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三
 	[ "$(jfield .error.code)" = already_complete ]
 	[ "$(jfield .error.message)" = 该证件已实名采集 ]
 	# the document expires: supplement asks for the renewed one (身份证件过期)
 	export TAXID_NOW=2027-01-02T08:00:00Z
-	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三
 	[ "$(jfield .error.code)/$(jfield .error.field)" = document_expired/expires_on ]
-	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 expires_on=2027-01-01
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 expires_on=2027-01-01
 	[ "$(jfield .error.code)" = document_expired ]
-	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 expires_on=2047-01-01
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 expires_on=2047-01-01
 	assert_success
 	[ "$(jfield '.supplemented | join(",")')" = document ]
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT expires_on FROM document')" = 2047-01-01 ]
-	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三
 	[ "$(jfield .error.code)" = already_complete ]
-	run taxid-register supplement doc_type=201 doc_no=$ZS name=張三
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=張三
 	[ "$(jfield .error.code)" = name_mismatch ]
 }
 
 @test "supplement: a face verdict completes a record without photo and lifts level 3 to 4" {
 	jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四"}' | taxid-register import >/dev/null
-	run taxid-register supplement doc_type=201 doc_no=$LS name=李四
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四
 	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/face ]
 	[ "$(jfield '.error.missing | join(",")')" = photo ]
-	run taxid-register supplement doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS pass 0.1)"
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS pass 0.1)"
 	[ "$(jfield .error.code)" = identity_failed ]
-	run taxid-register supplement doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS)"
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS)"
 	assert_success
 	[ "$(jfield '.supplemented | join(",")')" = photo ]
 	[ "$(jfield .level)" = 4 ]
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
-	run taxid-register supplement doc_type=201 doc_no=$LS name=李四
+	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四
 	[ "$(jfield .error.code)" = already_complete ]
 }
 
@@ -182,7 +182,7 @@ collect() { taxid-register collect operator=op7 hall=hall-1 "$@"; }
 		taxid-register import >/dev/null
 	ch=$(taxid-verify sms send phone=13900139000 purpose=change | jq -r .challenge)
 	k=$(sms_code 13900139000)
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
 		"sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" face:="$(verdict face face $ZS)" region=110105
 	assert_success
 	[ "$(jfield '.changed | join(",")')" = phone,region ]
@@ -193,7 +193,7 @@ collect() { taxid-register collect operator=op7 hall=hall-1 "$@"; }
 	[ "$(jfield .account.region)" = 110105 ]
 	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'change' AND subject = 'account:1'")" = 1 ]
 	# region alone
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 region=110101 face:="$(verdict face face $ZS)"
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 region=110101 face:="$(verdict face face $ZS)"
 	assert_success
 	[ "$(jfield '.changed | join(",")')" = region ]
 }
@@ -204,27 +204,27 @@ collect() { taxid-register collect operator=op7 hall=hall-1 "$@"; }
 	jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", phone:"13700137000", initial_password:"doc_tail6"}' |
 		taxid-register import >/dev/null
 	ch=$(taxid-verify sms send phone=13900139000 purpose=change | jq -r .challenge)
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
 		"sms:={\"challenge\":\"$ch\",\"code\":\"000000\"}" face:="$(verdict face face $ZS)"
 	[ "$(jfield .error.code)" = sms_code_invalid ]
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce')" = 0 ] # the face was not looked at
 	k=$(sms_code 13900139000)
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
 		"sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" face:="$(verdict face face $ZS fail 0.2)"
 	[ "$(jfield .error.code)" = identity_failed ]
-	run taxid-register change doc_type=201 doc_no=360426199101010071 name=王五 region=110101 face:="$(verdict face face 360426199101010071)"
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=360426199101010071 name=王五 region=110101 face:="$(verdict face face 360426199101010071)"
 	[ "$(jfield .error.code)" = not_collected ]
 	collect doc_type=201 doc_no=360426199101010071 name=王五 >/dev/null
-	run taxid-register change doc_type=201 doc_no=360426199101010071 name=王五 region=110101 face:="$(verdict face face 360426199101010071)"
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=360426199101010071 name=王五 region=110101 face:="$(verdict face face 360426199101010071)"
 	[ "$(jfield .error.code)/$(jfield .error.reason)" = not_found/no_account ]
 	export TAXID_NOW=$(at 2)
 	ch=$(taxid-verify sms send phone=13700137000 purpose=change | jq -r .challenge)
 	k=$(sms_code 13700137000)
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 phone=13700137000 \
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 phone=13700137000 \
 		"sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" face:="$(verdict face face $ZS)"
 	[ "$(jfield .error.code)" = phone_taken ]
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)"
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)"
 	[ "$(jfield .error.code)" = missing_field ]
-	run taxid-register change doc_type=201 doc_no=$ZS name=张三 region=110101
+	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 region=110101
 	[ "$(jfield .error.code)/$(jfield .error.field)" = missing_field/face ]
 }

@@ -90,7 +90,7 @@ takeover_fails() {
 change_phone() {
 	local ch
 	ch=$(taxid-verify sms send phone="$3" purpose=change | jq -r .challenge)
-	taxid-register change doc_type=201 doc_no="$1" name="$2" phone="$3" face:="$(verdict face face "$1")" \
+	taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no="$1" name="$2" phone="$3" face:="$(verdict face face "$1")" \
 		sms:="$(jq -nc --arg c "$ch" --arg k "$(sms_code "$3")" '{challenge:$c, code:$k}')"
 }
 

@@ -257,7 +257,7 @@ refused_operator() {
 @test "hall code, collect, mark, initial password and enterprise add refuse a missing operator as operator_required" {
 	run taxid-register code doc_type=201 doc_no=440524188001010014 name=李四
 	refused_operator
-	run taxid-register collect doc_type=201 doc_no=440524188001010014 name=李四
+	run taxid-register collect consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=440524188001010014 name=李四
 	refused_operator
 	run taxid-register mark doc_type=201 doc_no="$ZS" reason=deceased
 	refused_operator

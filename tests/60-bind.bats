@@ -434,7 +434,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	# a person can still leave a flagged enterprise
 	run taxid-bind revoke session="$Z" relation="$rel"
 	assert_success
-	taxid-register collect doc_type=201 doc_no=110105198001010016 name=王法人 operator=hall1 | jq -e '.level == 5'
+	taxid-register collect consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=110105198001010016 name=王法人 operator=hall1 | jq -e '.level == 5'
 	run taxid-bind enter session="$R" tin=$E1
 	assert_success
 	run taxid-bind enter session="$R" tin=$E2
