@@ -127,4 +127,4 @@ _taxid() {
 	return 0
 }
 
-complete -F _taxid taxid taxid-verify taxid-register taxid-login taxid-bind taxid-lockout taxid-survival taxid-db
+complete -F _taxid taxid taxid-verify taxid-register taxid-login taxid-bind taxid-lockout taxid-survival taxid-db taxid-config

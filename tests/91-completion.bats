@@ -217,3 +217,14 @@ list"
 remove
 list"
 }
+
+@test "every tool of the build is registered for completion, in bash (complete -F) and in zsh (#compdef)" {
+	local t n seen=0
+	for t in "$TAXID_BIN"/taxid-*; do
+		n=${t##*/}
+		seen=$((seen + 1))
+		bash -c '. "$BASH_COMP" && complete -p "$1"' _ "$n" >/dev/null || { echo "bash: $n not registered"; return 1; }
+		head -n 1 "$ZSH_COMP" | grep -qE "^#compdef( .*)? $n( |\$)" || { echo "zsh: $n not in #compdef"; return 1; }
+	done
+	[ "$seen" -ge 8 ]
+}
