@@ -36,7 +36,7 @@ expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id =
 	run taxid-bind confirm session="$Z" relation="$rel"
 	assert_success
 	# the same session works again once the document is renewed (补录)
-	run taxid-register supplement doc_type=201 doc_no=110105198001010016 name=王法人 expires_on=2036-11-24
+	run taxid-register supplement doc_type=201 doc_no=110105198001010016 name=王法人 expires_on=2036-11-24 consent:='{"pip":"1"}'
 	assert_success
 	run taxid-bind enter session="$R" tin=$E1
 	assert_success
