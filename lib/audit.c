@@ -59,24 +59,13 @@ static enum taxid_code put_head(struct taxid_ctx *ctx, long long id, const unsig
 		return TAXID_E_INTERNAL;
 	snprintf(head, sizeof head, "%lld:%s", id, hex);
 	free(hex);
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
-	taxid_q_text(q, 1, "audit_head");
-	taxid_q_text(q, 2, head);
-	return taxid_q_exec(q);
-}
-
-/* A meta value (malloc'd), NULL when absent. */
-static char *meta_get(struct taxid_ctx *ctx, const char *key)
-{
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_GET);
-	taxid_q_text(q, 1, key);
-	return taxid_q_one_text(q);
+	return taxid_db_meta_put(ctx, "audit_head", head);
 }
 
 /* The head in meta ("ID:HEX"): 1 when present and well-formed, 0 otherwise. */
 static int get_head(struct taxid_ctx *ctx, long long *id, unsigned char hash[32])
 {
-	char *h = meta_get(ctx, "audit_head");
+	char *h = taxid_db_meta_get(ctx, "audit_head");
 	int ok = 0;
 	if (h) {
 		char *end;
@@ -252,7 +241,7 @@ static enum taxid_code walk_chain(struct taxid_ctx *ctx, const unsigned char *ke
 /* "ID:HEX" of the walk's last row ("" for an empty chain) and whether meta's head says the same. */
 static int head_matches(struct taxid_ctx *ctx, const struct taxid_audit_check *w, char want[96])
 {
-	char *stored = meta_get(ctx, "audit_head");
+	char *stored = taxid_db_meta_get(ctx, "audit_head");
 	snprintf(want, 96, "%s", stored ? stored : "");
 	free(stored);
 	char have[96] = "";
@@ -345,7 +334,7 @@ static enum taxid_code rechain(struct taxid_ctx *ctx)
 
 static int chain_is_keyed(struct taxid_ctx *ctx)
 {
-	char *chain = meta_get(ctx, "audit_chain");
+	char *chain = taxid_db_meta_get(ctx, "audit_chain");
 	int keyed = chain && strcmp(chain, KEYED_CHAIN) == 0;
 	free(chain);
 	return keyed;

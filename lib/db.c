@@ -538,3 +538,18 @@ enum taxid_code taxid_dbmode_check_write(struct taxid_ctx *ctx)
 			ctx->tool->name, ctx->db_path);
 	return TAXID_E_CLOCK_PINNED;
 }
+
+char *taxid_db_meta_get(struct taxid_ctx *ctx, const char *key)
+{
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_GET);
+	taxid_q_text(q, 1, key);
+	return taxid_q_one_text(q);
+}
+
+enum taxid_code taxid_db_meta_put(struct taxid_ctx *ctx, const char *key, const char *value)
+{
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
+	taxid_q_text(q, 1, key);
+	taxid_q_text(q, 2, value);
+	return taxid_q_exec(q);
+}

@@ -103,6 +103,9 @@ void taxid_db_rollback(struct taxid_ctx *ctx);
 enum taxid_code taxid_db_savepoint(struct taxid_ctx *ctx);
 enum taxid_code taxid_db_release(struct taxid_ctx *ctx);
 void taxid_db_rollback_savepoint(struct taxid_ctx *ctx);
+/* The meta table: a value (malloc'd, NULL when absent), and storing one (inside the caller's transaction). */
+char *taxid_db_meta_get(struct taxid_ctx *ctx, const char *key);
+enum taxid_code taxid_db_meta_put(struct taxid_ctx *ctx, const char *key, const char *value);
 /* A setting from the setting table, or def when unset. */
 long long taxid_setting_int(struct taxid_ctx *ctx, const char *key, long long def);
 /* Store a setting (inside the caller's transaction). */

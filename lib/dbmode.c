@@ -18,36 +18,20 @@ static char *mode_seal(const struct taxid_ctx *ctx)
 	return taxid_hex_encode(mac, sizeof mac);
 }
 
-static enum taxid_code meta_put(struct taxid_ctx *ctx, const char *key, const char *value)
-{
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_PUT);
-	taxid_q_text(q, 1, key);
-	taxid_q_text(q, 2, value);
-	return taxid_q_exec(q);
-}
-
-/* A meta value (malloc'd) or NULL when absent. */
-static char *meta_get(struct taxid_ctx *ctx, const char *key)
-{
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_META_GET);
-	taxid_q_text(q, 1, key);
-	return taxid_q_one_text(q);
-}
-
 enum taxid_code taxid_dbmode_load(struct taxid_ctx *ctx, int db_is_new)
 {
 	enum taxid_code c = TAXID_OK;
 	char *seal = mode_seal(ctx);
 	if (!seal)
 		return TAXID_E_INTERNAL;
-	char *mode = meta_get(ctx, "db_mode");
+	char *mode = taxid_db_meta_get(ctx, "db_mode");
 	if (!mode && db_is_new) {
 		int test = taxid_dbmode_env_test();
-		if (!(c = meta_put(ctx, "db_mode", test ? "test" : "normal")) && test)
-			c = meta_put(ctx, "db_mode_seal", seal);
+		if (!(c = taxid_db_meta_put(ctx, "db_mode", test ? "test" : "normal")) && test)
+			c = taxid_db_meta_put(ctx, "db_mode_seal", seal);
 		mode = strdup(test ? "test" : "normal");
 	}
-	char *stored = meta_get(ctx, "db_mode_seal");
+	char *stored = taxid_db_meta_get(ctx, "db_mode_seal");
 	ctx->test_db = mode && strcmp(mode, "test") == 0 && stored && strlen(stored) == strlen(seal) &&
 		       taxid_ct_equal(stored, seal, strlen(seal));
 	free(stored);
@@ -58,7 +42,7 @@ enum taxid_code taxid_dbmode_load(struct taxid_ctx *ctx, int db_is_new)
 
 enum taxid_code taxid_dbmode_report(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
-	char *chain = meta_get(ctx, "audit_chain");
+	char *chain = taxid_db_meta_get(ctx, "audit_chain");
 	json_object_set_new(out, "schema", json_integer(taxid_db_schema_version()));
 	json_object_set_new(out, "mode", json_string(ctx->test_db ? "test" : "normal"));
 	json_object_set_new(out, "audit_chain", chain ? json_string(chain) : json_null());
