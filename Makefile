@@ -126,6 +126,10 @@ deps:
 
 # scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
 # lib/db*.
+# The compiler and flags of this build, for scripts (mutate.sh compiles every mutant with them).
+print-cc:
+	@echo $(CC) $(ALL_CFLAGS)
+
 lint: $(LIB_OBJ)
 	mandoc -Tlint -W warning $(MANPAGES) $(MANPAGES_ZH)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
@@ -187,4 +191,4 @@ deb-deps:
 clean:
 	rm -rf $(P)build $(P)bin $(LIBA) asan
 
-.PHONY: all check demo deps deb deb-deps lint mutate fuzz valgrind proof bench install uninstall clean
+.PHONY: all check demo deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean

@@ -7,12 +7,15 @@
 #
 # tests/mutants.tsv: tab-separated  ID  FILE  ORIGINAL  REPLACEMENT  TEST-FILES (space-separated, under tests/;
 # FILE.bats@REGEX runs only the tests of FILE whose names match REGEX, see runtests);
+# every mutant of the list is also compiled (with the build's own flags, -Werror in a checkout) on every run, a
+# sampled one or not: a mutant that no longer compiles (an unused variable once its use is mutated away) is
+# found the day it breaks, not the day the sample happens to pick it.
 # ORIGINAL and REPLACEMENT are literal text (no escapes); lines starting with # and blank lines are ignored.
 #
 # Environment:
 #   MUTANTS="id1 id2"   run only these mutants
 #   MUTANTS_SAMPLE=N    run a random sample of N mutants (MUTANTS_SEED picks it; default: the day of the year)
-#   MUTATE_CHECK=1      only check that every mutant applies (exactly one match), build nothing
+#   MUTATE_CHECK=1      only check that every mutant applies (exactly one match) and compiles, run no test
 #   MUTATE_BASELINE=0   skip the run of the named test files on the unchanged copy (default: run it; a test file
 #                       that fails unchanged would "kill" every mutant)
 #   MUTATE_JOBS=N       make -jN (default 2)
@@ -77,15 +80,41 @@ for i in "${!ids[@]}"; do
 		[ -f "tests/${t%%@*}" ] || { echo "NOT APPLIED  ${ids[$i]}: no test file tests/${t%%@*}"; notapplied=$((notapplied + 1)); }
 	done
 done
-if [ "${MUTATE_CHECK:-0}" = 1 ]; then
-	echo "mutate: ${#ids[@]} mutants, $notapplied not applied"
-	[ "$notapplied" -eq 0 ]
-	exit
-fi
 [ "$notapplied" -eq 0 ] || { echo "mutate: $notapplied mutants not applied; nothing run"; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/taxid-mutate.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# Every mutant compiles: the file the mutant changes (a header: every lib/*.c that includes it), syntax only, in a
+# copy of lib/ that gets each mutant in turn and is put back after it.
+read -r -a cc < <(make -s print-cc)
+mkdir -p "$tmp/chk" && cp -a lib "$tmp/chk/lib"
+mkdir -p "$tmp/chk/build" && make -s build/regions.inc build/holidays.inc >/dev/null &&
+	cp build/regions.inc build/holidays.inc "$tmp/chk/build/"
+nocompile=0
+for i in "${!ids[@]}"; do
+	f=${files[$i]}
+	case $f in
+	*.c) srcs=("$f") ;;
+	*.h) mapfile -t srcs < <(grep -l "#include \"${f##*/}\"" lib/*.c) ;;
+	*) continue ;;
+	esac
+	apply "$tmp/chk/$f" "${origs[$i]}" "${repls[$i]}"
+	for s in "${srcs[@]}"; do
+		if ! err=$(cd "$tmp/chk" && "${cc[@]}" -Ibuild -fsyntax-only "$s" 2>&1); then
+			printf 'NO COMPILE   %-24s %s\n' "${ids[$i]}" "$(grep -m1 'error' <<<"$err")"
+			nocompile=$((nocompile + 1))
+			break
+		fi
+	done
+	cp "$f" "$tmp/chk/$f"
+done
+if [ "${MUTATE_CHECK:-0}" = 1 ]; then
+	echo "mutate: ${#ids[@]} mutants, $notapplied not applied, $nocompile do not compile"
+	[ "$nocompile" -eq 0 ]
+	exit
+fi
+[ "$nocompile" -eq 0 ] || { echo "mutate: $nocompile mutants do not compile; nothing run"; exit 1; }
+
 # The unchanged copy, built once; each mutant's copy starts from it, so only what the mutant touches is rebuilt.
 mkdir "$tmp/base"
 tar -cf - --exclude=./.git --exclude=./bin --exclude=./build --exclude=./lib/libtaxid.a --exclude='*.db' \
