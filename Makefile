@@ -124,12 +124,12 @@ demo: all
 deps:
 	scripts/deps.sh
 
-# scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
-# lib/db*.
 # The compiler and flags of this build, for scripts (mutate.sh compiles every mutant with them).
 print-cc:
 	@echo $(CC) $(ALL_CFLAGS)
 
+# scripts/lint-layers.sh (issue 15): the one-way order of lib/LAYERS over the built objects, then sqlite3 only in
+# lib/db*.
 lint: $(LIB_OBJ)
 	mandoc -Tlint -W warning $(MANPAGES) $(MANPAGES_ZH)
 	shellcheck -s bash scripts/*.sh bench/*.sh tests/run tests/scan-wrap tests/scan-tee tests/secret-scan .ci/run completions/taxid.bash $(EXAMPLES)
