@@ -44,6 +44,10 @@ static void html_chart(FILE *f, const struct taxid_report *rep)
 {
 	const int bar = 9, gap = 16, left = 56, top = 36, h = 200;
 	int group = TAXID_REPORT_NCOLS * bar + gap, width = left + rep->months * group + 20, height = top + h + 48;
+	/* the legend (100 pixels a column) is wider than a chart of a few months: it set no width of its own and was
+	 * cut off after the second column (found by rendering the page in Chromium, tests/54) */
+	if (width < left + TAXID_REPORT_NCOLS * 100 + 20)
+		width = left + TAXID_REPORT_NCOLS * 100 + 20;
 	long long max = 1;
 	for (int k = 0; k < rep->months * TAXID_REPORT_NCOLS; k++)
 		if (rep->total[k] > max)
@@ -64,7 +68,11 @@ static void html_chart(FILE *f, const struct taxid_report *rep)
 		int x0 = left + m * group;
 		for (int k = 0; k < TAXID_REPORT_NCOLS; k++) {
 			long long v = rep->total[m * TAXID_REPORT_NCOLS + k];
+			/* a figure too small for a pixel at this scale still gets a visible bar: a month with one
+			 * overdue pensioner beside thousands due must not look like a month with none */
 			int bh = (int)(v * h / max);
+			if (v > 0 && bh < 2)
+				bh = 2;
 			fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s %s: %lld</title></rect>\n",
 				x0 + k * bar, top + h - bh, bar - 1, bh, col_colors[k], mb, taxid_report_columns[k], v);
 		}

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
 sqlite3 jq bats bats-support bats-assert bats-file mandoc shellcheck argon2 openssl
 python3-stdnum bash-completion zsh clang util-linux systemd
-libclang-rt-14-dev valgrind"
+libclang-rt-14-dev valgrind chromium python3-pil"
 if [ "${1:-}" = --deb ]; then
 	PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
 debhelper dpkg-dev fakeroot"
