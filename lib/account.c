@@ -392,6 +392,32 @@ enum taxid_code taxid_session_issue(struct taxid_ctx *ctx, long long account_id,
 	return taxid_q_exec(q);
 }
 
+/* A session entered through a tax agency (scope "enterprise:CLIENT/agency:AGENCY", bind_agency.c) lives only while
+ * its agreement and the person's agency_filing at the agency are current, checked on every request: a revoke on
+ * either side, an expiry or the end of the person's relation with the agency ends it at once. 1 for every other
+ * scope. */
+static int agency_scope_current(struct taxid_ctx *ctx, const char *scope, long long account_id)
+{
+	static const char pre[] = "enterprise:", mid[] = "/agency:";
+	const char *m = strstr(scope, mid);
+	if (strncmp(scope, pre, sizeof pre - 1) != 0 || !m)
+		return 1;
+	char client[32], today[11];
+	size_t n = (size_t)(m - scope) - (sizeof pre - 1);
+	if (n >= sizeof client)
+		return 0;
+	memcpy(client, scope + sizeof pre - 1, n);
+	client[n] = 0;
+	unsigned ymd = (unsigned)taxid_local_ymd(ctx->now, ctx->tz_offset) % 100000000u;
+	snprintf(today, sizeof today, "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AGENCY_SESSION_OK);
+	taxid_q_text(q, 1, client);
+	taxid_q_text(q, 2, m + sizeof mid - 1);
+	taxid_q_text(q, 3, today);
+	taxid_q_int(q, 4, account_id);
+	return taxid_q_exists(q);
+}
+
 enum taxid_code taxid_session_open(struct taxid_ctx *ctx, json_t *req, const char *field, int any_kind,
 				   struct taxid_session *s)
 {
@@ -417,7 +443,7 @@ enum taxid_code taxid_session_open(struct taxid_ctx *ctx, json_t *req, const cha
 	snprintf(s->factor, sizeof s->factor, "%s", f ? f : "");
 	taxid_q_end(q);
 	long long idle = taxid_setting_int(ctx, "session.idle_seconds", 1800);
-	if (revoked || ctx->now >= expires || ctx->now - last >= idle)
+	if (revoked || ctx->now >= expires || ctx->now - last >= idle || !agency_scope_current(ctx, s->scope, aid))
 		return taxid_fail(ctx, TAXID_E_SESSION_INVALID, field);
 	/* Personal actions refuse an enterprise-scoped session (rule 25). */
 	if (!any_kind && strcmp(s->kind, "personal") != 0)

@@ -113,36 +113,6 @@ static enum taxid_code read_permissions(struct taxid_ctx *ctx, json_t *req, cons
 	return TAXID_OK;
 }
 
-static enum taxid_code read_date(struct taxid_ctx *ctx, json_t *req, const char *field, char out[11])
-{
-	enum taxid_code c = TAXID_OK;
-	const char *s = taxid_req_str(ctx, req, field, 0, &c);
-	int y, m, d;
-	out[0] = 0;
-	if (c || !s)
-		return c;
-	if (strlen(s) != 10 || taxid_date_parse(s, &y, &m, &d))
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, field, json_pack("{s:s}", "expected", "YYYY-MM-DD"));
-	memcpy(out, s, 11);
-	return TAXID_OK;
-}
-
-/* valid_from (default today) and an optional valid_until, both calendar dates, inclusive. */
-static enum taxid_code read_validity(struct taxid_ctx *ctx, json_t *req, char from[11], char until[11])
-{
-	char today[11];
-	enum taxid_code c;
-	taxid_bind_today(ctx, today);
-	if ((c = read_date(ctx, req, "valid_from", from)) || (c = read_date(ctx, req, "valid_until", until)))
-		return c;
-	if (!from[0])
-		memcpy(from, today, 11);
-	if (until[0] && (strcmp(until, from) < 0 || strcmp(until, today) < 0))
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "valid_until",
-					 json_pack("{s:s}", "reason", strcmp(until, today) < 0 ? "past" : "before_valid_from"));
-	return TAXID_OK;
-}
-
 /* Caps per enterprise and permission (policy): 20 by default, 100 for agency filing. */
 static enum taxid_code check_caps(struct taxid_ctx *ctx, long long enterprise_id, json_t *perms)
 {
@@ -298,7 +268,7 @@ static enum taxid_code authorise(struct taxid_ctx *ctx, json_t *req, json_t *out
 	char from[11], until[11];
 	enum taxid_code c = taxid_bind_begin(ctx, req, &w, &e, 1);
 	if (c || (c = read_role(ctx, req, granted_roles, &role)) || (c = read_permissions(ctx, req, role, &perms)) ||
-	    (c = read_validity(ctx, req, from, until)))
+	    (c = taxid_bind_read_validity(ctx, req, from, until)))
 		goto out;
 	long long person = w.a.person_id;
 	if (!is_request) {

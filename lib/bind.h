@@ -20,6 +20,10 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 enum taxid_code taxid_bind_maintain(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* bind_enter.c */
 enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* bind_agency.c: agency agreements — the client grants a tax agency agency_filing, both sides list, either revokes */
+enum taxid_code taxid_bind_agency_grant(struct taxid_ctx *ctx, json_t *req, json_t *out);
+enum taxid_code taxid_bind_agency_list(struct taxid_ctx *ctx, json_t *req, json_t *out);
+enum taxid_code taxid_bind_agency_revoke(struct taxid_ctx *ctx, json_t *req, json_t *out);
 /* bind_region.c: the tax authorities an enterprise is registered with (operator's register, anyone's list);
  * enter's optional "authority" must be one of them (authority_not_registered), *authority NULL when not given. */
 enum taxid_code taxid_enterprise_register(struct taxid_ctx *ctx, json_t *req, json_t *out);

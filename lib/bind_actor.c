@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bind_actor.h"
+#include "clock.h"
 #include "crypto.h"
 #include "db.h"
 #include "realname.h"
@@ -117,4 +118,34 @@ const char *const *taxid_bind_managers(const char *role)
 {
 	static const char *const all[] = {"legal_rep", "finance_manager", "administrator", NULL};
 	return strcmp(role, "administrator") == 0 ? taxid_bind_core_roles : all;
+}
+
+static enum taxid_code read_date(struct taxid_ctx *ctx, json_t *req, const char *field, char out[11])
+{
+	enum taxid_code c = TAXID_OK;
+	const char *s = taxid_req_str(ctx, req, field, 0, &c);
+	int y, m, d;
+	out[0] = 0;
+	if (c || !s)
+		return c;
+	if (strlen(s) != 10 || taxid_date_parse(s, &y, &m, &d))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, field, json_pack("{s:s}", "expected", "YYYY-MM-DD"));
+	memcpy(out, s, 11);
+	return TAXID_OK;
+}
+
+/* valid_from (default today) and an optional valid_until, both calendar dates, inclusive. */
+enum taxid_code taxid_bind_read_validity(struct taxid_ctx *ctx, json_t *req, char from[11], char until[11])
+{
+	char today[11];
+	enum taxid_code c;
+	taxid_bind_today(ctx, today);
+	if ((c = read_date(ctx, req, "valid_from", from)) || (c = read_date(ctx, req, "valid_until", until)))
+		return c;
+	if (!from[0])
+		memcpy(from, today, 11);
+	if (until[0] && (strcmp(until, from) < 0 || strcmp(until, today) < 0))
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "valid_until",
+					 json_pack("{s:s}", "reason", strcmp(until, today) < 0 ? "past" : "before_valid_from"));
+	return TAXID_OK;
 }

@@ -49,6 +49,15 @@ enum taxid_code taxid_bind_need_role(struct taxid_ctx *ctx, const struct taxid_b
  * an administrator every role but administrator. */
 const char *const *taxid_bind_managers(const char *role);
 int taxid_bind_is_core(const char *role);
+/* The members valid_from (default today) and valid_until (optional), calendar dates, inclusive; valid_until
+ * neither past nor before valid_from (bad_value). */
+enum taxid_code taxid_bind_read_validity(struct taxid_ctx *ctx, json_t *req, char from[11], char until[11]);
+/* bind_enter.c: issue the enterprise session of scope, derived from the asker's session (its locks checked, never
+ * past its expiry), into out's "session". */
+enum taxid_code taxid_bind_issue(struct taxid_ctx *ctx, const struct taxid_bind_actor *w, const char *scope, json_t *out);
+/* bind_agency.c: enter client e as the staff of the agency named by member "agency", under a current agreement. */
+enum taxid_code taxid_bind_enter_agency(struct taxid_ctx *ctx, json_t *req, const struct taxid_bind_actor *w,
+					const struct taxid_enterprise *e, json_t *out);
 /* Wipe a secret request member in place once it is no longer needed (SECURITY rule 21). */
 void taxid_bind_wipe_member(json_t *req, const char *key);
 

@@ -1,5 +1,5 @@
 /* taxid-bind enter (单位办税验证): an enterprise session for a person, by an active authorisation or else by the
- * enterprise's declaration password (DOMAIN §5). */
+ * enterprise's declaration password (DOMAIN §5); through an agency agreement, bind_agency.c's. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,17 +13,11 @@
 #include "lockout.h"
 #include "record.h"
 
-/* The enterprise session, derived from the person's: its factor, and never past its absolute expiry. */
-static enum taxid_code issue(struct taxid_ctx *ctx, const struct taxid_bind_actor *w, const struct taxid_enterprise *e,
-			     const char *authority, json_t *out)
+/* The enterprise session of scope, derived from the person's: its factor, and never past its absolute expiry. */
+enum taxid_code taxid_bind_issue(struct taxid_ctx *ctx, const struct taxid_bind_actor *w, const char *scope, json_t *out)
 {
-	char token[TAXID_TOKEN_LEN], scope[64], at[TAXID_TIME_LEN];
+	char token[TAXID_TOKEN_LEN], at[TAXID_TIME_LEN];
 	int64_t expires;
-	/* entered for one of its tax authorities (a cross-region taxpayer), the scope names it: enterprise:TIN@AUTHORITY */
-	if (authority)
-		snprintf(scope, sizeof scope, "enterprise:%s@%s", e->tin, authority);
-	else
-		snprintf(scope, sizeof scope, "enterprise:%s", e->tin);
 	/* Deriving a session checks the account's locks (SECURITY rule 25). */
 	static const char *const scopes[] = {"password", "sms", "face"};
 	struct taxid_lock_state ls;
@@ -39,6 +33,19 @@ static enum taxid_code issue(struct taxid_ctx *ctx, const struct taxid_bind_acto
 	json_object_set_new(out, "session", json_pack("{s:s,s:s,s:s}", "token", token, "scope", scope, "expires_at", at));
 	taxid_wipe(token, sizeof token);
 	return TAXID_OK;
+}
+
+/* The session for e itself; entered for one of its tax authorities (a cross-region taxpayer), the scope names
+ * it: enterprise:TIN@AUTHORITY. */
+static enum taxid_code issue(struct taxid_ctx *ctx, const struct taxid_bind_actor *w, const struct taxid_enterprise *e,
+			     const char *authority, json_t *out)
+{
+	char scope[64];
+	if (authority)
+		snprintf(scope, sizeof scope, "enterprise:%s@%s", e->tin, authority);
+	else
+		snprintf(scope, sizeof scope, "enterprise:%s", e->tin);
+	return taxid_bind_issue(ctx, w, scope, out);
 }
 
 /* An active authorisation: no declaration password (DOMAIN §5). */
@@ -83,7 +90,11 @@ enum taxid_code taxid_bind_enter(struct taxid_ctx *ctx, json_t *req, json_t *out
 	enum taxid_code c = taxid_bind_begin(ctx, req, &w, &e, 1);
 	const char *pw = c ? NULL : taxid_req_str(ctx, req, "declaration_password", 0, &c);
 	const char *authority = NULL;
-	if (!c && !(c = taxid_bind_authority_check(ctx, req, e.id, &authority)) &&
+	if (!c && json_object_get(req, "agency")) { /* a tax agency's staff, by the client's agreement */
+		json_object_set_new(out, "tin", json_string(e.tin));
+		json_object_set_new(out, "enterprise", json_string(e.name));
+		c = taxid_bind_enter_agency(ctx, req, &w, &e, out);
+	} else if (!c && !(c = taxid_bind_authority_check(ctx, req, e.id, &authority)) &&
 	    !(c = taxid_bind_standing_of(ctx, e.id, w.a.person_id, &s))) {
 		json_object_set_new(out, "tin", json_string(e.tin));
 		json_object_set_new(out, "enterprise", json_string(e.name));

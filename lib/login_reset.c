@@ -240,25 +240,10 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	return c;
 }
 
-/* An operator at a hall resets a password to a random initial one, sent to the bound phone. */
-enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *out)
+/* A random initial password: 12 characters, all four classes, from the CSPRNG without bias. */
+static void initial_random(char pw[13])
 {
-	enum taxid_code c = TAXID_OK;
-	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
-	const char *operator = c ? NULL : taxid_operator(ctx, req, &c);
-	if (c)
-		return c;
-	struct taxid_account a;
-	char norm[80];
-	if ((c = taxid_account_resolve(ctx, account, &a, norm)))
-		return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, TAXID_E_NOT_FOUND, "account") : c;
-	if (!a.phone) {
-		c = taxid_fail(ctx, TAXID_E_MISSING_FIELD, "phone");
-		goto out;
-	}
-	/* 12 characters, all four classes, from the CSPRNG without bias. */
 	static const char *const sets[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "#%+-=@_"};
-	char pw[13], body[128];
 	for (int i = 0; i < 12; i++) {
 		const char *set = sets[i < 4 ? i : taxid_random_uniform(4)];
 		pw[i] = set[taxid_random_uniform((uint32_t)strlen(set))];
@@ -270,14 +255,31 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 		pw[i] = pw[j];
 		pw[j] = t;
 	}
+}
+
+/* An operator at a hall resets a password to a random initial one: sent to the bound phone; an account without
+ * one gets it handed to the operator, once, in this result ("initial_password", "handed_to": "operator"), since
+ * nothing else can reach the person: it is stored only as its hash, never in the outbox or the audit. */
+enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *out)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *account = taxid_req_str(ctx, req, "account", 1, &c);
+	const char *operator = c ? NULL : taxid_operator(ctx, req, &c);
+	if (c)
+		return c;
+	struct taxid_account a;
+	char norm[80];
+	if ((c = taxid_account_resolve(ctx, account, &a, norm)))
+		return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, TAXID_E_NOT_FOUND, "account") : c;
+	char pw[13], body[128] = "";
+	initial_random(pw);
 	char *h = taxid_password_hash(ctx, pw);
 	int64_t expires = ctx->now + taxid_setting_int(ctx, "password.initial_days", 30) * 86400;
-	snprintf(body, sizeof body, "[taxid] your initial password is %s; change it at first login", pw);
-	taxid_wipe(pw, sizeof pw);
+	if (a.phone)
+		snprintf(body, sizeof body, "[taxid] your initial password is %s; change it at first login", pw);
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_SET_INITIAL);
 	if (!h || !q) {
 		free(h);
-		taxid_wipe(body, sizeof body);
 		c = TAXID_E_INTERNAL;
 		goto out;
 	}
@@ -289,24 +291,31 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 	char subject[40];
 	int was_locked = 0, revoked = 0;
 	taxid_lock_subject_account(a.id, subject);
-	if (!c)
+	if (!c && a.phone)
 		c = taxid_outbox_put(ctx, "sms", a.phone, body);
-	taxid_wipe(body, sizeof body);
 	if (!c)
 		c = taxid_lock_clear(ctx, TAXID_LOGIN_SCOPE_PASSWORD, subject, "hall reset", operator, &was_locked);
 	if (!c)
 		c = taxid_session_revoke_all(ctx, a.id, 0, &revoked);
 	if (!c)
-		c = taxid_audit_new(ctx, "initial_password", a.login_name, operator, NULL);
+		c = taxid_audit_new(ctx, "initial_password", a.login_name, operator,
+				    a.phone ? NULL : json_pack("{s:s}", "handed_to", "operator"));
 	if (!c) {
-		char masked[16];
-		taxid_mask_phone(a.phone, masked);
 		json_object_set_new(out, "login_name", json_string(a.login_name));
-		json_object_set_new(out, "sent_to", json_string(masked));
+		if (a.phone) {
+			char masked[16];
+			taxid_mask_phone(a.phone, masked);
+			json_object_set_new(out, "sent_to", json_string(masked));
+		} else { /* the one copy in clear there will ever be */
+			json_object_set_new(out, "initial_password", json_string(pw));
+			json_object_set_new(out, "handed_to", json_string("operator"));
+		}
 		taxid_login_set_time(out, "initial_expires_at", expires);
 		json_object_set_new(out, "unlocked", json_boolean(was_locked));
 	}
 out:
+	taxid_wipe(pw, sizeof pw);
+	taxid_wipe(body, sizeof body);
 	taxid_account_clear(&a);
 	return c;
 }

@@ -190,6 +190,26 @@ static const char *const migrations[] = {
 	"  kind TEXT NOT NULL CHECK (kind IN ('home', 'cross_region')),"
 	"  registered_at TEXT NOT NULL, registered_by TEXT, PRIMARY KEY (enterprise_id, authority)) STRICT;"
 	"CREATE UNIQUE INDEX enterprise_authority_home ON enterprise_authority(enterprise_id) WHERE kind = 'home';",
+	/* issue 14 item 7 (taxid-bind agency): agency agreements — a client enterprise lets a tax agency's staff
+	 * (涉税服务人员) act for it (agency_filing); rows and their history are kept like relations */
+	"CREATE TABLE agency_agreement ("
+	"  id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES enterprise(id),"
+	"  agency_id INTEGER NOT NULL REFERENCES enterprise(id),"
+	"  state TEXT NOT NULL CHECK (state IN ('active', 'revoked')),"
+	"  valid_from TEXT NOT NULL, valid_until TEXT, created_at TEXT NOT NULL, created_by INTEGER REFERENCES person(id),"
+	"  updated_at TEXT NOT NULL, CHECK (client_id <> agency_id)) STRICT;"
+	"CREATE INDEX agency_agreement_client ON agency_agreement(client_id, state);"
+	"CREATE INDEX agency_agreement_agency ON agency_agreement(agency_id, state);"
+	"CREATE TABLE agency_event ("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agency_agreement(id), at TEXT NOT NULL,"
+	"  event TEXT NOT NULL, by_person INTEGER REFERENCES person(id), note TEXT) STRICT;"
+	"CREATE INDEX agency_event_agreement ON agency_event(agreement_id);"
+	"CREATE TRIGGER agency_agreement_no_delete BEFORE DELETE ON agency_agreement"
+	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;"
+	"CREATE TRIGGER agency_event_no_delete BEFORE DELETE ON agency_event"
+	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;"
+	"CREATE TRIGGER agency_event_no_update BEFORE UPDATE ON agency_event"
+	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;",
 };
 
 int taxid_db_schema_version(void)

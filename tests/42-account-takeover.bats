@@ -188,7 +188,8 @@ shape() { jq -c '[paths | map(tostring) | join(".")] | sort'; }
 }
 
 # initial LOGIN PASSWORD: the password step with an initial password; prints change_tx.
-initial_tx() { taxid-login account="$1" password="$2" | jq -r .error.change_tx; }
+# The password by password=@- (a generated one may begin with "@", which as an operand would name a file).
+initial_tx() { taxid-login account="$1" password=@- <<<"$2" | jq -r .error.change_tx; }
 
 @test "item 4: replacing a migrated initial password (doc_tail6) needs the bound phone's code" {
 	jq -nc '{doc_type:"201", doc_no:"440524188001010014", name:"李四", login_name:"li_si", phone:"13700137000", initial_password:"doc_tail6"}' |
@@ -242,4 +243,75 @@ initial_tx() { taxid-login account="$1" password="$2" | jq -r .error.change_tx; 
 	ch=$(jfield .sms.challenge)
 	run taxid-login passwd change_tx="$tx" new_password='Fresh!pass1' sms:="{\"challenge\":\"$ch\",\"code\":\"$(sms_code 13800138004)\"}"
 	assert_success
+}
+
+# noph: import 李四 (li_si) without a phone, with a password of his own.
+noph() {
+	jq -nc --arg h "$(phc "$PW")" '{doc_type:"201", doc_no:"440524188001010014", name:"李四", login_name:"li_si",
+		password_hash:$h}' | taxid-register import >/dev/null
+}
+
+@test "issue 14 item 8: a hall reset of an account without a phone hands the initial password to the operator, once" {
+	noph
+	run taxid-login initial account=li_si
+	assert_failure 1
+	[ "$(jfield .error.code)" = operator_required ]
+	run taxid-login initial account=li_si operator=op-hall
+	assert_success
+	[ "$(jfield .handed_to)" = operator ]
+	[ "$(jfield .sent_to)" = null ]
+	pw=$(jfield .initial_password)
+	[[ $pw =~ ^[A-Za-z0-9#%+=@_-]{12}$ ]]
+	# stored only as an argon2id hash; no message carries it; the audit row names the operator, not the password
+	[[ $(sqlite3 "$TAXID_DB" "SELECT password_hash FROM account WHERE login_name = 'li_si'") == '$argon2id$v=19$'* ]]
+	[ "$(sqlite3 "$TAXID_DB" "SELECT must_change FROM account WHERE login_name = 'li_si'")" = 1 ]
+	run taxid-verify sms outbox
+	refute_output --partial "$pw"
+	run sqlite3 "$TAXID_DB" "SELECT actor, detail FROM audit WHERE action = 'initial_password'"
+	assert_output 'op-hall|{"handed_to":"operator"}'
+	[ "$(cat -- "$TAXID_DB"* | grep -a -c -F -e "$pw")" = 0 ] # the database, its WAL and journal
+	# it works once, as an initial password: only a change, and that needs face (no phone)
+	tx=$(initial_tx li_si "$pw")
+	[ -n "$tx" ] && [ "$tx" != null ]
+	run taxid-login passwd change_tx="$tx" new_password='Fresh!pass1'
+	[ "$(jfield .error.code)" = second_factor_required ]
+	# a second read cannot recover it: a second reset makes another password, and the first one is dead
+	run taxid-login initial account=li_si operator=op-hall
+	assert_success
+	pw2=$(jfield .initial_password)
+	[ -n "$pw2" ] && [ "$pw2" != "$pw" ]
+	run taxid-login --now "$(at 3)" account=li_si password=@- <<<"$pw"
+	assert_failure 1
+	[ "$(jfield .error.code)" = bad_credentials ]
+	[ "$(cat -- "$TAXID_DB"* | grep -a -c -F -e "$pw" -e "$pw2")" = 0 ]
+	run taxid-verify audit
+	assert_success
+	refute_output --partial "$pw"
+}
+
+@test "issue 14 item 8: an account with a phone gets its hall reset's initial password by SMS only" {
+	run taxid-login initial account=qian_other operator=op-hall
+	assert_success
+	[ "$(jfield .initial_password)" = null ]
+	[ "$(jfield .handed_to)" = null ]
+	[ "$(jfield .sent_to)" = '138****8004' ]
+	pw=$(taxid-verify sms outbox | jq -r 'select(.to == "13800138004") | .body' | sed -n 's/.*initial password is \([^;]*\);.*/\1/p')
+	[ ${#pw} = 12 ]
+	refute_output --partial "$pw"
+	[ "$(sqlite3 "$TAXID_DB" "SELECT detail FROM audit WHERE action = 'initial_password'")" = '{}' ]
+}
+
+@test "issue 14 item 8: the secret scan looks for a handed-over initial password in every database and stderr" {
+	run_dir=$BATS_TEST_TMPDIR/run scan=$BATS_TEST_TMPDIR/scan
+	mkdir -p "$run_dir" "$scan/t.1"
+	printf '%s\n' '{"ok":true,"login_name":"li_si","initial_password":"Ab3#Ab3#Ab3#","handed_to":"operator"}' \
+		'{"ok":true,"login_name":"x","initial_password":"NotHanded99#"}' >"$scan/t.1/out"
+	printf 'clear NotHanded99# text' >"$run_dir/a.db" # only a handed-over one is taken as a secret
+	run "$TAXID_ROOT/tests/secret-scan" "$run_dir" "$scan"
+	assert_success
+	assert_output --partial '1 initial_password'
+	printf 'row Ab3#Ab3#Ab3# row' >"$run_dir/b.db"
+	run "$TAXID_ROOT/tests/secret-scan" "$run_dir" "$scan"
+	assert_failure 1
+	assert_output --partial 'not ok secret scan'
 }

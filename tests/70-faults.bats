@@ -413,7 +413,7 @@ full_then_whole() {
 
 @test "a full file system stops an import with 'database or disk is full' and exit 74; the database stays sound" {
 	mkdir mnt
-	mount -t tmpfs -o size=512k,mode=0700 tmpfs mnt 2>/dev/null || skip "cannot mount a tmpfs here"
+	mount -t tmpfs -o size=640k,mode=0700 tmpfs mnt 2>/dev/null || skip "cannot mount a tmpfs here"
 	taxid-register fixture --count 2000 --seed 71 --password 'Fault#Pass71' >big.ndjson
 	taxid-register fixture --count 10 --seed 72 --password 'Fault#Pass72' | taxid-register import --db mnt/f.db >/dev/null
 	run --separate-stderr taxid-register import --db mnt/f.db <big.ndjson
