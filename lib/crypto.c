@@ -648,3 +648,34 @@ int taxid_ed25519_fingerprint(const char *pem, unsigned char out[TAXID_SHA256_LE
 	OPENSSL_free(der);
 	return 0;
 }
+
+/* A random password (initial passwords of imports and hall resets): every class, from the CSPRNG without bias. */
+int taxid_random_password(char *out, size_t len)
+{
+	/* No look-alikes (0/O, 1/l/I) and no characters a shell or a gateway might mangle; no '@' either, which
+	 * begins a KEY=@FILE operand (a password given as password=@x... would be read from a file). */
+	static const char *const classes[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
+					      "!#%+-=?^_"};
+	char all[96] = "";
+	if (len < 8)
+		return -1;
+	for (int k = 0; k < 4; k++)
+		strcat(all, classes[k]);
+	for (size_t i = 0; i < len; i++) {
+		const char *from = i < 4 ? classes[i] : all;
+		int64_t r = taxid_random_uniform((uint32_t)strlen(from));
+		if (r < 0)
+			return -1;
+		out[i] = from[r];
+	}
+	for (size_t i = len - 1; i > 0; i--) { /* Fisher-Yates, so the classes are not in fixed places */
+		int64_t j = taxid_random_uniform((uint32_t)(i + 1));
+		if (j < 0)
+			return -1;
+		char t = out[i];
+		out[i] = out[j];
+		out[j] = t;
+	}
+	out[len] = 0;
+	return 0;
+}

@@ -19,6 +19,9 @@ struct taxid_argon2_params {
 int taxid_random_bytes(void *buf, size_t len);
 /* Uniform integer in [0, bound) from the CSPRNG without modulo bias; -1 on failure. */
 int64_t taxid_random_uniform(uint32_t bound);
+/* A random password of len characters (len >= 8) with every character class (no look-alikes, no '@', which
+ * begins a KEY=@FILE operand) into out[len + 1]; 0 on success, -1 on failure. */
+int taxid_random_password(char *out, size_t len);
 /* SHA-256 of data into out[32]. */
 void taxid_sha256(const void *data, size_t len, unsigned char out[TAXID_SHA256_LEN]);
 /* HMAC-SHA256 of data under key into out[32]. */

@@ -240,23 +240,6 @@ enum taxid_code taxid_login_reset(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	return c;
 }
 
-/* A random initial password: 12 characters, all four classes, from the CSPRNG without bias. */
-static void initial_random(char pw[13])
-{
-	static const char *const sets[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "#%+-=@_"};
-	for (int i = 0; i < 12; i++) {
-		const char *set = sets[i < 4 ? i : taxid_random_uniform(4)];
-		pw[i] = set[taxid_random_uniform((uint32_t)strlen(set))];
-	}
-	pw[12] = 0;
-	for (int i = 11; i > 0; i--) { /* shuffle so the classes are not in fixed places */
-		int j = (int)taxid_random_uniform((uint32_t)i + 1);
-		char t = pw[i];
-		pw[i] = pw[j];
-		pw[j] = t;
-	}
-}
-
 /* An operator at a hall resets a password to a random initial one: sent to the bound phone; an account without
  * one gets it handed to the operator, once, in this result ("initial_password", "handed_to": "operator"), since
  * nothing else can reach the person: it is stored only as its hash, never in the outbox or the audit. */
@@ -272,7 +255,8 @@ enum taxid_code taxid_login_initial(struct taxid_ctx *ctx, json_t *req, json_t *
 	if ((c = taxid_account_resolve(ctx, account, &a, norm)))
 		return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, TAXID_E_NOT_FOUND, "account") : c;
 	char pw[13], body[128] = "";
-	initial_random(pw);
+	if (taxid_random_password(pw, 12))
+		return TAXID_E_INTERNAL;
 	char *h = taxid_password_hash(ctx, pw);
 	int64_t expires = ctx->now + taxid_setting_int(ctx, "password.initial_days", 30) * 86400;
 	if (a.phone)

@@ -17,8 +17,6 @@ struct taxid_ctx;
 
 /* Draw a hall registration code (TAXID_REGCODE_LEN characters + NUL) from the CSPRNG without bias; 0 on success. */
 int taxid_register_new_code(char code[TAXID_REGCODE_LEN + 1]);
-/* Draw a random initial password of len characters (len >= 8) with every character class; 0 on success. */
-int taxid_register_random_password(char *out, size_t len);
 
 /* Actions. */
 enum taxid_code taxid_register_account(struct taxid_ctx *ctx, json_t *req, json_t *out);

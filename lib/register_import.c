@@ -15,36 +15,6 @@
 
 #define DAY 86400
 
-int taxid_register_random_password(char *out, size_t len)
-{
-	/* No look-alikes (0/O, 1/l/I) and no characters a shell or a gateway might mangle; no '@' either, which
-	 * begins a KEY=@FILE operand (a password given as password=@x... would be read from a file). */
-	static const char *const classes[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
-					      "!#%+-=?^_"};
-	char all[96] = "";
-	if (len < 8)
-		return -1;
-	for (int k = 0; k < 4; k++)
-		strcat(all, classes[k]);
-	for (size_t i = 0; i < len; i++) {
-		const char *from = i < 4 ? classes[i] : all;
-		int64_t r = taxid_random_uniform((uint32_t)strlen(from));
-		if (r < 0)
-			return -1;
-		out[i] = from[r];
-	}
-	for (size_t i = len - 1; i > 0; i--) { /* Fisher-Yates, so the classes are not in fixed places */
-		int64_t j = taxid_random_uniform((uint32_t)(i + 1));
-		if (j < 0)
-			return -1;
-		char t = out[i];
-		out[i] = out[j];
-		out[j] = t;
-	}
-	out[len] = 0;
-	return 0;
-}
-
 /* The account part of an import record. */
 struct import_account {
 	const char *login, *hash, *initial, *region;
@@ -131,7 +101,7 @@ static enum taxid_code initial_password(struct taxid_ctx *ctx, const struct taxi
 	enum taxid_code c = TAXID_OK;
 	int tries = 0;
 	do {
-		if (taxid_register_random_password(pw, 10) || ++tries > 50) {
+		if (taxid_random_password(pw, 10) || ++tries > 50) {
 			c = TAXID_E_INTERNAL;
 			break;
 		}
