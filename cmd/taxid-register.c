@@ -30,15 +30,17 @@ static const struct taxid_opt hall_opts[] = {
 
 static const struct taxid_action actions[] = {
 	{"register", taxid_register_account, TAXID_ACT_DB_WRITE,
-	 "method [code] [face] doc_type doc_no name [nationality] login_name password phone sms [region] consent",
-	 "register an account by hall code or face verification", NULL},
+	 "method [code] [face] [bank] [card] [registry] doc_type doc_no name [nationality] [paired] login_name password "
+	 "phone sms [region] consent",
+	 "register an account by hall code, face, bank card or registry verification", NULL},
 	{"code", taxid_register_code, TAXID_ACT_DB_WRITE, "doc_type doc_no name [nationality] [hall] operator",
 	 "issue a hall registration code (printed once; valid 7 days; a new one supersedes)", hall_opts},
 	{"collect", taxid_register_collect, TAXID_ACT_DB_WRITE,
 	 "doc_type doc_no name [nationality] [paired] [face] [expires_on] [hall] operator",
 	 "on-site real-name collection at a hall (level 5)", hall_opts},
-	{"supplement", taxid_register_supplement, TAXID_ACT_DB_WRITE, "doc_type doc_no name [face] [expires_on] [operator]",
-	 "complete a real-name record: reference photo, renewed document", NULL},
+	{"supplement", taxid_register_supplement, TAXID_ACT_DB_WRITE,
+	 "doc_type doc_no name [face] [bank] [card] [phone] [sms] [registry] [expires_on] [operator]",
+	 "complete a real-name record: reference photo, renewed document, level 4", NULL},
 	{"change", taxid_register_change, TAXID_ACT_DB_WRITE,
 	 "doc_type doc_no name face [phone] [sms] [region] [operator]",
 	 "change phone or region after document + face confirmation", NULL},

@@ -37,7 +37,7 @@ enum taxid_code taxid_bind_gate(struct taxid_ctx *ctx, const struct taxid_bind_a
 	long long need = taxid_setting_int(ctx, "bind.min_level", 4);
 	if (w->a.level < need)
 		return taxid_fail_detail(ctx, TAXID_E_REALNAME_LEVEL_REQUIRED, "session",
-					 json_pack("{s:i,s:I}", "level", w->a.level, "required", (json_int_t)need));
+					 taxid_realname_level_detail(w->a.level, need));
 	json_t *expired;
 	enum taxid_code ec = taxid_realname_expired(ctx, w->a.person_id, &expired);
 	if (ec)

@@ -198,6 +198,7 @@ static const struct {
 } sms_purposes[] = {
 	{"login", 0}, {"reset", 0}, {"declpw", 0}, {"register", 1}, {"change", 1}, {"maintain", 1},
 	{"passwd", 1}, /* replacing an initial password: whoever knows a document number can ask (issue 10) */
+	{"supplement", 1}, /* the bank-reserved phone of a supplement by bank card (issue 14) */
 	{NULL, 0},
 };
 

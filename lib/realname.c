@@ -26,3 +26,17 @@ enum taxid_code taxid_realname_expired(struct taxid_ctx *ctx, long long person_i
 	}
 	return c;
 }
+
+json_t *taxid_realname_methods(long long required)
+{
+	if (required > 4)
+		return json_pack("[s]", "collect");
+	return json_pack("[sss]", "face", "bank", "registry");
+}
+
+json_t *taxid_realname_level_detail(int level, long long required)
+{
+	return json_pack("{s:i,s:I,s:o,s:s}", "level", level, "required", (json_int_t)required, "methods",
+			 taxid_realname_methods(required), "action",
+			 required > 4 ? TAXID_REALNAME_COLLECT : TAXID_REALNAME_RAISE);
+}

@@ -17,13 +17,13 @@
 #include "keys.h"
 #include "person.h"
 #include "operator.h"
+#include "realname_proof.h"
 #include "record.h"
 #include "register.h"
 #include "verdict.h"
 #include "verify.h"
 
 #define DAY 86400
-#define PHOTO_REF_LEN 208
 
 /* ---- pieces the register files share ---- */
 
@@ -121,34 +121,22 @@ static enum taxid_code exec_id_text(struct taxid_ctx *ctx, enum taxid_stmt id, l
 	return taxid_q_exec(q);
 }
 
-/* A checked, consumed face verdict about the claim's document; a failing one is audited and its nonce kept spent.
- * ref gets "face:<issuer>:<nonce>", the reference photo's handle at the outside service (no image is stored). */
-static enum taxid_code face_proof(struct taxid_ctx *ctx, json_t *wire, const struct taxid_claim *cl, const char *field,
-				  const char *action, char ref[PHOTO_REF_LEN])
+/* A face verdict about the claim's document, checked and used up (any document type: a hall or an account holder
+ * shows their face); photo gets its reference. */
+static enum taxid_code face_proof(struct taxid_ctx *ctx, json_t *wire, const struct taxid_claim *cl, const char *action,
+				  char photo[TAXID_PHOTO_REF_LEN])
 {
-	struct taxid_verdict v;
-	enum taxid_code c = taxid_verdict_check(ctx, wire, "face", cl->info.normalized, 1, field, &v);
-	if (c)
-		return c;
-	if (!taxid_verdict_passed(ctx, &v)) {
-		c = taxid_register_audit(ctx, "face_failed", cl->masked, NULL,
-					 json_pack("{s:s,s:s,s:s}", "action", action, "issuer", v.issuer, "result", v.result));
-		if (c)
-			return c;
-		taxid_keep_changes(ctx);
-		return taxid_fail(ctx, TAXID_E_IDENTITY_FAILED, field);
-	}
-	snprintf(ref, PHOTO_REF_LEN, "face:%s:%s", v.issuer, v.nonce);
-	return TAXID_OK;
+	struct taxid_proof p = {.method = "face", .wire = wire};
+	return taxid_proof_check(ctx, &p, cl, NULL, action, photo);
 }
 
-static enum taxid_code set_photo(struct taxid_ctx *ctx, long long person_id, const char *ref)
+enum taxid_code taxid_register_set_photo(struct taxid_ctx *ctx, long long person_id, const char *ref)
 {
 	return exec_id_text(ctx, TAXID_SQL_REG_PERSON_PHOTO, person_id, ref, 1);
 }
 
 /* Consent versions (001): the personal-information notice always, the face agreement for face flows. */
-static enum taxid_code read_consent(struct taxid_ctx *ctx, json_t *req, int need_face, json_t **consent)
+enum taxid_code taxid_register_read_consent(struct taxid_ctx *ctx, json_t *req, int need_face, json_t **consent)
 {
 	json_t *j = json_object_get(req, "consent");
 	char at[TAXID_TIME_LEN];
@@ -175,7 +163,7 @@ static enum taxid_code read_consent(struct taxid_ctx *ctx, json_t *req, int need
 
 /* Record accepted consent versions: on the person's account when there is one (the versions brought replace the
  * same kinds, others are kept); the audit record of the action carries them in any case. */
-static enum taxid_code record_consent(struct taxid_ctx *ctx, long long person_id, json_t *consent)
+enum taxid_code taxid_register_record_consent(struct taxid_ctx *ctx, long long person_id, json_t *consent)
 {
 	char *cj = json_dumps(consent, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!cj)
@@ -337,7 +325,7 @@ enum taxid_code taxid_register_collect(struct taxid_ctx *ctx, json_t *req, json_
 {
 	struct taxid_claim cl, pc;
 	enum taxid_code c = TAXID_OK;
-	char expires_on[11], now_date[11], photo[PHOTO_REF_LEN] = "", subj[32];
+	char expires_on[11], now_date[11], photo[TAXID_PHOTO_REF_LEN] = "", subj[32];
 	int has_paired = 0, created = 0;
 	long long pid = 0, doc_id = 0;
 	json_t *consent = NULL, *face = json_object_get(req, "face");
@@ -348,19 +336,19 @@ enum taxid_code taxid_register_collect(struct taxid_ctx *ctx, json_t *req, json_
 	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NEW, &cl)) ||
 	    (c = taxid_claim_read_paired(ctx, req, &cl, 1, &pc, &has_paired)) ||
 	    (c = taxid_register_read_date(ctx, req, "expires_on", expires_on)) ||
-	    (c = read_consent(ctx, req, face && !json_is_null(face), &consent)))
+	    (c = taxid_register_read_consent(ctx, req, face && !json_is_null(face), &consent)))
 		goto out;
 	taxid_register_today(ctx, now_date);
 	if (expires_on[0] && strcmp(expires_on, now_date) < 0) {
 		c = taxid_fail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on");
 		goto out;
 	}
-	if ((face && !json_is_null(face) && (c = face_proof(ctx, face, &cl, "face", "collect", photo))) ||
+	if ((face && !json_is_null(face) && (c = face_proof(ctx, face, &cl, "collect", photo))) ||
 	    (c = collect_person(ctx, &cl, &pc, has_paired, expires_on[0] ? expires_on : NULL, &pid, &doc_id, &created)) ||
 	    (has_paired && (c = taxid_claim_store_paired(ctx, pid, doc_id, &pc))) ||
 	    (c = taxid_person_raise_level(ctx, pid, 5)) ||
 	    (c = exec_id_text(ctx, TAXID_SQL_REG_PERSON_NATIONALITY, pid, cl.info.nationality, 1)) ||
-	    (photo[0] && (c = set_photo(ctx, pid, photo))) || (c = record_consent(ctx, pid, consent)))
+	    (photo[0] && (c = taxid_register_set_photo(ctx, pid, photo))) || (c = taxid_register_record_consent(ctx, pid, consent)))
 		goto out;
 	taxid_register_subject(subj, sizeof subj, "person", pid);
 	if ((c = taxid_register_audit(ctx, "collect", subj, op,
@@ -428,11 +416,11 @@ static enum taxid_code code_proof(struct taxid_ctx *ctx, const struct taxid_clai
 /* A registration request, read and checked before anything is written. */
 struct signup {
 	const char *method, *login, *pw, *region;
-	int face;                           /* method face, else code */
-	struct taxid_claim cl;
+	struct taxid_proof proof;           /* method face, bank or registry; proof.method NULL for code */
+	struct taxid_claim cl, pc;          /* the claim, its paired document (bank and registry, when has_paired) */
+	int has_paired;
 	struct taxid_id_info ph;
 	json_t *consent;                    /* owned */
-	json_t *wire;                       /* the face verdict (method face), borrowed */
 	char code[TAXID_REGCODE_LEN + 1];   /* the typed hall code (method code) */
 };
 
@@ -442,25 +430,24 @@ static enum taxid_code signup_read(struct taxid_ctx *ctx, json_t *req, struct si
 	s->method = taxid_req_str(ctx, req, "method", 1, &c);
 	if (c)
 		return c;
-	s->face = strcmp(s->method, "face") == 0;
-	if (!s->face && strcmp(s->method, "code") != 0)
-		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "method", json_pack("{s:[ss]}", "allowed", "code", "face"));
-	if ((c = taxid_claim_read(ctx, req, TAXID_CLAIM_NEW, &s->cl)))
+	int online = taxid_proof_method(s->method), face = strcmp(s->method, "face") == 0;
+	if (!online && strcmp(s->method, "code") != 0)
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "method",
+					 json_pack("{s:[ssss]}", "allowed", "code", "face", "bank", "registry"));
+	/* Face for resident ID cards only, bank and registry for the seven online types; the four hall-only types
+	 * come by hall code. A new person by bank or registry brings the paired document their type needs. */
+	if ((c = taxid_claim_read(ctx, req, TAXID_CLAIM_NEW, &s->cl)) ||
+	    (online && (c = taxid_proof_read(ctx, req, s->method, &s->cl, &s->proof))) ||
+	    (online && !face && (c = taxid_claim_read_paired(ctx, req, &s->cl, 1, &s->pc, &s->has_paired))))
 		return c;
-	/* Face registration is for resident ID cards only; the four hall-only types come by hall code. */
-	if (s->face && s->cl.type != TAXID_DOC_RESIDENT_ID)
-		return taxid_fail_detail(ctx, TAXID_E_DOC_TYPE_NOT_ALLOWED, "doc_type", json_pack("{s:s}", "method", "face"));
 	s->login = taxid_req_str(ctx, req, "login_name", 1, &c);
 	s->pw = c ? NULL : taxid_req_str(ctx, req, "password", 1, &c);
 	if (c || (c = taxid_login_name_check(ctx, s->login, "login_name")) ||
 	    (c = taxid_register_read_phone(ctx, req, 1, &s->ph)) ||
 	    (c = taxid_password_check(ctx, s->pw, s->cl.info.normalized, s->ph.normalized, s->login, "password")) ||
-	    (c = taxid_register_read_region(ctx, req, &s->region)) || (c = read_consent(ctx, req, s->face, &s->consent)))
+	    (c = taxid_register_read_region(ctx, req, &s->region)) ||
+	    (c = taxid_register_read_consent(ctx, req, face, &s->consent)) || online)
 		return c;
-	if (s->face) {
-		s->wire = json_object_get(req, "face");
-		return !s->wire || json_is_null(s->wire) ? taxid_fail(ctx, TAXID_E_MISSING_FIELD, "face") : TAXID_OK;
-	}
 	const char *typed = taxid_req_str(ctx, req, "code", 1, &c);
 	if (c)
 		return c;
@@ -470,7 +457,7 @@ static enum taxid_code signup_read(struct taxid_ctx *ctx, json_t *req, struct si
 /* A known person a proven registration is for: matching, without an account, with a valid document. A reference
  * photo taken at collection is kept (photo emptied); the level is 4 or more. */
 static enum taxid_code signup_known(struct taxid_ctx *ctx, const struct signup *s, const struct taxid_person *p,
-				    int *level, char photo[PHOTO_REF_LEN])
+				    int *level, char photo[TAXID_PHOTO_REF_LEN])
 {
 	struct taxid_person_extra x;
 	char now_date[11];
@@ -491,9 +478,10 @@ static enum taxid_code signup_known(struct taxid_ctx *ctx, const struct signup *
 	return TAXID_OK;
 }
 
-/* The person a proven registration is for: a known one, or by face only a new person at level 4. */
+/* The person a proven registration is for: a known one, or by an online proof a new person at level 4 (seed 003
+ * Q5: a new user is level 4; seed 000 第四步: a bank card or the registry proves as face does). */
 static enum taxid_code signup_person(struct taxid_ctx *ctx, const struct signup *s, long long *pid, int *level,
-				     char photo[PHOTO_REF_LEN])
+				     char photo[TAXID_PHOTO_REF_LEN])
 {
 	struct taxid_person p = {0};
 	long long doc_id;
@@ -503,11 +491,14 @@ static enum taxid_code signup_person(struct taxid_ctx *ctx, const struct signup 
 	if (!c && found) {
 		*pid = p.id;
 		c = signup_known(ctx, s, &p, level, photo);
-	} else if (!c && s->face) {
+	} else if (!c && s->proof.method) {
 		c = taxid_claim_create_person(ctx, &s->cl, 4, NULL, pid, &doc_id);
+		p.doc_id = doc_id;
 	} else if (!c) {
 		c = taxid_fail(ctx, TAXID_E_CODE_INVALID, "code"); /* a code is always issued to a known person */
 	}
+	if (!c && s->has_paired)
+		c = taxid_claim_store_paired(ctx, *pid, p.doc_id, &s->pc);
 	taxid_person_clear(&p);
 	return c;
 }
@@ -524,7 +515,7 @@ static enum taxid_code signup_create(struct taxid_ctx *ctx, const struct signup 
 						 s->consent, aid);
 	taxid_wipe(hash, strlen(hash));
 	free(hash);
-	if (c || (c = taxid_person_raise_level(ctx, pid, 4)) || (photo[0] && (c = set_photo(ctx, pid, photo))))
+	if (c || (c = taxid_person_raise_level(ctx, pid, 4)) || (photo[0] && (c = taxid_register_set_photo(ctx, pid, photo))))
 		return c;
 	taxid_register_subject(subj, sizeof subj, "account", *aid);
 	return taxid_register_audit(ctx, "register", subj, NULL,
@@ -535,7 +526,7 @@ static enum taxid_code signup_create(struct taxid_ctx *ctx, const struct signup 
 enum taxid_code taxid_register_account(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	struct signup s;
-	char photo[PHOTO_REF_LEN] = "", masked_phone[16];
+	char photo[TAXID_PHOTO_REF_LEN] = "", masked_phone[16];
 	long long pid = 0, aid = 0;
 	int level = 4;
 	enum taxid_code c;
@@ -544,7 +535,8 @@ enum taxid_code taxid_register_account(struct taxid_ctx *ctx, json_t *req, json_
 	    /* The SMS code before any other write: a wrong one commits its attempt count, and nothing else with it. */
 	    (c = taxid_sms_check(ctx, json_object_get(req, "sms"), s.ph.normalized, "register", "sms")) ||
 	    /* Proof of identity before anything about the registry is revealed (identity_occupied included). */
-	    (c = s.face ? face_proof(ctx, s.wire, &s.cl, "face", "register", photo) : code_proof(ctx, &s.cl, s.code)) ||
+	    (c = s.proof.method ? taxid_proof_check(ctx, &s.proof, &s.cl, s.ph.normalized, "register", photo)
+				: code_proof(ctx, &s.cl, s.code)) ||
 	    (c = signup_person(ctx, &s, &pid, &level, photo)) || (c = signup_create(ctx, &s, pid, level, photo, &aid)))
 		goto out;
 	taxid_mask_phone(s.ph.normalized, masked_phone);
@@ -566,116 +558,6 @@ out:
 }
 
 /* ---- supplement and change (DOMAIN §3) ---- */
-
-/* What the record of a supplement lacks, and what the request brings of it. */
-struct supplement {
-	int need_photo, expired;  /* the record lacks a reference photo / its document expired */
-	int take_photo, take_doc; /* the request brings a face / a renewed expiry */
-	char renewed[11];
-	char photo[PHOTO_REF_LEN];
-};
-
-/* Refuse a supplement that brings nothing the record lacks, naming what is missing. */
-static enum taxid_code supplement_nothing(struct taxid_ctx *ctx, const struct supplement *s, const char *expires_on)
-{
-	json_t *missing = json_array();
-	if (s->need_photo)
-		json_array_append_new(missing, json_string("photo"));
-	if (s->expired)
-		json_array_append_new(missing, json_string("document"));
-	if (s->expired)
-		return taxid_fail_detail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on",
-					 json_pack("{s:o,s:s}", "missing", missing, "expires_on", expires_on));
-	return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "face", json_pack("{s:o}", "missing", missing));
-}
-
-/* Plan the supplement of person p: refused when the record is complete, the renewed document already expired, or
- * nothing the record lacks is brought. face is the request's face verdict member (may be NULL). */
-static enum taxid_code supplement_plan(struct taxid_ctx *ctx, const struct taxid_person *p, const struct taxid_claim *cl,
-				       json_t *face, struct supplement *s)
-{
-	struct taxid_person_extra x;
-	char now_date[11];
-	enum taxid_code c;
-	if ((c = taxid_claim_matches(ctx, p, cl)) || (c = taxid_person_extra(ctx, p->id, p->doc_id, &x)))
-		return c;
-	taxid_register_today(ctx, now_date);
-	s->need_photo = !x.has_photo;
-	s->expired = x.expires_on[0] && strcmp(x.expires_on, now_date) < 0;
-	if (!s->need_photo && !s->expired)
-		return taxid_fail(ctx, TAXID_E_ALREADY_COMPLETE, "doc_no");
-	s->take_photo = s->need_photo && face && !json_is_null(face);
-	s->take_doc = s->expired && s->renewed[0];
-	if (s->take_doc && strcmp(s->renewed, now_date) < 0)
-		return taxid_fail(ctx, TAXID_E_DOCUMENT_EXPIRED, "expires_on");
-	if (!s->take_photo && !s->take_doc)
-		return supplement_nothing(ctx, s, x.expires_on);
-	return TAXID_OK;
-}
-
-/* Take what the request brings; done and left get what was supplemented and what is still missing. */
-static enum taxid_code supplement_apply(struct taxid_ctx *ctx, const struct taxid_person *p, const struct supplement *s,
-					json_t *done, json_t *left)
-{
-	enum taxid_code c = TAXID_OK;
-	if (s->take_photo) {
-		/* A passed face check is also the face verification that lifts level 3 to 4 (DOMAIN §2). */
-		if (!(c = set_photo(ctx, p->id, s->photo)))
-			c = taxid_person_raise_level(ctx, p->id, 4);
-		json_array_append_new(done, json_string("photo"));
-	} else if (s->need_photo) {
-		json_array_append_new(left, json_string("photo"));
-	}
-	if (!c && s->take_doc) {
-		c = exec_id_text(ctx, TAXID_SQL_REG_DOC_EXPIRES, p->doc_id, s->renewed, 0);
-		json_array_append_new(done, json_string("document"));
-	} else if (s->expired) {
-		json_array_append_new(left, json_string("document"));
-	}
-	return c;
-}
-
-enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, json_t *out)
-{
-	struct taxid_claim cl;
-	struct taxid_person p = {0};
-	struct supplement s;
-	enum taxid_code c = TAXID_OK;
-	json_t *done = json_array(), *left = json_array(), *face = json_object_get(req, "face"), *consent = NULL;
-	char subj[32];
-	int found = 0;
-	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
-	memset(&cl, 0, sizeof cl);
-	memset(&s, 0, sizeof s);
-	if (c || (c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, &cl)) ||
-	    (c = taxid_register_read_date(ctx, req, "expires_on", s.renewed)) ||
-	    (c = read_consent(ctx, req, face && !json_is_null(face), &consent)) ||
-	    (c = taxid_person_find(ctx, cl.type, cl.info.normalized, &p, &found)))
-		goto out;
-	if (!found)
-		c = taxid_fail(ctx, TAXID_E_NOT_COLLECTED, "doc_no");
-	else if (!(c = supplement_plan(ctx, &p, &cl, face, &s)) &&
-		 !(s.take_photo && (c = face_proof(ctx, face, &cl, "face", "supplement", s.photo))))
-		c = supplement_apply(ctx, &p, &s, done, left);
-	taxid_register_subject(subj, sizeof subj, "person", p.id);
-	if (c || (c = record_consent(ctx, p.id, consent)) ||
-	    (c = taxid_register_audit(ctx, "supplement", subj, op,
-				      json_pack("{s:O,s:s,s:O}", "supplemented", done, "doc_type",
-						taxid_ids_doc_name(cl.type), "consent", consent))))
-		goto out;
-	json_object_set_new(out, "person", json_integer(p.id));
-	taxid_claim_put_doc(ctx, out, &cl);
-	json_object_set_new(out, "supplemented", json_incref(done));
-	json_object_set_new(out, "missing", json_incref(left));
-	json_object_set_new(out, "level", json_integer(s.take_photo && p.level < 4 ? 4 : p.level));
-out:
-	json_decref(consent);
-	json_decref(done);
-	json_decref(left);
-	taxid_claim_free(&cl);
-	taxid_person_clear(&p);
-	return c;
-}
 
 /* Date an account's phone change and tell the old phone through the outbox. */
 static enum taxid_code phone_changed(struct taxid_ctx *ctx, const struct taxid_account *a, const char *masked_new,
@@ -702,7 +584,7 @@ static enum taxid_code change_read(struct taxid_ctx *ctx, json_t *req, struct ta
 {
 	enum taxid_code c;
 	if ((c = taxid_claim_read(ctx, req, TAXID_CLAIM_NAME, cl)) || (c = taxid_register_read_phone(ctx, req, 0, ph)) ||
-	    (c = taxid_register_read_region(ctx, req, region)) || (c = read_consent(ctx, req, 1, consent)))
+	    (c = taxid_register_read_region(ctx, req, region)) || (c = taxid_register_read_consent(ctx, req, 1, consent)))
 		return c;
 	if (!ph->normalized[0] && !*region)
 		return taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "phone",
@@ -758,7 +640,7 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 	struct taxid_account a = {0};
 	struct taxid_id_info ph;
 	enum taxid_code c = TAXID_OK;
-	char photo[PHOTO_REF_LEN] = "", subj[32], masked_phone[16] = "";
+	char photo[TAXID_PHOTO_REF_LEN] = "", subj[32], masked_phone[16] = "";
 	const char *region = NULL;
 	json_t *face = NULL, *consent = NULL, *changed = json_array();
 	const char *op = taxid_req_str(ctx, req, "operator", 0, &c);
@@ -766,9 +648,9 @@ enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t
 	if (c || (c = change_read(ctx, req, &cl, &ph, &region, &face, &consent)) ||
 	    /* The new phone's SMS code first (nothing else written with a counted failure), then the face. */
 	    (ph.normalized[0] && (c = taxid_sms_check(ctx, json_object_get(req, "sms"), ph.normalized, "change", "sms"))) ||
-	    (c = face_proof(ctx, face, &cl, "face", "change", photo)) || (c = change_account(ctx, &cl, &p, &a)) ||
+	    (c = face_proof(ctx, face, &cl, "change", photo)) || (c = change_account(ctx, &cl, &p, &a)) ||
 	    (c = change_apply(ctx, &a, p.id, ph.normalized, region, op, masked_phone, changed)) ||
-	    (c = record_consent(ctx, p.id, consent)))
+	    (c = taxid_register_record_consent(ctx, p.id, consent)))
 		goto out;
 	taxid_register_subject(subj, sizeof subj, "account", a.id);
 	if ((c = taxid_register_audit(ctx, "change", subj, op,

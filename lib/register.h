@@ -45,4 +45,13 @@ enum taxid_code taxid_register_read_phone(struct taxid_ctx *ctx, json_t *req, in
 /* Member "region", the household-registration region 户籍所在地 (a GB/T 2260 code); *region NULL when absent. */
 enum taxid_code taxid_register_read_region(struct taxid_ctx *ctx, json_t *req, const char **region);
 
+/* Consent versions (001): the personal-information notice always, the face agreement for face flows; *consent
+ * gets them with the time of acceptance. */
+enum taxid_code taxid_register_read_consent(struct taxid_ctx *ctx, json_t *req, int need_face, json_t **consent);
+/* Record accepted consent versions on the person's account, when there is one (the versions brought replace the
+ * same kinds, others are kept). */
+enum taxid_code taxid_register_record_consent(struct taxid_ctx *ctx, long long person_id, json_t *consent);
+/* Keep a passed face check's reference as the person's reference photo. */
+enum taxid_code taxid_register_set_photo(struct taxid_ctx *ctx, long long person_id, const char *ref);
+
 #endif

@@ -217,7 +217,7 @@ bare() {
 }
 
 @test "field checks: method, region, nationality, document number" {
-	run taxid-register <<<"$(bare $ZS zhang_san 'Secr3t!pass' | jq -c '.method = "bank"')"
+	run taxid-register <<<"$(bare $ZS zhang_san 'Secr3t!pass' | jq -c '.method = "sms"')"
 	[ "$(jfield .error.code)" = bad_value ]
 	[ "$(jfield .error.field)" = method ]
 	run taxid-register <<<"$(bare $ZS zhang_san 'Secr3t!pass' | jq -c '.region = "999999"')"

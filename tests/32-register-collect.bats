@@ -170,7 +170,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	[ "$(jfield .error.code)" = identity_failed ]
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS)"
 	assert_success
-	[ "$(jfield '.supplemented | join(",")')" = photo ]
+	[ "$(jfield '.supplemented | join(",")')" = photo,level ]
 	[ "$(jfield .level)" = 4 ]
 	[ "$(sqlite3 "$TAXID_DB" 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四
