@@ -19,10 +19,8 @@ static const struct taxid_action actions[] = {
 	 NULL},
 	{"restore", taxid_restore, TAXID_ACT_FIRST_OPERAND, "file operator [force]",
 	 "check a backup copy and put it in place of the database, keeping the replaced file (audited)", NULL},
-	{"keys", taxid_keys_rotate, TAXID_ACT_DB_READ | TAXID_ACT_DB_WRITE | TAXID_ACT_OWN_TX | TAXID_ACT_NO_INPUT |
-	 TAXID_ACT_FIRST_OPERAND,
-	 "command operator [batch]",
-	 "rotate: re-encrypt every personal field and blind index under a new key, then drop the old one (audited)",
+	{"keys rotate", taxid_keys_rotate, TAXID_ACT_DB_READ | TAXID_ACT_DB_WRITE | TAXID_ACT_OWN_TX | TAXID_ACT_NO_INPUT,
+	 "operator [batch]", "re-encrypt every personal field and blind index under a new key, then drop the old one (audited)",
 	 keys_opts},
 	{"doctor", taxid_doctor, TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "[anchor]",
 	 "check the database: one JSON line per finding (severity ok, warning or error)", doctor_opts},

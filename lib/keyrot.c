@@ -266,11 +266,6 @@ enum taxid_code taxid_keys_rotate(struct taxid_ctx *ctx, json_t *req, json_t *ou
 	const char *op = taxid_operator(ctx, req, &c);
 	if (!op)
 		return c;
-	const char *what = taxid_req_str(ctx, req, "command", 1, &c);
-	if (c)
-		return c;
-	if (strcmp(what, "rotate") != 0)
-		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "command");
 	long long batch = taxid_req_int(ctx, req, "batch", 1000, &c);
 	if (c)
 		return c;
