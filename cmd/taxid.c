@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		   "Run the taxid tool taxid-TOOL (found beside taxid, then on PATH) with ARGS.\n\n"
 		   "  help          list the tools, one line each\n"
 		   "  help TOOL     open the manual page taxid-TOOL(1)\n"
-		   "  backup FILE, restore FILE, doctor\n"
+		   "  backup FILE, restore FILE, doctor, keys rotate\n"
 		   "                the same as 'taxid db backup FILE' and so on\n"
 		   "  -h, --help    this help\n"
 		   "  -V, --version print the version\n\n"
@@ -222,8 +222,10 @@ int main(int argc, char **argv)
 		}
 		return argc == 3 ? open_page(argv[2]) : list_tools();
 	}
-	/* issue 18: 'taxid backup FILE', 'taxid restore FILE', 'taxid doctor' are 'taxid db ACTION ...' */
-	if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 || strcmp(cmd, "doctor") == 0) {
+	/* issue 18: 'taxid backup FILE', 'taxid restore FILE', 'taxid doctor', 'taxid keys rotate' are
+	 * 'taxid db ACTION ...' */
+	if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 || strcmp(cmd, "doctor") == 0 ||
+	    strcmp(cmd, "keys") == 0) {
 		if (find_tool("db", exe, sizeof exe) != 0) {
 			fprintf(stderr, "taxid: '%s' needs taxid-db (none beside taxid or on PATH)\n", cmd);
 			return EXIT_UNAVAILABLE;

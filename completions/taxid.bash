@@ -51,7 +51,7 @@ _taxid() {
 			done < <({
 				compgen -c taxid-
 				[[ $cmd == */* ]] && compgen -f -- "${cmd%/*}/taxid-"
-				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version backup restore doctor; fi
+				if ((${#words[@]} == 2)); then printf '%s\n' help --help --version backup restore doctor keys; fi
 			} | sort -u)
 			COMPREPLY=("${cands[@]}")
 			return 0
@@ -59,7 +59,7 @@ _taxid() {
 		[[ ${words[1]} == help || ${words[1]} == -* ]] && return 0
 		tool=taxid-${words[1]}
 		case ${words[1]} in
-		backup | restore | doctor) tool=taxid-db ;; # 'taxid backup FILE' is 'taxid db backup FILE'
+		backup | restore | doctor | keys) tool=taxid-db ;; # 'taxid backup FILE' is 'taxid db backup FILE'
 		*) args=("${args[@]:1}") ;;
 		esac
 		[[ $cmd == */* && -x ${cmd%/*}/$tool ]] && tool=${cmd%/*}/$tool

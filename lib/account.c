@@ -71,11 +71,13 @@ enum taxid_code taxid_account_resolve(struct taxid_ctx *ctx, const char *account
 	memset(a, 0, sizeof *a);
 	memset(&info, 0, sizeof info);
 	if (taxid_ids_check_mobile(account, strlen(account), &o, &info) == TAXID_OK) {
-		unsigned char idx[32];
+		unsigned char idx[32], old[32];
 		snprintf(normalized, 80, "phone:%s", info.normalized);
 		taxid_pii_index(ctx->keys, "phone", info.normalized, idx);
 		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_BY_PHONE);
 		taxid_q_blob(q, 1, idx, 32);
+		if (taxid_pii_index_old(ctx->keys, "phone", info.normalized, old))
+			taxid_q_blob(q, 2, old, 32);
 		return load_row(ctx, q, a);
 	}
 	memset(&info, 0, sizeof info);
@@ -283,13 +285,15 @@ enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id,
 	taxid_q_text(q, 1, login_name);
 	if ((c = refuse_taken(ctx, q, 0, TAXID_E_LOGIN_NAME_TAKEN, "login_name")))
 		return c;
-	unsigned char idx[32];
+	unsigned char idx[32], old[32];
 	unsigned char *enc = NULL;
 	size_t el = 0;
 	if (phone) {
 		taxid_pii_index(ctx->keys, "phone", phone, idx);
 		q = taxid_q(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN);
 		taxid_q_blob(q, 1, idx, 32);
+		if (taxid_pii_index_old(ctx->keys, "phone", phone, old))
+			taxid_q_blob(q, 3, old, 32);
 		if ((c = refuse_taken(ctx, q, 0, TAXID_E_PHONE_TAKEN, "phone")))
 			return c;
 		if (!(enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el)))
@@ -331,11 +335,13 @@ enum taxid_code taxid_account_set_password(struct taxid_ctx *ctx, long long acco
 
 enum taxid_code taxid_account_set_phone(struct taxid_ctx *ctx, long long account_id, const char *phone)
 {
-	unsigned char idx[32];
+	unsigned char idx[32], old[32];
 	size_t el;
 	taxid_pii_index(ctx->keys, "phone", phone, idx);
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN);
 	taxid_q_blob(q, 1, idx, 32);
+	if (taxid_pii_index_old(ctx->keys, "phone", phone, old))
+		taxid_q_blob(q, 3, old, 32);
 	enum taxid_code c = refuse_taken(ctx, q, account_id, TAXID_E_PHONE_TAKEN, "phone");
 	if (c)
 		return c;

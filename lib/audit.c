@@ -154,9 +154,11 @@ append:;
 static enum taxid_code flush_head(struct taxid_ctx *ctx)
 {
 	struct taxid_audit_head *h = taxid_db_audit_head(ctx);
-	if (!h->dirty)
-		return TAXID_OK;
-	enum taxid_code c = put_head(ctx, h->id, h->hash);
+	/* nothing commits sealed with a key a rotation has replaced (issue 18 item 2) */
+	enum taxid_code c = taxid_keys_current(ctx);
+	if (c || !h->dirty)
+		return c;
+	c = put_head(ctx, h->id, h->hash);
 	if (!c)
 		h->dirty = 0;
 	return c;

@@ -181,12 +181,14 @@ enum taxid_code taxid_bind_bind(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	if (c || (c = read_role(ctx, req, core_roles, &role)))
 		goto out;
 	int which = strcmp(role, "finance_manager") == 0;
-	const unsigned char *index = which ? e.fin_index : e.rep_index;
+	const unsigned char *index = which ? e.fin_index : e.rep_index, *old = which ? e.fin_index_old : e.rep_index_old;
 	int named = 0;
 	if (!which || e.fin_type) {
 		struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_PERSON_HAS_DOC);
 		taxid_q_int(q, 1, w.a.person_id);
 		taxid_q_blob(q, 2, index, 32);
+		if (ctx->keys->rotating)
+			taxid_q_blob(q, 3, old, 32);
 		named = taxid_q_step(q);
 		if ((c = taxid_q_end(q)))
 			goto out;

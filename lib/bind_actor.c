@@ -47,7 +47,7 @@ enum taxid_code taxid_bind_gate(struct taxid_ctx *ctx, const struct taxid_bind_a
 	if (strcmp(e->credit, "D") == 0 || e->blacklist || e->realname_risk) {
 		long long pid;
 		int level;
-		enum taxid_code c = taxid_enterprise_holder(ctx, e->rep_index, &pid, &level);
+		enum taxid_code c = taxid_enterprise_holder_of(ctx, e, 0, &pid, &level);
 		if (c)
 			return c;
 		if (!pid || level < 5) {

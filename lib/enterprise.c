@@ -57,7 +57,24 @@ static void col_text(struct taxid_q *q, int i, char *buf, size_t n)
 }
 
 /* Step q (ENT_GET or ENT_GET_ID, bound) once into e: TAXID_E_NOT_FOUND when no row. Ends q. */
-static enum taxid_code load_row(struct taxid_q *q, struct taxid_enterprise *e)
+/* During a key rotation a row may still hold the previous key's blind index: take both from the sealed number. */
+static void reindex(struct taxid_ctx *ctx, struct taxid_q *q, int col, int type, unsigned char index[32],
+		    unsigned char old[32])
+{
+	char kind[16];
+	size_t n;
+	const void *blob = taxid_q_col_blob(q, col, &n);
+	snprintf(kind, sizeof kind, "doc:%d", type);
+	char *no = taxid_pii_open(ctx->keys, kind, blob, n);
+	if (!no)
+		return;
+	taxid_pii_index(ctx->keys, kind, no, index);
+	taxid_pii_index_old(ctx->keys, kind, no, old);
+	taxid_wipe(no, strlen(no));
+	free(no);
+}
+
+static enum taxid_code load_row(struct taxid_ctx *ctx, struct taxid_q *q, struct taxid_enterprise *e)
 {
 	memset(e, 0, sizeof *e);
 	if (!taxid_q_step(q)) {
@@ -80,6 +97,11 @@ static enum taxid_code load_row(struct taxid_q *q, struct taxid_enterprise *e)
 	if (!taxid_q_is_null(q, 11) && n == 32) {
 		e->fin_type = (int)taxid_q_col_int(q, 11);
 		memcpy(e->fin_index, idx, 32);
+	}
+	if (ctx->keys->rotating) {
+		reindex(ctx, q, 9, e->rep_type, e->rep_index, e->rep_index_old);
+		if (e->fin_type)
+			reindex(ctx, q, 13, e->fin_type, e->fin_index, e->fin_index_old);
 	}
 	if (!taxid_q_is_null(q, 15))
 		e->declpw_hash = strdup(taxid_q_col_text(q, 15));
@@ -121,7 +143,7 @@ enum taxid_code taxid_enterprise_load(struct taxid_ctx *ctx, json_t *req, const 
 		return c;
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_GET);
 	taxid_q_text(q, 1, tin);
-	c = load_row(q, e);
+	c = load_row(ctx, q, e);
 	return c == TAXID_E_NOT_FOUND ? taxid_fail(ctx, c, field) : c;
 }
 
@@ -129,7 +151,7 @@ enum taxid_code taxid_enterprise_load_id(struct taxid_ctx *ctx, long long id, st
 {
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_GET_ID);
 	taxid_q_int(q, 1, id);
-	return load_row(q, e);
+	return load_row(ctx, q, e);
 }
 
 enum taxid_code taxid_relation_event(struct taxid_ctx *ctx, long long relation_id, const char *event, long long by_person,
@@ -203,6 +225,8 @@ struct holder {
 	char no[40];
 	char *name;
 	unsigned char index[32];
+	int has_old; /* during a key rotation: index_old is the previous key's */
+	unsigned char index_old[32];
 };
 
 static void holder_clear(struct holder *h)
@@ -244,6 +268,7 @@ static enum taxid_code read_holder(struct taxid_ctx *ctx, json_t *req, int which
 		return taxid_fail(ctx, TAXID_E_MISSING_FIELD, f[3]);
 	snprintf(h->no, sizeof h->no, "%s", info.normalized);
 	taxid_person_doc_index(ctx, h->type, h->no, h->index);
+	h->has_old = taxid_person_doc_index_old(ctx, h->type, h->no, h->index_old);
 	/* A person the registry knows must be named as the registry names them. */
 	struct taxid_person p;
 	c = taxid_person_find_doc(ctx, h->type, h->no, &p);
@@ -338,11 +363,13 @@ static const char *read_operator(struct taxid_ctx *ctx, json_t *req, enum taxid_
 	return taxid_operator(ctx, req, c);
 }
 
-enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], long long *person_id,
-				       int *level)
+enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], const unsigned char *old,
+				       long long *person_id, int *level)
 {
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ENT_PERSON_BY_INDEX);
 	taxid_q_blob(q, 1, index, 32);
+	if (old)
+		taxid_q_blob(q, 2, old, 32);
 	*person_id = 0;
 	if (level)
 		*level = 0;
@@ -354,12 +381,20 @@ enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned ch
 	return taxid_q_end(q);
 }
 
+enum taxid_code taxid_enterprise_holder_of(struct taxid_ctx *ctx, const struct taxid_enterprise *e, int which,
+					   long long *person_id, int *level)
+{
+	const unsigned char *old = which ? e->fin_index_old : e->rep_index_old;
+	return taxid_enterprise_holder(ctx, which ? e->fin_index : e->rep_index, ctx->keys->rotating ? old : NULL,
+				       person_id, level);
+}
+
 /* The legal representative is linked at once; the finance manager's link waits for the person (DOMAIN §8). */
 static enum taxid_code link_core(struct taxid_ctx *ctx, long long enterprise_id, const char *role,
-				 const unsigned char index[32], const char *op, json_t *links)
+				 const struct holder *h, const char *op, json_t *links)
 {
 	long long pid, rid;
-	enum taxid_code c = taxid_enterprise_holder(ctx, index, &pid, NULL);
+	enum taxid_code c = taxid_enterprise_holder(ctx, h->index, h->has_old ? h->index_old : NULL, &pid, NULL);
 	if (c || !pid)
 		return c;
 	const char *state = strcmp(role, "legal_rep") == 0 ? "active" : "pending";
@@ -444,8 +479,8 @@ static enum taxid_code insert(struct taxid_ctx *ctx, struct core *k, const char 
 	json_t *links = json_array();
 	char subj[64];
 	snprintf(subj, sizeof subj, "enterprise:%s", k->tin);
-	if (!(c = link_core(ctx, id, "legal_rep", k->rep.index, op, links)) &&
-	    !(k->fin.name && (c = link_core(ctx, id, "finance_manager", k->fin.index, op, links))))
+	if (!(c = link_core(ctx, id, "legal_rep", &k->rep, op, links)) &&
+	    !(k->fin.name && (c = link_core(ctx, id, "finance_manager", &k->fin, op, links))))
 		c = taxid_audit_new(ctx, "enterprise_add", subj, op,
 				    json_pack("{s:s,s:s?,s:O}", "status", k->status ? k->status : "normal", "credit", k->credit,
 					      "links", links));
@@ -569,9 +604,9 @@ static enum taxid_code apply(struct taxid_ctx *ctx, struct taxid_enterprise *e, 
 		return c;
 	json_t *links = json_array();
 	if (rep_changed && !(c = end_core(ctx, e->id, "legal_rep", op)))
-		c = link_core(ctx, e->id, "legal_rep", k->rep.index, op, links);
+		c = link_core(ctx, e->id, "legal_rep", &k->rep, op, links);
 	if (!c && fin_changed && !(c = end_core(ctx, e->id, "finance_manager", op)) && !k->fin_null)
-		c = link_core(ctx, e->id, "finance_manager", k->fin.index, op, links);
+		c = link_core(ctx, e->id, "finance_manager", &k->fin, op, links);
 	char subj[64];
 	snprintf(subj, sizeof subj, "enterprise:%s", e->tin);
 	if (!c)

@@ -21,6 +21,9 @@ struct taxid_enterprise {
 	unsigned char rep_index[32]; /* and its blind index */
 	int fin_type;                /* the finance manager's; 0 when none */
 	unsigned char fin_index[32];
+	/* during a key rotation: the blind indexes under the previous key (rep_index and fin_index are then the
+	 * new key's, whichever the row holds yet) */
+	unsigned char rep_index_old[32], fin_index_old[32];
 	char *declpw_hash;           /* NULL when no declaration password is set */
 	char declpw_set_at[24];
 	char created_at[24], updated_at[24];
@@ -32,10 +35,14 @@ enum taxid_code taxid_enterprise_load(struct taxid_ctx *ctx, json_t *req, const 
 /* Load by row id. */
 enum taxid_code taxid_enterprise_load_id(struct taxid_ctx *ctx, long long id, struct taxid_enterprise *e);
 void taxid_enterprise_clear(struct taxid_enterprise *e);
-/* The person holding the document of blind index index (a role holder of a core record): *person_id 0 when the
+/* The person holding the document of blind index index (and of old, when not NULL, during a key rotation) (a role holder of a core record): *person_id 0 when the
  * registry does not know them; *level (may be NULL) their real-name level. */
-enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], long long *person_id,
-					int *level);
+enum taxid_code taxid_enterprise_holder(struct taxid_ctx *ctx, const unsigned char index[32], const unsigned char *old,
+					long long *person_id, int *level);
+/* The same for a holder of e (which 0 the legal representative, 1 the finance manager): during a key rotation
+ * under either key. */
+enum taxid_code taxid_enterprise_holder_of(struct taxid_ctx *ctx, const struct taxid_enterprise *e, int which,
+					   long long *person_id, int *level);
 /* The decrypted name a core record gives its legal representative (which 0) or finance manager (1); malloc'd or NULL. */
 char *taxid_enterprise_holder_name(struct taxid_ctx *ctx, long long enterprise_id, int which);
 

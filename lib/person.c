@@ -20,14 +20,23 @@ void taxid_person_doc_index(struct taxid_ctx *ctx, enum taxid_doc_type t, const 
 	taxid_pii_index(ctx->keys, kind, normalized, out);
 }
 
+int taxid_person_doc_index_old(struct taxid_ctx *ctx, enum taxid_doc_type t, const char *normalized, unsigned char out[32])
+{
+	char kind[16];
+	snprintf(kind, sizeof kind, "doc:%d", (int)t);
+	return taxid_pii_index_old(ctx->keys, kind, normalized, out);
+}
+
 enum taxid_code taxid_person_find_doc(struct taxid_ctx *ctx, enum taxid_doc_type t, const char *normalized,
 				      struct taxid_person *p)
 {
-	unsigned char idx[32];
+	unsigned char idx[32], old[32];
 	memset(p, 0, sizeof *p);
 	taxid_person_doc_index(ctx, t, normalized, idx);
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_DOC_FIND);
 	taxid_q_blob(q, 1, idx, 32);
+	if (taxid_person_doc_index_old(ctx, t, normalized, old))
+		taxid_q_blob(q, 2, old, 32);
 	if (!taxid_q_step(q)) {
 		enum taxid_code c = taxid_q_end(q);
 		return c ? c : TAXID_E_NOT_FOUND;

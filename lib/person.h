@@ -41,6 +41,8 @@ char *taxid_person_doc_number(struct taxid_ctx *ctx, long long doc_id, int *doc_
 void taxid_person_clear(struct taxid_person *p);
 /* Blind index of a document (type class + normalised number). */
 void taxid_person_doc_index(struct taxid_ctx *ctx, enum taxid_doc_type t, const char *normalized, unsigned char out[32]);
+/* During a key rotation the same under the previous key, and 1; else 0 (see taxid_pii_index_old). */
+int taxid_person_doc_index_old(struct taxid_ctx *ctx, enum taxid_doc_type t, const char *normalized, unsigned char out[32]);
 /* Safe name normalisation only: trim surrounding spaces (ASCII and U+3000) and unify middle-dot variants to U+00B7.
  * Never changes characters otherwise (no simplified/traditional folding). Returns a malloc'd string. */
 char *taxid_name_normalize(const char *name);

@@ -130,6 +130,8 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	if (!c && ctx->reveal && ctx->db)
 		revealer = taxid_reveal_operator(ctx, req, &c);
 	taxid_db_request_reset(ctx);
+	if (!c && ctx->db)
+		c = taxid_keys_refresh(ctx);
 	if (!c)
 		c = a->fn(ctx, req, out);
 	/* a database error the handler did not pass on still decides the request (issue 15: taxid_q keeps it) */

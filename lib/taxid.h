@@ -27,5 +27,6 @@
 #include "config.h"
 #include "operator.h"
 #include "backup.h"
+#include "keyrot.h"
 
 #endif

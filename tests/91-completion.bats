@@ -128,6 +128,14 @@ remove
 list"
 	run comp taxid verify sms outbox --l
 	assert_output --limit
+	# the taxid-db aliases: 'taxid keys rotate' is 'taxid db keys rotate'
+	run comp taxid ''
+	assert_line keys
+	assert_line doctor
+	run comp taxid keys ''
+	assert_output rotate
+	run comp taxid keys rotate --b
+	assert_output --batch
 }
 
 @test "a 'taxid' dispatcher completes 'taxid verify ...' as taxid-verify" {
@@ -216,6 +224,8 @@ list"
 	assert_output "add
 remove
 list"
+	run zcomp taxid keys ''
+	assert_output rotate
 }
 
 @test "every tool of the build is registered for completion, in bash (complete -F) and in zsh (#compdef)" {
