@@ -44,7 +44,8 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -I$(P)build -DTAXID_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+# libcsv (issue 18: CSV input) has no pkg-config file in Debian.
+LIBS        = $(PKG_LIBS) -lcsv -lm
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
