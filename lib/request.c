@@ -49,13 +49,14 @@ enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row)
 	return taxid_json_write(&row_line, ctx->out) ? TAXID_E_IO_ERROR : TAXID_OK;
 }
 
-void taxid_csv_begin(struct taxid_ctx *ctx, const char *const *columns)
+enum taxid_code taxid_csv_begin(struct taxid_ctx *ctx, const char *const *columns)
 {
 	ctx->csv_columns = columns;
-	if (!ctx->csv_started) { /* one header for the run, however many requests print rows */
-		taxid_csv_header(&row_line, columns);
-		ctx->csv_started = 1;
-	}
+	if (ctx->csv_started) /* one header for the run, however many requests print rows */
+		return TAXID_OK;
+	ctx->csv_started = 1;
+	taxid_csv_header(&row_line, columns);
+	return taxid_json_write(&row_line, ctx->out) ? TAXID_E_IO_ERROR : TAXID_OK;
 }
 
 enum taxid_code taxid_req_format(struct taxid_ctx *ctx, json_t *req, const char *const *columns)
@@ -66,8 +67,7 @@ enum taxid_code taxid_req_format(struct taxid_ctx *ctx, json_t *req, const char 
 		return c;
 	if (strcmp(f, "csv") != 0)
 		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "format", json_pack("{s:[ss]}", "allowed", "json", "csv"));
-	taxid_csv_begin(ctx, columns);
-	return TAXID_OK;
+	return taxid_csv_begin(ctx, columns);
 }
 
 void taxid_emit_free(void)
