@@ -7,7 +7,8 @@
 #   make DEVELOPER=0     no -Werror (the default outside a git checkout: a release tarball, the .deb)
 #   make O=DIR           build everything (generated files too) under DIR
 #   make install DESTDIR=... PREFIX=/usr ; make uninstall
-#   make deps            install the Debian packages the build and tests need
+#   make deps            install the Debian packages building and running (the demo) need
+#   make test-deps       those and the test, lint, fuzz and valgrind tools (README: make test-deps && make check)
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind        a subset of the suite under valgrind memcheck (VALGRIND_TESTS=tests/x.bats ...)
 #   make mutate          apply each mutant of tests/mutants.tsv to a copy, build, run its tests (MUTANTS=ids)
@@ -125,6 +126,9 @@ demo: all
 deps:
 	scripts/deps.sh
 
+test-deps:
+	scripts/deps.sh --test
+
 # The compiler and flags of this build, for scripts (mutate.sh compiles every mutant with them).
 print-cc:
 	@echo $(CC) $(ALL_CFLAGS)
@@ -192,4 +196,4 @@ deb-deps:
 clean:
 	rm -rf $(P)build $(P)bin $(LIBA) asan
 
-.PHONY: all check demo deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean
+.PHONY: all check demo deps test-deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean
