@@ -321,6 +321,7 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 	const struct taxid_tool *tool = ctx->tool;
 	const char *now = getenv("TAXID_NOW"), *tz = getenv("TAXID_TZ");
 	ctx->out = stdout;
+	ctx->input_csv = 0;
 	ctx->db_path = getenv("TAXID_DB");
 	if (!ctx->db_path || !*ctx->db_path)
 		ctx->db_path = "taxid.db";

@@ -14,7 +14,8 @@
 #define OPTIONS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
 
 struct taxid_csv_in {
-	int fd, eof, skip, header_bad, started;
+	int fd, eof, skip, header_bad;
+	size_t bom;      /* bytes of a byte-order mark seen at the start so far; 3 once past it (or there is none) */
 	struct csv_parser p;
 	json_t *header;  /* column names (":=" removed) */
 	json_t *raw;     /* per column: true when the cell is JSON */
@@ -87,7 +88,8 @@ static void on_cell(void *s, size_t n, void *data)
 	in->row_bytes += n + 1;
 	if (in->row_bytes > MAX_ROW)
 		return;
-	json_t *v = n == 0 ? json_null() : json_stringn((const char *)s, n);
+	/* as in a JSON request, no string holds U+0000 (jansson refuses it in NDJSON input) */
+	json_t *v = n == 0 ? json_null() : memchr(s, 0, n) ? NULL : json_stringn((const char *)s, n);
 	json_array_append_new(in->cells, v ? v : json_false());
 }
 
@@ -218,14 +220,29 @@ static void broken_row(struct taxid_csv_in *in)
 	parser_init(in);
 }
 
+static void parse(struct taxid_csv_in *in, const char *s, size_t n);
+
+/* A spreadsheet's byte-order mark is skipped, however the reads cut it. */
 static void feed(struct taxid_csv_in *in, const char *s, size_t n)
 {
+	static const char mark[] = "\xef\xbb\xbf";
 	size_t off = 0;
-	if (!in->started) { /* a spreadsheet's byte-order mark */
-		in->started = 1;
-		if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-			off = 3;
+	while (in->bom < 3 && off < n) {
+		if (s[off] != mark[in->bom]) {
+			parse(in, mark, in->bom); /* the bytes held back were data after all */
+			in->bom = 3;
+			break;
+		}
+		in->bom++;
+		off++;
 	}
+	if (off < n)
+		parse(in, s + off, n - off);
+}
+
+static void parse(struct taxid_csv_in *in, const char *s, size_t n)
+{
+	size_t off = 0;
 	while (off < n && !in->header_bad) {
 		if (in->skip) {
 			const char *nl = memchr(s + off, '\n', n - off);
@@ -268,6 +285,8 @@ enum taxid_scan taxid_csv_next(struct taxid_ctx *ctx, struct taxid_csv_in *in, i
 		}
 		if (n == 0) {
 			in->eof = 1;
+			if (in->bom < 3) /* input that was the start of a byte-order mark and no more */
+				parse(in, "\xef\xbb\xbf", in->bom);
 			if (!in->skip && !in->header_bad && csv_fini(&in->p, on_cell, on_row, in) != 0)
 				broken_row(in);
 		} else {

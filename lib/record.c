@@ -350,6 +350,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	json_decref(ctx->err_detail);
 	json_decref(ctx->reveal_subjects);
 	ctx->reveal_subjects = NULL;
+	ctx->csv_columns = NULL;
+	ctx->csv_started = 0;
 	taxid_db_close(ctx);
 	return worst;
 }

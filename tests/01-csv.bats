@@ -98,6 +98,9 @@ CSV
 	[ "$(jq -sc '.[1].error | [.reason, .cells, .columns]' <<<"$output")" = '["cell_count",3,4]' ]
 	[ "$(jq -sc '.[3].error.field' <<<"$output")" = '"strict"' ]
 	[ "$(jq -sc '.[4].error.field' <<<"$output")" = '"ref"' ]
+	# a NUL byte is refused as in JSON text (jansson refuses \u0000), by the column
+	run taxid-verify --input csv identity < <(printf 'doc_type,doc_no,ref\n201,11010519491231002X,x\0y\n201,11010519491231002X,z\n')
+	[ "$(jq -sc 'map([.line, .error.code // .ref, .error.field])' <<<"$output")" = '[[2,"bad_utf8","ref"],[3,"z",null]]' ]
 	# the same rows as NDJSON give the same answers
 	printf '%s\n' '{"doc_type":"201","doc_no":"11010519491231002X","ref":"one","strict":true}' | taxid-verify identity >a.out
 	[ "$(jq -cS 'del(.line)' a.out)" = "$(jq -sc '.[0] | del(.line)' <<<"$output" | jq -cS .)" ]
