@@ -7,7 +7,8 @@
 #   make DEVELOPER=0     no -Werror (the default outside a git checkout: a release tarball, the .deb)
 #   make O=DIR           build everything (generated files too) under DIR
 #   make install DESTDIR=... PREFIX=/usr ; make uninstall
-#   make deps            install the Debian packages the build and tests need
+#   make deps            install the Debian packages building and running (the demo) need
+#   make test-deps       those and the test, lint, fuzz and valgrind tools (README: make test-deps && make check)
 #   make fuzz            run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind        a subset of the suite under valgrind memcheck (VALGRIND_TESTS=tests/x.bats ...)
 #   make mutate          apply each mutant of tests/mutants.tsv to a copy, build, run its tests (MUTANTS=ids)
@@ -44,7 +45,8 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -I$(P)build -DTAXID_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+# libcsv (issue 18: CSV input) has no pkg-config file in Debian.
+LIBS        = $(PKG_LIBS) -lcsv -lm
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -124,6 +126,9 @@ demo: all
 deps:
 	scripts/deps.sh
 
+test-deps:
+	scripts/deps.sh --test
+
 # The compiler and flags of this build, for scripts (mutate.sh compiles every mutant with them).
 print-cc:
 	@echo $(CC) $(ALL_CFLAGS)
@@ -191,4 +196,4 @@ deb-deps:
 clean:
 	rm -rf $(P)build $(P)bin $(LIBA) asan
 
-.PHONY: all check demo deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean
+.PHONY: all check demo deps test-deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean

@@ -7,6 +7,7 @@ enum { W = TAXID_ACT_DB_WRITE, R = TAXID_ACT_DB_READ, ONE = TAXID_ACT_NO_INPUT, 
 static const struct taxid_opt list_opts[] = {
 	{"state", TAXID_OPT_STRING, "STATE", "only relations in this state (pending, active, expired, revoked ...)"},
 	{"operator", TAXID_OPT_STRING, "ID", "an operator's view of one enterprise (with tin=)"},
+	{"format", TAXID_OPT_STRING, "FMT", "json (default) or csv: a spreadsheet (UTF-8 with a byte-order mark)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -38,7 +39,7 @@ static const struct taxid_action actions[] = {
 	{"revoke", taxid_bind_revoke, W, "session relation", "end an authorisation, from either side", NULL},
 	{"unbind", taxid_bind_unbind, W, "session tin [confirm]",
 	 "a tax handler leaves an enterprise: query, then confirm", unbind_opts},
-	{"list", taxid_bind_list, W | ROWS, "[session] [tin] [state] [operator]",
+	{"list", taxid_bind_list, W | ROWS, "[session] [tin] [state] [operator] [format]",
 	 "relations of a person or of an enterprise, with state and history", list_opts},
 	{"enter", taxid_bind_enter, W, "session tin [authority] [declaration_password] [agency]",
 	 "enter an enterprise: with an active authorisation, else with the declaration password, or as an agency's staff",

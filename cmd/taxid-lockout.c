@@ -11,6 +11,11 @@ static const struct taxid_opt clear_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static const struct taxid_opt format_opts[] = {
+	{"format", TAXID_OPT_STRING, "FMT", "json (default) or csv: a spreadsheet (UTF-8 with a byte-order mark)"},
+	{NULL, 0, NULL, NULL},
+};
+
 static const struct taxid_opt profile_opts[] = {
 	{"name", TAXID_OPT_STRING, "PROFILE", "national or municipal"},
 	{NULL, 0, NULL, NULL},
@@ -19,8 +24,9 @@ static const struct taxid_opt profile_opts[] = {
 static const struct taxid_action actions[] = {
 	{"status", taxid_lockctl_status, W, "account",
 	 "failures, lock and captcha state of an account (login name, phone or ID number) per scope", NULL},
-	{"list", taxid_lockctl_list, R | ONE | ROWS, "", "everyone locked now, one line each", NULL},
-	{"history", taxid_lockctl_history, R | ROWS, "account", "failures, locks and unlocks of an account", NULL},
+	{"list", taxid_lockctl_list, R | ONE | ROWS, "[format]", "everyone locked now, one line each", format_opts},
+	{"history", taxid_lockctl_history, R | ROWS, "account [format]", "failures, locks and unlocks of an account",
+	 format_opts},
 	{"clear", taxid_lockctl_clear, W, "account [scope] reason operator | all confirm reason operator",
 	 "operator unlock (idempotent; bulk only with a confirmation count)", clear_opts},
 	{"policy show", taxid_lockctl_policy_show, W | ONE | ROWS, "", "the lock policy, one line per scope", NULL},

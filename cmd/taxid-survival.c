@@ -7,12 +7,14 @@ static const struct taxid_opt due_opts[] = {
 	{"within", TAXID_OPT_INT, "DAYS", "also list deadlines up to DAYS after the date (default 30)"},
 	{"region", TAXID_OPT_STRING, "CODE", "only this 6-digit region"},
 	{"employer", TAXID_OPT_STRING, "USCC", "only this employer's pensioners"},
+	{"format", TAXID_OPT_STRING, "FMT", "json (default) or csv: a spreadsheet (UTF-8 with a byte-order mark)"},
 	{NULL, 0, NULL, NULL},
 };
 
 static const struct taxid_opt run_opts[] = {
 	{"as-of", TAXID_OPT_STRING, "DATE", "the day of the run (required)"},
 	{"batch", TAXID_OPT_INT, "N", "commit every N pensioners (default 1000)"},
+	{"format", TAXID_OPT_STRING, "FMT", "json (default) or csv: the notices as a spreadsheet, the summary on stderr"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -21,7 +23,7 @@ static const struct taxid_opt report_opts[] = {
 	{"months", TAXID_OPT_INT, "N", "months covered, ending with the as-of month (default 12)"},
 	{"region", TAXID_OPT_STRING, "CODE", "only this 6-digit region"},
 	{"employer", TAXID_OPT_STRING, "USCC", "only this employer's pensioners"},
-	{"format", TAXID_OPT_STRING, "FMT", "json (default) or html: a self-contained page with an SVG chart"},
+	{"format", TAXID_OPT_STRING, "FMT", "json (default), html (a page with an SVG chart) or csv (a spreadsheet)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -72,16 +74,16 @@ static const struct taxid_action actions[] = {
 	{"status", taxid_survival_status, TAXID_ACT_DB_READ, "doc_type doc_no [name]",
 	 "show a pensioner's state, window, certifications and events", NULL},
 	{"due", taxid_survival_due, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS,
-	 "[as_of] [within] [region] [employer]",
+	 "[as_of] [within] [region] [employer] [format]",
 	 "list who is due soon, in grace, overdue, suspended for a lapse, or owes the app certification, one per line",
 	 due_opts},
-	{"run", taxid_survival_run, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "as_of [batch]",
+	{"run", taxid_survival_run, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "as_of [batch] [format]",
 	 "the batch for a date: end at 18, suspend after a lapse, remind; notices one per line; restartable", run_opts},
 	{"report outbox", taxid_survival_report_outbox, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "[limit]",
 	 "print fingerprint certifications not yet reported to the certification system and mark them reported",
 	 outbox_opts},
 	{"report", taxid_survival_report, TAXID_ACT_DB_READ | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS,
-	 "[as_of] [months] [region] [employer] [format]", "coverage by region and month, as JSON or an HTML page", report_opts},
+	 "[as_of] [months] [region] [employer] [format]", "coverage by region and month, as JSON, an HTML page or CSV", report_opts},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

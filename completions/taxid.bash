@@ -3,7 +3,8 @@
 #
 # The candidates come from the tool itself: 'TOOL __complete WORD...' prints the possible next words, one per
 # line, from the same tables that parse its command line, so this file cannot drift from the tools. Files are
-# completed after -d/--db and as the FILE of taxid-db backup and restore; nothing after --now, --tz or an action option that takes a value.
+# completed after -d/--db and as the FILE of taxid-db backup and restore; ndjson and csv after --input, the formats
+# an action's help names after --format; nothing after --now, --tz or another action option that takes a value.
 # Works with or without the bash-completion package.
 
 # _taxid_value_option TOOL WORD...: whether the last WORD is an action option that takes a value. The tool's
@@ -80,6 +81,16 @@ _taxid() {
 		COMPREPLY=()
 		return 0
 		;;
+	--input)
+		mapfile -t COMPREPLY < <(compgen -W 'ndjson csv' -- "$cur")
+		return 0
+		;;
+	--format)
+		# the formats the action's help names (csv, json, and html for taxid-survival report)
+		mapfile -t COMPREPLY < <(compgen -W "$("$tool" "${args[@]:0:${#args[@]}-1}" --help 2>/dev/null |
+			grep -E -- '^  --format ' | grep -oE 'json|csv|html' | sort -u | tr '\n' ' ')" -- "$cur")
+		return 0
+		;;
 	esac
 	if [[ $cur == --db=* ]]; then
 		compopt -o filenames 2>/dev/null
@@ -100,8 +111,8 @@ _taxid() {
 	local -a clean=()
 	for ((i = 0; i < ${#args[@]}; i++)); do
 		case ${args[i]} in
-		-d | --db | --now | --tz) ((i++)) ;;
-		--db=* | --now=* | --tz=*) ;;
+		-d | --db | --now | --tz | --input) ((i++)) ;;
+		--db=* | --now=* | --tz=* | --input=*) ;;
 		*) clean+=("${args[i]}") ;;
 		esac
 	done

@@ -5,6 +5,7 @@
  *                     before every other read), 7, 64, 4096 or 65535 bytes (padding, below, comes in big reads)
  *           bit 3     an action option is given, so the request base is merged into every request
  *           bits 4-5  the action: 0 tin, 1 mobile, 2 echo (the harness's own, below), 3 identity (no database)
+ *           bit 6     --input csv: the data is a CSV file with a header (lib/csv_in.c through libcsv)
  *   byte 1 % 64       0-59 plain; 60 ('<') stdin starts with 65533 spaces (the data straddles the 64 KiB read
  *                     buffer); 61 ('=') a request larger than the 1 MiB limit first; 62 ('>') a 70 KB request
  *                     first, on the same line (the buffer grows); 63 ('?') the data, then a read error (EIO)
@@ -15,7 +16,8 @@
  * Standard input is served by the read() below, which replaces libc's for fd 0 while taxid_main runs: no pipe, no
  * thread, and the read boundaries are exact. Standard output goes to a memfd; after each run every line must be a
  * JSON object with a boolean "ok" (and an "error" object with a "code" and a "message" when it is false), and a
- * stream with anything but white space in it must have produced at least one line (unless it ends in a read error).
+ * stream with anything but white space in it must have produced at least one line (unless it ends in a read error,
+ * or is CSV, whose header alone is no request).
  * Each input runs twice, as described and then read at once with a newline appended, and the two outputs must be
  * the same bytes.
  *
@@ -326,13 +328,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nonblank = !(stream_buf[i] == ' ' || stream_buf[i] == '\t' || stream_buf[i] == '\r' || stream_buf[i] == '\n');
 
 	/* arguments */
-	char *argv[12];
+	char *argv[14];
 	int argc = 0;
 	unsigned act = (mode >> 4) & 3;
 	argv[argc++] = (char *)"taxid-fuzz";
 	argv[argc++] = (char *)"--no-progress";
 	argv[argc++] = (char *)"--now";
 	argv[argc++] = (char *)"2026-11-25T08:00:00Z";
+	if (mode & 64) {
+		argv[argc++] = (char *)"--input";
+		argv[argc++] = (char *)"csv";
+		nonblank = 0;
+	}
 	argv[argc++] = (char *)action_names[act];
 	if (mode & 8) {
 		if (act == 2) {

@@ -575,6 +575,11 @@ static json_t *list_row(struct taxid_ctx *ctx, struct taxid_q *q, const char *st
 	return row;
 }
 
+/* list's rows as a spreadsheet (--format csv); permissions and history are JSON in their cells. */
+static const char *const list_columns[] = {"relation", "tin", "enterprise", "role", "permissions", "origin", "state",
+					   "valid_from", "valid_until", "created_at", "updated_at", "person.id",
+					   "person.login_name", "person.name", "contact_phone", "history", NULL};
+
 enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	struct taxid_bind_actor w = {0};
@@ -613,6 +618,8 @@ enum taxid_code taxid_bind_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 		c = taxid_fail_detail(ctx, TAXID_E_MISSING_FIELD, "session", json_pack("{s:[ss]}", "one_of", "session", "operator"));
 		goto out;
 	}
+	if ((c = taxid_req_format(ctx, req, list_columns)))
+		goto out;
 	char today[11];
 	taxid_bind_today(ctx, today);
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_LIST);

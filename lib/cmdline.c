@@ -22,6 +22,7 @@ static const struct {
 	{"    --reveal", "print personal data unmasked (audited)"},
 	{"    --progress", "progress on stderr even when it is not a terminal"},
 	{"    --no-progress", "no progress even on a terminal"},
+	{"    --input FORMAT", "requests on standard input: ndjson (default) or csv (a header row names the members)"},
 	{"-h, --help", "this help; after an action, that action's help"},
 	{"-V, --version", "print the version"},
 };
@@ -253,8 +254,8 @@ static int set_option(const struct taxid_tool *tool, json_t *req, const struct t
  * line, so completion cannot drift from the tools. */
 int taxid_cmdline_complete(const struct taxid_tool *tool, int argc, char **argv)
 {
-	static const char *const common[] = {"--db", "--now", "--tz", "--reveal", "--progress", "--no-progress", "--help",
-					     "--version", NULL};
+	static const char *const common[] = {"--db", "--now", "--tz", "--reveal", "--progress", "--no-progress", "--input",
+					     "--help", "--version", NULL};
 	const struct taxid_action *act = NULL;
 	const char *group = NULL;
 	for (int i = 0; i < argc && !act; i++) {
@@ -320,6 +321,7 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 	const struct taxid_tool *tool = ctx->tool;
 	const char *now = getenv("TAXID_NOW"), *tz = getenv("TAXID_TZ");
 	ctx->out = stdout;
+	ctx->input_csv = 0;
 	ctx->db_path = getenv("TAXID_DB");
 	if (!ctx->db_path || !*ctx->db_path)
 		ctx->db_path = "taxid.db";
@@ -356,6 +358,11 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 		} else if (IS("--tz")) {
 			NEED_ARG();
 			tz = val;
+		} else if (IS("--input")) {
+			NEED_ARG();
+			if (strcmp(val, "csv") != 0 && strcmp(val, "ndjson") != 0)
+				return leave(req, usage_error(tool, "unknown input format '%s' (ndjson or csv)", val));
+			ctx->input_csv = strcmp(val, "csv") == 0;
 		} else if (strcmp(a, "--reveal") == 0) {
 			ctx->reveal = 1;
 		} else if (strcmp(a, "--progress") == 0) {

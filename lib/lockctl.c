@@ -203,8 +203,16 @@ static json_t *who(struct taxid_ctx *ctx, const char *subject)
 	return json_null(); /* a shadow counter: nobody's account */
 }
 
+/* The columns of list and history as spreadsheets (--format csv). */
+static const char *const list_columns[] = {"scope", "subject", "login_name", "failures", "locked_at", "locked_until",
+					   "last_source", NULL};
+static const char *const history_columns[] = {"id", "at", "tool", "event", "actor", "detail", NULL};
+
 enum taxid_code taxid_lockctl_list(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
+	enum taxid_code fc = taxid_req_format(ctx, req, list_columns);
+	if (fc)
+		return fc;
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_LOCK_LOCKED);
 	taxid_q_int(q, 1, ctx->now);
 	json_t *rows = json_array();
@@ -240,8 +248,12 @@ enum taxid_code taxid_lockctl_history(struct taxid_ctx *ctx, json_t *req, json_t
 {
 	char subject[80], *login = NULL;
 	enum taxid_code c = subject_of(ctx, req, subject, &login);
-	if (c)
+	if (!c)
+		c = taxid_req_format(ctx, req, history_columns);
+	if (c) {
+		free(login);
 		return c;
+	}
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AUDIT_OF_SUBJECT);
 	taxid_q_text(q, 1, subject);
 	while (!c && taxid_q_step(q)) {

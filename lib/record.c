@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "cmdline.h"
+#include "csv_in.h"
 #include "db.h"
 #include "dbmode.h"
 #include "json_out.h"
@@ -56,7 +57,8 @@ static struct taxid_json_buf pending, now_line;
 static int put_result(struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref, long line, int batch)
 {
 	result_line(batch ? &pending : &now_line, ctx, code, out, ref, line);
-	return batch ? (pending.bad ? -1 : 0) : taxid_json_write(&now_line, ctx->out);
+	/* once standard output is a CSV file, a refusal's line goes to standard error (taxid(7), "Spreadsheets") */
+	return batch ? (pending.bad ? -1 : 0) : taxid_json_write(&now_line, ctx->csv_started ? stderr : ctx->out);
 }
 
 /* ---- the loop ---- */
@@ -107,6 +109,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	json_decref(ctx->err_detail);
 	ctx->err_detail = NULL;
 	ctx->keep_on_error = 0;
+	ctx->csv_columns = NULL;
 	ctx->line = line;
 	json_incref(ref);
 
@@ -244,6 +247,41 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 	free(r.buf);
 }
 
+/* The requests as the rows of a CSV file (--input csv): the same loop over the objects they make. */
+static void stream_csv(struct taxid_ctx *ctx, json_t *base)
+{
+	struct taxid_csv_in *in = taxid_csv_in_open(0);
+	if (!in) {
+		note_exit(TAXID_EXIT_SOFTWARE);
+		return;
+	}
+	for (;;) {
+		json_t *req;
+		long line = 0;
+		enum taxid_code refusal;
+		ctx->err_field = NULL;
+		json_decref(ctx->err_detail);
+		ctx->err_detail = NULL;
+		enum taxid_scan s = taxid_csv_next(ctx, in, before_block, &req, &line, &refusal);
+		if (s != TAXID_SCAN_OK) {
+			if (s == TAXID_SCAN_ERROR)
+				note_exit(TAXID_EXIT_IOERR);
+			break;
+		}
+		if (refusal) {
+			refuse_record(ctx, refusal, line);
+			continue;
+		}
+		if (base)
+			json_object_update_missing(req, base);
+		int stop = run_one(ctx, req, line);
+		json_decref(req);
+		if (stop)
+			break;
+	}
+	taxid_csv_in_close(in);
+}
+
 /* Open the database with what it needs before a request: the keys, its mode (normal or test), the audit
  * chain's hook (issue 15: db knows none of them). */
 static enum taxid_code open_db(struct taxid_ctx *ctx, int create)
@@ -287,6 +325,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	taxid_progress_start();
 	if (single)
 		run_one(ctx, req, 0);
+	else if (ctx->input_csv)
+		stream_csv(ctx, json_object_size(req) ? req : NULL);
 	else
 		stream(ctx, json_object_size(req) ? req : NULL);
 	json_decref(req);
@@ -312,6 +352,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	json_decref(ctx->err_detail);
 	json_decref(ctx->reveal_subjects);
 	ctx->reveal_subjects = NULL;
+	ctx->csv_columns = NULL;
+	ctx->csv_started = 0;
 	taxid_db_close(ctx);
 	return worst;
 }

@@ -83,6 +83,12 @@ struct taxid_ctx {
 	/* --reveal (issue 11): the subjects shown in clear by the current request (lib/operator.c) */
 	json_t *reveal_subjects;
 	long reveal_more;
+	/* issue 18: --input csv (requests are the rows of a CSV file with a header); --format csv (the rows of a
+	 * listing action as a spreadsheet: csv_columns while a request prints them, csv_started once the header is
+	 * out, after which refusals go to standard error so that standard output stays one CSV file) */
+	int input_csv;
+	const char *const *csv_columns;
+	int csv_started;
 };
 
 /* Run a tool: parse argv (common options, action, action options, KEY=VALUE operands), open what the

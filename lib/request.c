@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv_out.h"
 #include "json_out.h"
 #include "record.h"
 #include "request.h"
@@ -35,12 +36,38 @@ static struct taxid_json_buf row_line;
 
 enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row)
 {
+	if (ctx->csv_columns) {
+		taxid_csv_row(&row_line, ctx->csv_columns, row);
+		json_decref(row);
+		return taxid_json_write(&row_line, ctx->out) ? TAXID_E_IO_ERROR : TAXID_OK;
+	}
 	taxid_json_put(&row_line, "{\"ok\":true", 10);
 	static const char *const taken[] = {"ok", NULL};
 	taxid_json_members(&row_line, row, taken);
 	taxid_json_put(&row_line, "}\n", 2);
 	json_decref(row);
 	return taxid_json_write(&row_line, ctx->out) ? TAXID_E_IO_ERROR : TAXID_OK;
+}
+
+enum taxid_code taxid_csv_begin(struct taxid_ctx *ctx, const char *const *columns)
+{
+	ctx->csv_columns = columns;
+	if (ctx->csv_started) /* one header for the run, however many requests print rows */
+		return TAXID_OK;
+	ctx->csv_started = 1;
+	taxid_csv_header(&row_line, columns);
+	return taxid_json_write(&row_line, ctx->out) ? TAXID_E_IO_ERROR : TAXID_OK;
+}
+
+enum taxid_code taxid_req_format(struct taxid_ctx *ctx, json_t *req, const char *const *columns)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *f = taxid_req_str(ctx, req, "format", 0, &c);
+	if (c || !f || strcmp(f, "json") == 0)
+		return c;
+	if (strcmp(f, "csv") != 0)
+		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "format", json_pack("{s:[ss]}", "allowed", "json", "csv"));
+	return taxid_csv_begin(ctx, columns);
 }
 
 void taxid_emit_free(void)

@@ -17,6 +17,11 @@ enum taxid_code taxid_fail_detail(struct taxid_ctx *ctx, enum taxid_code code, c
 void taxid_keep_changes(struct taxid_ctx *ctx);
 /* Print one row (ROWS actions); row is stolen. Returns TAXID_OK or TAXID_E_IO_ERROR. */
 enum taxid_code taxid_emit(struct taxid_ctx *ctx, json_t *row);
+/* The request's "format": json (the default) or csv, whose columns are columns (NULL-terminated; a dotted
+ * name reaches into an object member, lib/csv_out.h); then taxid_emit prints CSV rows under one header. */
+enum taxid_code taxid_req_format(struct taxid_ctx *ctx, json_t *req, const char *const *columns);
+/* Print rows as CSV with these columns from now on, the header first (what taxid_req_format does for "csv"). */
+enum taxid_code taxid_csv_begin(struct taxid_ctx *ctx, const char *const *columns);
 /* Report progress of a long action (records done); prints on stderr at most twice a second when enabled. */
 void taxid_progress(struct taxid_ctx *ctx, long done);
 /* The record loop's side of progress: the clock starts, and the last line (when any was printed). */

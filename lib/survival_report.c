@@ -148,7 +148,36 @@ static json_t *states_json(const long long *states)
 }
 
 
-static const char *const formats[] = {"json", "html", NULL};
+static const char *const formats[] = {"json", "html", "csv", NULL};
+
+/* The report as a spreadsheet: one row per region and month, then the totals (region "total"). */
+
+static enum taxid_code report_csv_rows(struct taxid_ctx *ctx, const struct taxid_report *rep, const char *region,
+				       const long long *cells)
+{
+	enum taxid_code c = TAXID_OK;
+	for (int m = 0; m < rep->months && !c; m++) {
+		char mb[TAXID_MONTH_LEN];
+		taxid_month_format(rep->first + m, mb);
+		json_t *row = json_pack("{s:s,s:s}", "region", region, "month", mb);
+		for (int k = 0; k < TAXID_REPORT_NCOLS; k++)
+			json_object_set_new(row, taxid_report_columns[k], json_integer(cells[m * TAXID_REPORT_NCOLS + k]));
+		c = taxid_emit(ctx, row);
+	}
+	return c;
+}
+
+static enum taxid_code report_csv(struct taxid_ctx *ctx, const struct taxid_report *rep)
+{
+	static const char *csv_columns[2 + TAXID_REPORT_NCOLS + 1] = {"region", "month"};
+	enum taxid_code c = TAXID_OK;
+	for (int k = 0; k < TAXID_REPORT_NCOLS; k++)
+		csv_columns[2 + k] = taxid_report_columns[k];
+	c = taxid_csv_begin(ctx, csv_columns);
+	for (size_t i = 0; i < rep->n && !c; i++)
+		c = report_csv_rows(ctx, rep, rep->r[i].region, rep->r[i].cells);
+	return c ? c : report_csv_rows(ctx, rep, "total", rep->total);
+}
 
 enum taxid_code taxid_survival_report(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
@@ -169,6 +198,11 @@ enum taxid_code taxid_survival_report(struct taxid_ctx *ctx, json_t *req, json_t
 	rep.months = (int)months;
 	rep.first = taxid_day_month(rep.as_of) - rep.months + 1;
 	if ((c = report_build(ctx, &rep, region))) {
+		report_free(&rep);
+		return c;
+	}
+	if (strcmp(format, "csv") == 0) {
+		c = report_csv(ctx, &rep);
 		report_free(&rep);
 		return c;
 	}

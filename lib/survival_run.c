@@ -107,6 +107,11 @@ static enum taxid_code due_app(struct taxid_ctx *ctx, struct due_query *d)
 	return c ? c : e;
 }
 
+/* The columns of due's rows as a spreadsheet (--format csv). */
+static const char *const due_columns[] = {"pensioner", "kind", "doc_type", "doc_no", "name", "region", "status",
+					  "state", "valid_until", "lapses_on", "days_left", "app_required",
+					  "fingerprint_on", "suspended.reason", "suspended.from", NULL};
+
 enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c;
@@ -126,7 +131,7 @@ enum taxid_code taxid_survival_due(struct taxid_ctx *ctx, json_t *req, json_t *o
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "within");
 	taxid_day_format(d.as_of + within, d.lim);
 	(void)out;
-	if ((c = due_deadlines(ctx, &d)))
+	if ((c = taxid_req_format(ctx, req, due_columns)) || (c = due_deadlines(ctx, &d)))
 		return c;
 	return due_app(ctx, &d);
 }
@@ -443,6 +448,23 @@ static enum taxid_code run_finish(struct taxid_ctx *ctx, struct run_state *r)
 	return run_audit(ctx, r, "done");
 }
 
+/* The columns of the run's notices as a spreadsheet (--format csv): every member any notice has. */
+static const char *const notice_columns[] = {"notice_id", "notice", "pensioner", "doc_type", "doc_no", "name", "region",
+					     "as_of", "valid_until", "days_left", "offset", "grace", "lapses_on",
+					     "lapsed_on", "suspended_from", "reason", "birthday", "payment_stops_from",
+					     NULL};
+
+/* The run's last line: its summary row, or, when the notices are a spreadsheet, one line of text on standard
+ * error (a summary is no notice). */
+static enum taxid_code run_done(struct taxid_ctx *ctx, const struct run_state *r, int already)
+{
+	if (!ctx->csv_columns)
+		return taxid_emit(ctx, run_summary(r, already));
+	fprintf(stderr, "%s: run %s done%s: %lld processed, %lld suspended, %lld reminders, %lld terminated\n",
+		ctx->tool->name, r->as_of, already ? " already" : "", r->processed, r->suspended, r->reminded, r->terminated);
+	return TAXID_OK;
+}
+
 enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	enum taxid_code c;
@@ -461,7 +483,7 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 		return c;
 	if (batch < 1 || batch > 100000)
 		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "batch");
-	if ((c = taxid_policies_load(ctx)))
+	if ((c = taxid_req_format(ctx, req, notice_columns)) || (c = taxid_policies_load(ctx)))
 		return c;
 	bulk_tune(ctx);
 	taxid_day_format(as_of, r.as_of);
@@ -475,11 +497,11 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	if ((c = run_get(ctx, &r)))
 		return c;
 	if (r.done)
-		return taxid_emit(ctx, run_summary(&r, 1));
+		return run_done(ctx, &r, 1);
 	/* Notices an interrupted attempt committed but may not have printed. */
 	if ((c = notices_emit(ctx, r.as_of)) || (c = run_batches(ctx, &r, batch, as_of)))
 		return c;
 	if (!r.done && (c = run_finish(ctx, &r)))
 		return c;
-	return taxid_emit(ctx, run_summary(&r, 0));
+	return run_done(ctx, &r, 0);
 }

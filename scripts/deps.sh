@@ -1,17 +1,25 @@
 #!/bin/sh
-# Install the Debian packages taxid needs to build, test and lint, when any is missing.
+# Install the Debian packages taxid needs, when any is missing (issue 18 item 8: each job installs what it needs).
+#   scripts/deps.sh          building and running the tools, and the demo (make deps)
+#   scripts/deps.sh --test   that, and the test suite's and make lint's tools (make test-deps)
+#   scripts/deps.sh --deb    what building the Debian package needs (make deb-deps)
 # Says what it does; does nothing when everything is there. Needs root (or sudo) to install.
-# With --deb: only what building the Debian package needs on top (make deb-deps; make deb).
 set -eu
 
-PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
-sqlite3 jq bats bats-support bats-assert bats-file mandoc shellcheck argon2 openssl
-python3-stdnum bash-completion zsh clang util-linux systemd
-libclang-rt-14-dev valgrind chromium python3-pil"
-if [ "${1:-}" = --deb ]; then
-	PKGS="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev
-debhelper dpkg-dev fakeroot"
-fi
+# The compiler and the libraries (libcsv: CSV input, issue 18 item 6); jq and openssl for scripts/demo.sh.
+BUILD="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev"
+RUN="jq openssl"
+# bats and its libraries, the helpers tests call (sqlite3, argon2, python3 with python-stdnum, zsh and
+# bash-completion, util-linux's script, systemd-analyze), make lint (mandoc, shellcheck), make fuzz (clang with its
+# runtime), make valgrind, and the report's browser test (chromium, python3-pil: tests/54).
+TEST="sqlite3 bats bats-support bats-assert bats-file mandoc shellcheck argon2 python3-stdnum bash-completion zsh
+clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil"
+case "${1:-}" in
+"") PKGS="$BUILD $RUN" ;;
+--test) PKGS="$BUILD $RUN $TEST" ;;
+--deb) PKGS="$BUILD debhelper dpkg-dev fakeroot" ;;
+*) echo "usage: scripts/deps.sh [--test | --deb]" >&2; exit 64 ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -20,7 +28,7 @@ for p in $PKGS; do
 	fi
 done
 if [ -z "$missing" ]; then
-	echo "deps: all build and test packages are installed"
+	echo "deps: all the packages this needs are installed"
 	exit 0
 fi
 echo "deps: installing:$missing"

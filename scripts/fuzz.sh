@@ -113,7 +113,7 @@ done
 
 for h in "${harnesses[@]}"; do
 	[ -f "fuzz/$h.c" ] || { echo "fuzz: no harness fuzz/$h.c" >&2; exit 64; }
-	if ! "$cc" "${cflags[@]}" -fsanitize=fuzzer -o "$out/$h" "fuzz/$h.c" "${objects[@]}" "${pkg_libs[@]}" -lm; then
+	if ! "$cc" "${cflags[@]}" -fsanitize=fuzzer -o "$out/$h" "fuzz/$h.c" "${objects[@]}" "${pkg_libs[@]}" -lcsv -lm; then
 		echo "fuzz: building $h failed" >&2
 		exit 2
 	fi

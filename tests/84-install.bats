@@ -111,3 +111,42 @@ usr/share/man/man1/other.1"
 	# the changelog's version is the VERSION file's
 	[ "$(sed -nE '1s/^taxid \(([^)]+)\).*/\1/p' "$deb/changelog")" = "$(cat "$TAXID_ROOT/VERSION")" ]
 }
+
+# deps_run ARGS...: scripts/deps.sh as root on a machine where nothing is installed, with apt-get recorded, not run;
+# prints the packages it would install, one per line.
+deps_run() {
+	mkdir -p stub
+	printf '#!/bin/sh\nexit 1\n' >stub/dpkg-query
+	printf '#!/bin/sh\necho 0\n' >stub/id
+	printf '#!/bin/sh\necho "$@" >>"%s/apt.log"\n' "$BATS_TEST_TMPDIR" >stub/apt-get
+	chmod +x stub/*
+	rm -f apt.log
+	PATH="$BATS_TEST_TMPDIR/stub:$PATH" sh "$TAXID_ROOT/scripts/deps.sh" "$@" >/dev/null &&
+		grep '^install ' apt.log | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vxE 'install' | sort
+}
+
+@test "make deps installs what building and running need; the test and lint tools come with make test-deps" {
+	run deps_run
+	assert_success
+	for p in build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev jq openssl; do
+		assert_line "$p"
+	done
+	for p in bats bats-assert shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
+		refute_line "$p"
+	done
+	run deps_run --test
+	assert_success
+	for p in libcsv-dev jq bats bats-support bats-assert bats-file shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
+		assert_line "$p"
+	done
+	run deps_run --deb
+	assert_line libcsv-dev
+	assert_line debhelper
+	refute_line bats
+	run sh "$TAXID_ROOT/scripts/deps.sh" --bogus
+	assert_failure 64
+	# README's two commands name the targets
+	grep -qxF '    make deps && make demo' "$TAXID_ROOT/README.md"
+	grep -qxF '    make test-deps && make check' "$TAXID_ROOT/README.md"
+	grep -q '^make test-deps ' "$TAXID_ROOT/.ci/run"
+}

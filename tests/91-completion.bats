@@ -228,6 +228,40 @@ list"
 	assert_output rotate
 }
 
+check_csv_values() {
+	run comp taxid-register --input ''
+	assert_success
+	assert_output "ndjson
+csv"
+	run comp taxid-register --input csv im
+	assert_output import
+	run comp taxid-lockout list --format ''
+	assert_output "csv
+json"
+	run comp taxid-survival report --format ''
+	assert_output "csv
+html
+json"
+}
+
+@test "ndjson and csv after --input; after --format, the formats the action's help names" {
+	both_ways check_csv_values
+}
+
+@test "zsh completion offers the --input and --format values too" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zcomp taxid-register --input ''
+	assert_success
+	assert_output "ndjson
+csv"
+	run zcomp taxid-register --input csv im
+	assert_line import
+	run zcomp taxid-survival report --format ''
+	assert_output "csv
+html
+json"
+}
+
 @test "every tool of the build is registered for completion, in bash (complete -F) and in zsh (#compdef)" {
 	local t n seen=0
 	for t in "$TAXID_BIN"/taxid-*; do
