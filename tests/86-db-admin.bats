@@ -14,11 +14,12 @@ import_round() {
 		taxid-register import >"out.$1.$2" 2>>"err.$1"
 }
 
-# writer W DEADLINE: import rounds until the deadline; done.W holds the last round whose import has returned
+# writer W DEADLINE: import rounds until the deadline, and at least until the file "stop" exists (so the
+# backup is always taken while every writer still writes); done.W holds the last round whose import has returned
 writer() {
 	set +e
 	local w=$1 deadline=$2 round=0
-	while [ "$(date +%s)" -lt "$deadline" ]; do
+	while [ "$(date +%s)" -lt "$deadline" ] || [ ! -e stop ]; do
 		round=$((round + 1))
 		import_round "$w" "$round"
 		echo "$round" >"done.$w"
@@ -51,8 +52,12 @@ seed_db() {
 		writer "$w" "$deadline" &
 	done
 	sleep $((secs / 2))
+	# on a loaded machine (the suites of CI side by side) no round may have committed yet: wait for one, so the
+	# backup has committed rows to prove (a round always ends: fixture and import of 5 people)
+	until [ -n "$(cat done.* 2>/dev/null)" ]; do sleep 0.2; done
 	committed_names | sort >before.txt
 	run taxid-db backup mid.db operator=op-backup
+	touch stop
 	assert_success
 	wait
 	[ -z "$(cat err.*)" ] || { cat err.*; return 1; }
