@@ -199,6 +199,16 @@ static void refuse_record(struct taxid_ctx *ctx, enum taxid_code c, long line)
 	note_exit(TAXID_EXIT_REFUSED);
 }
 
+/* One request of either stream: the command line's members fill what it lacks, then it runs; 1 to stop. */
+static int run_request(struct taxid_ctx *ctx, json_t *req, json_t *base, long line)
+{
+	if (base)
+		json_object_update_missing(req, base);
+	int stop = run_one(ctx, req, line);
+	json_decref(req);
+	return stop;
+}
+
 static void stream(struct taxid_ctx *ctx, json_t *base)
 {
 	struct taxid_reader r = {.fd = 0, .cap = 1 << 16, .line = 1};
@@ -237,11 +247,7 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 			refuse_record(ctx, TAXID_E_BAD_REQUEST, line);
 			continue;
 		}
-		if (base)
-			json_object_update_missing(req, base);
-		int stop = run_one(ctx, req, line);
-		json_decref(req);
-		if (stop)
+		if (run_request(ctx, req, base, line))
 			break;
 	}
 	free(r.buf);
@@ -272,11 +278,7 @@ static void stream_csv(struct taxid_ctx *ctx, json_t *base)
 			refuse_record(ctx, refusal, line);
 			continue;
 		}
-		if (base)
-			json_object_update_missing(req, base);
-		int stop = run_one(ctx, req, line);
-		json_decref(req);
-		if (stop)
+		if (run_request(ctx, req, base, line))
 			break;
 	}
 	taxid_csv_in_close(in);
