@@ -268,7 +268,11 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 	run taxid-db keys rotate operator=op-keys
 	assert_success
 	# the data key of generation 2 replaced by another: its check value is not the database's
-	sed -i 's/^data 2 ./data 2 0/; s/^data 2 00/data 2 11/' "$TAXID_DB.key"
+	# (the first hex digit flipped, 0 and 1 each way: the old two-step sed left a key starting 0x unchanged)
+	local before
+	before=$(grep '^data 2 ' "$TAXID_DB.key")
+	sed -i -E '/^data 2 /{s/^data 2 0/data 2 X/; s/^data 2 [^X]/data 2 0/; s/^data 2 X/data 2 1/}' "$TAXID_DB.key"
+	[ "$(grep '^data 2 ' "$TAXID_DB.key")" != "$before" ]
 	run taxid-register show doc_type=201 doc_no=110105198001010016 operator=op1
 	assert_failure 69
 	assert_output --partial 'the key of generation 2'
