@@ -66,16 +66,33 @@ static int put_result(struct taxid_ctx *ctx, enum taxid_code code, json_t *out, 
 struct loop {
 	int in_tx;
 	long in_batch;
+	int commit_failed; /* flush_batch said why and set the exit status: the reader's stop is not an I/O error */
 };
 
 static struct loop L;
 
+static void note_exit(enum taxid_exit e);
+
+/* Commit the open batch and write its results. A commit that fails (busy, disk full, a key rotated meanwhile)
+ * keeps nothing of the batch: its results are dropped unwritten, the tool says so once with the reason and
+ * stops with that reason's exit status (not 74, "cannot write results", which is for the output). Returns 0,
+ * -1 when the output failed, -2 when the commit did (already said). */
 static int flush_batch(struct taxid_ctx *ctx)
 {
 	if (L.in_tx) {
 		enum taxid_code c = taxid_db_commit(ctx);
-		if (c)
-			return -1;
+		if (c) {
+			taxid_db_rollback(ctx);
+			fprintf(stderr, "%s: the last %ld requests were not committed (%s: %s): nothing of them was kept; "
+					"their results are not written\n",
+				ctx->tool->name, L.in_batch, taxid_error_code(c), taxid_error_message(c, 0));
+			L.in_tx = 0;
+			L.in_batch = 0;
+			L.commit_failed = 1;
+			pending.n = 0;
+			note_exit(taxid_error_exit(c) > TAXID_EXIT_REFUSED ? taxid_error_exit(c) : TAXID_EXIT_SOFTWARE);
+			return -2;
+		}
 		L.in_tx = 0;
 		L.in_batch = 0;
 	}
@@ -180,8 +197,13 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	}
 	json_decref(out);
 	json_decref(ref);
-	if (batch && L.in_batch >= ctx->batch_size && flush_batch(ctx))
-		rc = -1;
+	if (batch && L.in_batch >= ctx->batch_size) {
+		int f = flush_batch(ctx);
+		if (f == -2)
+			return -1;
+		if (f)
+			rc = -1;
+	}
 	if (rc) {
 		fprintf(stderr, "%s: cannot write results: %s\n", ctx->tool->name, strerror(errno));
 		note_exit(TAXID_EXIT_IOERR);
@@ -225,7 +247,7 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 		if (s == TAXID_SCAN_EOF)
 			break;
 		if (s == TAXID_SCAN_ERROR) {
-			note_exit(TAXID_EXIT_IOERR);
+			note_exit(L.commit_failed ? TAXID_EXIT_OK : TAXID_EXIT_IOERR);
 			break;
 		}
 		ctx->err_field = NULL;
@@ -271,7 +293,7 @@ static void stream_csv(struct taxid_ctx *ctx, json_t *base)
 		enum taxid_scan s = taxid_csv_next(ctx, in, before_block, &req, &line, &refusal);
 		if (s != TAXID_SCAN_OK) {
 			if (s == TAXID_SCAN_ERROR)
-				note_exit(TAXID_EXIT_IOERR);
+				note_exit(L.commit_failed ? TAXID_EXIT_OK : TAXID_EXIT_IOERR);
 			break;
 		}
 		if (refusal) {
@@ -338,7 +360,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 			taxid_db_rollback(ctx);
 			L.in_tx = 0;
 			pending.n = 0;
-		} else if (flush_batch(ctx)) {
+		} else if (flush_batch(ctx) == -1) {
 			note_exit(TAXID_EXIT_IOERR);
 		}
 	}
@@ -356,6 +378,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	ctx->reveal_subjects = NULL;
 	ctx->csv_columns = NULL;
 	ctx->csv_started = 0;
+	L.commit_failed = 0;
 	taxid_db_close(ctx);
 	return worst;
 }
