@@ -19,6 +19,19 @@
 
 /* ---- result lines ---- */
 
+/* 1 when s would make a JSON string (jansson refuses text that is not UTF-8, and the member is then left out). */
+static int valid_text(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p >= 0x80) {
+			json_t *j = json_string(s);
+			int ok = j != NULL;
+			json_decref(j);
+			return ok;
+		}
+	return 1;
+}
+
 /* One result line into b: {"ok":…,"error":{…},<the handler's members>,"ref":…,"line":N}. */
 static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref,
 			long line)
@@ -26,6 +39,17 @@ static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum ta
 	static const char *const taken[] = {"ok", "error", "ref", "line", NULL};
 	if (code == TAXID_OK) {
 		taxid_json_put(b, "{\"ok\":true", 10);
+	} else if (!ctx->err_detail) { /* the common refusal, written as the object below would be */
+		const char *m = taxid_error_message(code, ctx->zh), *k = taxid_error_code(code);
+		taxid_json_put(b, "{\"ok\":false,\"error\":{\"code\":", 28);
+		taxid_json_string(b, k, strlen(k));
+		taxid_json_put(b, ",\"message\":", 11);
+		taxid_json_string(b, m, strlen(m));
+		if (ctx->err_field && valid_text(ctx->err_field)) {
+			taxid_json_put(b, ",\"field\":", 9);
+			taxid_json_string(b, ctx->err_field, strlen(ctx->err_field));
+		}
+		taxid_json_put(b, "}", 1);
 	} else {
 		json_t *e = json_pack("{s:s,s:s}", "code", taxid_error_code(code), "message",
 				      taxid_error_message(code, ctx->zh));
@@ -44,8 +68,8 @@ static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum ta
 		taxid_json_value(b, ref);
 	}
 	if (line > 0) {
-		char num[32];
-		taxid_json_put(b, num, (size_t)snprintf(num, sizeof num, ",\"line\":%ld", line));
+		taxid_json_put(b, ",\"line\":", 8);
+		taxid_json_int(b, line);
 	}
 	taxid_json_put(b, "}\n", 2);
 }
@@ -97,11 +121,32 @@ static void note_exit(enum taxid_exit e)
 		worst = e;
 }
 
+/* The object a handler describes its result in: one kept from request to request and emptied, unless the
+ * handler kept a reference to it. */
+static json_t *spare_out;
+
+static json_t *result_object(void)
+{
+	json_t *o = spare_out;
+	spare_out = NULL;
+	return o ? o : json_object();
+}
+
+static void result_object_done(json_t *o)
+{
+	if (o && o->refcount == 1 && !spare_out) {
+		json_object_clear(o);
+		spare_out = o;
+	} else {
+		json_decref(o);
+	}
+}
+
 /* Run one request through the action's handler inside the transaction it needs; returns 0 to go on. */
 static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 {
 	const struct taxid_action *a = ctx->action;
-	json_t *out = json_object(), *ref = json_object_get(req, "ref");
+	json_t *out = result_object(), *ref = json_object_get(req, "ref");
 	enum taxid_code c = TAXID_OK;
 	int writes = ctx->db && ((a->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH)) || ctx->reveal);
 	int batch = (a->flags & TAXID_ACT_BATCH) != 0;
@@ -178,7 +223,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		if (put_result(ctx, c, out, ref, line, batch))
 			rc = -1;
 	}
-	json_decref(out);
+	result_object_done(out);
 	json_decref(ref);
 	if (batch && L.in_batch >= ctx->batch_size && flush_batch(ctx))
 		rc = -1;
@@ -350,6 +395,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	/* taxid_main may run again in the same process (the fuzzer calls it once per input) */
 	taxid_json_free(&pending);
 	taxid_json_free(&now_line);
+	json_decref(spare_out);
+	spare_out = NULL;
 	taxid_emit_free();
 	json_decref(ctx->err_detail);
 	json_decref(ctx->reveal_subjects);
