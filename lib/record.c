@@ -16,6 +16,7 @@
 #include "operator.h"
 #include "reader.h"
 #include "record.h"
+#include "record_jobs.h"
 
 /* ---- result lines ---- */
 
@@ -74,12 +75,17 @@ static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum ta
 	taxid_json_put(b, "}\n", 2);
 }
 
-/* Results waiting for their batch to commit, and the line being written now. */
-static struct taxid_json_buf pending, now_line;
+/* Results waiting for their batch to commit, and the line being written now; in a worker (--jobs), the
+ * results of its chunk. */
+static struct taxid_json_buf pending, now_line, *chunk_results;
 
 /* A request's result: written now, or (batch) kept until its batch commits. */
 static int put_result(struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref, long line, int batch)
 {
+	if (chunk_results) { /* a worker: the parent writes them in input order (record_jobs.c) */
+		result_line(chunk_results, ctx, code, out, ref, line);
+		return chunk_results->bad ? -1 : 0;
+	}
 	result_line(batch ? &pending : &now_line, ctx, code, out, ref, line);
 	/* once standard output is a CSV file, a refusal's line goes to standard error (taxid(7), "Spreadsheets") */
 	return batch ? (pending.bad ? -1 : 0) : taxid_json_write(&now_line, ctx->csv_started ? stderr : ctx->out);
@@ -119,6 +125,21 @@ static void note_exit(enum taxid_exit e)
 {
 	if (e > worst)
 		worst = e;
+}
+
+void taxid_record_exit(enum taxid_exit e)
+{
+	note_exit(e);
+}
+
+enum taxid_exit taxid_record_worst(void)
+{
+	return worst;
+}
+
+void taxid_record_collect(struct taxid_json_buf *b)
+{
+	chunk_results = b;
 }
 
 /* The object a handler describes its result in: one kept from request to request and emptied, unless the
@@ -254,6 +275,31 @@ static int run_request(struct taxid_ctx *ctx, json_t *req, json_t *base, long li
 	return stop;
 }
 
+/* One record of the NDJSON stream as the reader found it: refused (too large, cut, not JSON, not an object),
+ * or run; 1 to stop. */
+int taxid_record_one(struct taxid_ctx *ctx, const char *p, size_t n, long line, int too_large, int cut, json_t *base)
+{
+	ctx->err_field = NULL;
+	json_decref(ctx->err_detail);
+	ctx->err_detail = NULL;
+	if (too_large) {
+		refuse_record(ctx, TAXID_E_REQUEST_TOO_LARGE, line);
+		return 0;
+	}
+	json_error_t je;
+	json_t *req = cut ? NULL : json_loadb(p, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (!req) {
+		refuse_record(ctx, TAXID_E_BAD_JSON, line);
+		return 0;
+	}
+	if (!json_is_object(req)) {
+		json_decref(req);
+		refuse_record(ctx, TAXID_E_BAD_REQUEST, line);
+		return 0;
+	}
+	return run_request(ctx, req, base, line);
+}
+
 static void stream(struct taxid_ctx *ctx, json_t *base)
 {
 	struct taxid_reader r = {.fd = 0, .cap = 1 << 16, .line = 1};
@@ -273,26 +319,7 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 			note_exit(TAXID_EXIT_IOERR);
 			break;
 		}
-		ctx->err_field = NULL;
-		json_decref(ctx->err_detail);
-		ctx->err_detail = NULL;
-		if (too_large) {
-			refuse_record(ctx, TAXID_E_REQUEST_TOO_LARGE, line);
-			continue;
-		}
-		json_error_t je;
-		json_t *req = cut ? NULL
-				  : json_loadb(r.buf + vs, ve - vs, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-		if (!req) {
-			refuse_record(ctx, TAXID_E_BAD_JSON, line);
-			continue;
-		}
-		if (!json_is_object(req)) {
-			json_decref(req);
-			refuse_record(ctx, TAXID_E_BAD_REQUEST, line);
-			continue;
-		}
-		if (run_request(ctx, req, base, line))
+		if (taxid_record_one(ctx, r.buf + vs, ve - vs, line, too_large, cut, base))
 			break;
 	}
 	free(r.buf);
@@ -342,6 +369,20 @@ static enum taxid_code open_db(struct taxid_ctx *ctx, int create)
 	return c;
 }
 
+enum taxid_code taxid_record_open(struct taxid_ctx *ctx)
+{
+	return open_db(ctx, 0);
+}
+
+/* --jobs, else the number of processors; 1 unless the run may use workers (record_jobs.c). */
+static int jobs_for(struct taxid_ctx *ctx)
+{
+	long n = ctx->jobs ? ctx->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 1 || !taxid_jobs_fit(ctx))
+		return 1;
+	return n > TAXID_MAX_JOBS ? TAXID_MAX_JOBS : (int)n;
+}
+
 int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
@@ -374,6 +415,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		run_one(ctx, req, 0);
 	else if (ctx->input_csv)
 		stream_csv(ctx, json_object_size(req) ? req : NULL);
+	else if (jobs_for(ctx) > 1)
+		taxid_jobs_stream(ctx, json_object_size(req) ? req : NULL, jobs_for(ctx));
 	else
 		stream(ctx, json_object_size(req) ? req : NULL);
 	json_decref(req);
