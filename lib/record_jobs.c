@@ -258,7 +258,8 @@ static int before_block(struct taxid_ctx *ctx)
 
 int taxid_jobs_fit(const struct taxid_ctx *ctx)
 {
-	int writes = TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH | TAXID_ACT_ROWS | TAXID_ACT_OWN_TX | TAXID_ACT_NO_INPUT;
+	int writes = TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH | TAXID_ACT_ROWS | TAXID_ACT_OWN_TX | TAXID_ACT_NO_INPUT |
+		     TAXID_ACT_FIRST_OPERAND; /* a FILE action (taxid-db restore) handles files itself */
 	return !(ctx->action->flags & writes) && !ctx->reveal && !ctx->input_csv;
 }
 

@@ -10,7 +10,7 @@
 #include "record.h"
 
 /* 1 when the run may use workers: an NDJSON stream of an action that writes nothing (no database writes, batches,
- * rows, own transactions or --reveal, whose audit row is a write). */
+ * rows, own transactions, files, or --reveal, whose audit row is a write). */
 int taxid_jobs_fit(const struct taxid_ctx *ctx);
 /* The NDJSON stream on standard input over n workers (2 to TAXID_MAX_JOBS), base filling what requests lack. */
 void taxid_jobs_stream(struct taxid_ctx *ctx, json_t *base, int n);
