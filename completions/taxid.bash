@@ -4,7 +4,8 @@
 # The candidates come from the tool itself: 'TOOL __complete WORD...' prints the possible next words, one per
 # line, from the same tables that parse its command line, so this file cannot drift from the tools. Files are
 # completed after -d/--db and as the FILE of taxid-db backup and restore; ndjson and csv after --input, the formats
-# an action's help names after --format; nothing after --now, --tz or another action option that takes a value.
+# an action's help names after --format; nothing after --now, --tz, --jobs or another action option that takes a
+# value.
 # Works with or without the bash-completion package.
 
 # _taxid_value_option TOOL WORD...: whether the last WORD is an action option that takes a value. The tool's
@@ -77,7 +78,7 @@ _taxid() {
 		fi
 		return 0
 		;;
-	--now | --tz)
+	--now | --tz | -j | --jobs)
 		COMPREPLY=()
 		return 0
 		;;
@@ -111,8 +112,8 @@ _taxid() {
 	local -a clean=()
 	for ((i = 0; i < ${#args[@]}; i++)); do
 		case ${args[i]} in
-		-d | --db | --now | --tz | --input) ((i++)) ;;
-		--db=* | --now=* | --tz=* | --input=*) ;;
+		-d | --db | --now | --tz | --input | -j | --jobs) ((i++)) ;;
+		--db=* | --now=* | --tz=* | --input=* | --jobs=*) ;;
 		*) clean+=("${args[i]}") ;;
 		esac
 	done

@@ -23,6 +23,7 @@ static const struct {
 	{"    --progress", "progress on stderr even when it is not a terminal"},
 	{"    --no-progress", "no progress even on a terminal"},
 	{"    --input FORMAT", "requests on standard input: ndjson (default) or csv (a header row names the members)"},
+	{"-j, --jobs N", "answer a read-only stream with N processes (default: one per processor)"},
 	{"-h, --help", "this help; after an action, that action's help"},
 	{"-V, --version", "print the version"},
 };
@@ -255,7 +256,7 @@ static int set_option(const struct taxid_tool *tool, json_t *req, const struct t
 int taxid_cmdline_complete(const struct taxid_tool *tool, int argc, char **argv)
 {
 	static const char *const common[] = {"--db", "--now", "--tz", "--reveal", "--progress", "--no-progress", "--input",
-					     "--help", "--version", NULL};
+					     "--jobs", "--help", "--version", NULL};
 	const struct taxid_action *act = NULL;
 	const char *group = NULL;
 	for (int i = 0; i < argc && !act; i++) {
@@ -322,6 +323,7 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 	const char *now = getenv("TAXID_NOW"), *tz = getenv("TAXID_TZ");
 	ctx->out = stdout;
 	ctx->input_csv = 0;
+	ctx->jobs = 0;
 	ctx->db_path = getenv("TAXID_DB");
 	if (!ctx->db_path || !*ctx->db_path)
 		ctx->db_path = "taxid.db";
@@ -363,6 +365,15 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 			if (strcmp(val, "csv") != 0 && strcmp(val, "ndjson") != 0)
 				return leave(req, usage_error(tool, "unknown input format '%s' (ndjson or csv)", val));
 			ctx->input_csv = strcmp(val, "csv") == 0;
+		} else if (IS("--jobs") || strcmp(a, "-j") == 0) {
+			NEED_ARG();
+			char *end;
+			errno = 0;
+			long n = strtol(val, &end, 10);
+			if (errno || end == val || *end || n < 1 || n > TAXID_MAX_JOBS)
+				return leave(req, usage_error(tool, "--jobs needs a number from 1 to %d, not '%s'", TAXID_MAX_JOBS,
+							      val));
+			ctx->jobs = (int)n;
 		} else if (strcmp(a, "--reveal") == 0) {
 			ctx->reveal = 1;
 		} else if (strcmp(a, "--progress") == 0) {

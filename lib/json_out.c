@@ -29,20 +29,30 @@ void taxid_json_put(struct taxid_json_buf *b, const char *s, size_t n)
 {
 	if (n == 0)
 		return;
-	ob_grow(b, n);
-	if (!b->bad) {
-		memcpy(b->p + b->n, s, n);
-		b->n += n;
+	if (b->n + n > b->cap) {
+		ob_grow(b, n);
+		if (b->bad)
+			return;
 	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
 }
 
-void taxid_json_string(struct taxid_json_buf *b, const char *s, size_t n)
+/* The bytes jansson escapes in a string: controls, '"', '\\' and DEL. */
+static const unsigned char needs_escape[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+	[0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
+	[0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+	[0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+	['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
+static void string_escaped(struct taxid_json_buf *b, const char *s, size_t n)
 {
-	taxid_json_put(b, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f)
+		if (!needs_escape[ch])
 			continue;
 		taxid_json_put(b, s + run, i - run);
 		run = i + 1;
@@ -61,7 +71,39 @@ void taxid_json_string(struct taxid_json_buf *b, const char *s, size_t n)
 		}
 	}
 	taxid_json_put(b, s + run, n - run);
+}
+
+/* Almost every string needs no escape: it is copied with its quotes in one go. */
+void taxid_json_string(struct taxid_json_buf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !needs_escape[(unsigned char)s[i]])
+		i++;
+	if (b->n + n + 2 > b->cap) {
+		ob_grow(b, n + 2);
+		if (b->bad)
+			return;
+	}
+	char *d = b->p + b->n;
+	*d = '"';
+	memcpy(d + 1, s, i);
+	b->n += i + 1;
+	if (i < n)
+		string_escaped(b, s + i, n - i);
 	taxid_json_put(b, "\"", 1);
+}
+
+/* An integer in decimal, as "%lld" prints it. */
+void taxid_json_int(struct taxid_json_buf *b, json_int_t v)
+{
+	char num[24], *e = num + sizeof num, *p = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	taxid_json_put(b, p, (size_t)(e - p));
 }
 
 void taxid_json_value(struct taxid_json_buf *b, json_t *v)
@@ -70,14 +112,15 @@ void taxid_json_value(struct taxid_json_buf *b, json_t *v)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
 		const char *k;
+		size_t kn;
 		json_t *m;
 		int first = 1;
 		taxid_json_put(b, "{", 1);
-		json_object_foreach(v, k, m) {
+		json_object_keylen_foreach(v, k, kn, m) {
 			if (!first)
 				taxid_json_put(b, ",", 1);
 			first = 0;
-			taxid_json_string(b, k, strlen(k));
+			taxid_json_string(b, k, kn);
 			taxid_json_put(b, ":", 1);
 			taxid_json_value(b, m);
 		}
@@ -100,7 +143,7 @@ void taxid_json_value(struct taxid_json_buf *b, json_t *v)
 		taxid_json_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		taxid_json_put(b, num, (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+		taxid_json_int(b, json_integer_value(v));
 		break;
 	case JSON_REAL: {
 		size_t n = json_dumpb(v, num, sizeof num, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -121,15 +164,16 @@ void taxid_json_value(struct taxid_json_buf *b, json_t *v)
 void taxid_json_members(struct taxid_json_buf *b, json_t *o, const char *const *skip)
 {
 	const char *k;
+	size_t kn;
 	json_t *m;
-	json_object_foreach(o, k, m) {
+	json_object_keylen_foreach(o, k, kn, m) {
 		int skipped = 0;
 		for (const char *const *x = skip; x && *x && !skipped; x++)
-			skipped = strcmp(k, *x) == 0;
+			skipped = k[0] == (*x)[0] && strcmp(k, *x) == 0;
 		if (skipped)
 			continue;
 		taxid_json_put(b, ",", 1);
-		taxid_json_string(b, k, strlen(k));
+		taxid_json_string(b, k, kn);
 		taxid_json_put(b, ":", 1);
 		taxid_json_value(b, m);
 	}

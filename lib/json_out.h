@@ -17,6 +17,8 @@ struct taxid_json_buf {
 void taxid_json_put(struct taxid_json_buf *b, const char *s, size_t n);
 /* Append s (n bytes, UTF-8) as a JSON string, quoted and escaped as jansson does. */
 void taxid_json_string(struct taxid_json_buf *b, const char *s, size_t n);
+/* Append an integer. */
+void taxid_json_int(struct taxid_json_buf *b, json_int_t v);
 /* Append any JSON value. */
 void taxid_json_value(struct taxid_json_buf *b, json_t *v);
 /* Append ",\"name\":value" for each member of object o except those named in skip (NULL-terminated, may be NULL):

@@ -16,8 +16,22 @@
 #include "operator.h"
 #include "reader.h"
 #include "record.h"
+#include "record_jobs.h"
 
 /* ---- result lines ---- */
+
+/* 1 when s would make a JSON string (jansson refuses text that is not UTF-8, and the member is then left out). */
+static int valid_text(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p >= 0x80) {
+			json_t *j = json_string(s);
+			int ok = j != NULL;
+			json_decref(j);
+			return ok;
+		}
+	return 1;
+}
 
 /* One result line into b: {"ok":…,"error":{…},<the handler's members>,"ref":…,"line":N}. */
 static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref,
@@ -26,6 +40,17 @@ static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum ta
 	static const char *const taken[] = {"ok", "error", "ref", "line", NULL};
 	if (code == TAXID_OK) {
 		taxid_json_put(b, "{\"ok\":true", 10);
+	} else if (!ctx->err_detail) { /* the common refusal, written as the object below would be */
+		const char *m = taxid_error_message(code, ctx->zh), *k = taxid_error_code(code);
+		taxid_json_put(b, "{\"ok\":false,\"error\":{\"code\":", 28);
+		taxid_json_string(b, k, strlen(k));
+		taxid_json_put(b, ",\"message\":", 11);
+		taxid_json_string(b, m, strlen(m));
+		if (ctx->err_field && valid_text(ctx->err_field)) {
+			taxid_json_put(b, ",\"field\":", 9);
+			taxid_json_string(b, ctx->err_field, strlen(ctx->err_field));
+		}
+		taxid_json_put(b, "}", 1);
 	} else {
 		json_t *e = json_pack("{s:s,s:s}", "code", taxid_error_code(code), "message",
 				      taxid_error_message(code, ctx->zh));
@@ -44,18 +69,23 @@ static void result_line(struct taxid_json_buf *b, struct taxid_ctx *ctx, enum ta
 		taxid_json_value(b, ref);
 	}
 	if (line > 0) {
-		char num[32];
-		taxid_json_put(b, num, (size_t)snprintf(num, sizeof num, ",\"line\":%ld", line));
+		taxid_json_put(b, ",\"line\":", 8);
+		taxid_json_int(b, line);
 	}
 	taxid_json_put(b, "}\n", 2);
 }
 
-/* Results waiting for their batch to commit, and the line being written now. */
-static struct taxid_json_buf pending, now_line;
+/* Results waiting for their batch to commit, and the line being written now; in a worker (--jobs), the
+ * results of its chunk. */
+static struct taxid_json_buf pending, now_line, *chunk_results;
 
 /* A request's result: written now, or (batch) kept until its batch commits. */
 static int put_result(struct taxid_ctx *ctx, enum taxid_code code, json_t *out, json_t *ref, long line, int batch)
 {
+	if (chunk_results) { /* a worker: the parent writes them in input order (record_jobs.c) */
+		result_line(chunk_results, ctx, code, out, ref, line);
+		return chunk_results->bad ? -1 : 0;
+	}
 	result_line(batch ? &pending : &now_line, ctx, code, out, ref, line);
 	/* once standard output is a CSV file, a refusal's line goes to standard error (taxid(7), "Spreadsheets") */
 	return batch ? (pending.bad ? -1 : 0) : taxid_json_write(&now_line, ctx->csv_started ? stderr : ctx->out);
@@ -114,11 +144,47 @@ static void note_exit(enum taxid_exit e)
 		worst = e;
 }
 
+void taxid_record_exit(enum taxid_exit e)
+{
+	note_exit(e);
+}
+
+enum taxid_exit taxid_record_worst(void)
+{
+	return worst;
+}
+
+void taxid_record_collect(struct taxid_json_buf *b)
+{
+	chunk_results = b;
+}
+
+/* The object a handler describes its result in: one kept from request to request and emptied, unless the
+ * handler kept a reference to it. */
+static json_t *spare_out;
+
+static json_t *result_object(void)
+{
+	json_t *o = spare_out;
+	spare_out = NULL;
+	return o ? o : json_object();
+}
+
+static void result_object_done(json_t *o)
+{
+	if (o && o->refcount == 1 && !spare_out) {
+		json_object_clear(o);
+		spare_out = o;
+	} else {
+		json_decref(o);
+	}
+}
+
 /* Run one request through the action's handler inside the transaction it needs; returns 0 to go on. */
 static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 {
 	const struct taxid_action *a = ctx->action;
-	json_t *out = json_object(), *ref = json_object_get(req, "ref");
+	json_t *out = result_object(), *ref = json_object_get(req, "ref");
 	enum taxid_code c = TAXID_OK;
 	int writes = ctx->db && ((a->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH)) || ctx->reveal);
 	int batch = (a->flags & TAXID_ACT_BATCH) != 0;
@@ -195,7 +261,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		if (put_result(ctx, c, out, ref, line, batch))
 			rc = -1;
 	}
-	json_decref(out);
+	result_object_done(out);
 	json_decref(ref);
 	if (batch && L.in_batch >= ctx->batch_size) {
 		int f = flush_batch(ctx);
@@ -231,6 +297,31 @@ static int run_request(struct taxid_ctx *ctx, json_t *req, json_t *base, long li
 	return stop;
 }
 
+/* One record of the NDJSON stream as the reader found it: refused (too large, cut, not JSON, not an object),
+ * or run; 1 to stop. */
+int taxid_record_one(struct taxid_ctx *ctx, const char *p, size_t n, long line, int too_large, int cut, json_t *base)
+{
+	ctx->err_field = NULL;
+	json_decref(ctx->err_detail);
+	ctx->err_detail = NULL;
+	if (too_large) {
+		refuse_record(ctx, TAXID_E_REQUEST_TOO_LARGE, line);
+		return 0;
+	}
+	json_error_t je;
+	json_t *req = cut ? NULL : json_loadb(p, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (!req) {
+		refuse_record(ctx, TAXID_E_BAD_JSON, line);
+		return 0;
+	}
+	if (!json_is_object(req)) {
+		json_decref(req);
+		refuse_record(ctx, TAXID_E_BAD_REQUEST, line);
+		return 0;
+	}
+	return run_request(ctx, req, base, line);
+}
+
 static void stream(struct taxid_ctx *ctx, json_t *base)
 {
 	struct taxid_reader r = {.fd = 0, .cap = 1 << 16, .line = 1};
@@ -250,26 +341,7 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 			note_exit(L.commit_failed ? TAXID_EXIT_OK : TAXID_EXIT_IOERR);
 			break;
 		}
-		ctx->err_field = NULL;
-		json_decref(ctx->err_detail);
-		ctx->err_detail = NULL;
-		if (too_large) {
-			refuse_record(ctx, TAXID_E_REQUEST_TOO_LARGE, line);
-			continue;
-		}
-		json_error_t je;
-		json_t *req = cut ? NULL
-				  : json_loadb(r.buf + vs, ve - vs, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-		if (!req) {
-			refuse_record(ctx, TAXID_E_BAD_JSON, line);
-			continue;
-		}
-		if (!json_is_object(req)) {
-			json_decref(req);
-			refuse_record(ctx, TAXID_E_BAD_REQUEST, line);
-			continue;
-		}
-		if (run_request(ctx, req, base, line))
+		if (taxid_record_one(ctx, r.buf + vs, ve - vs, line, too_large, cut, base))
 			break;
 	}
 	free(r.buf);
@@ -319,6 +391,20 @@ static enum taxid_code open_db(struct taxid_ctx *ctx, int create)
 	return c;
 }
 
+enum taxid_code taxid_record_open(struct taxid_ctx *ctx)
+{
+	return open_db(ctx, 0);
+}
+
+/* --jobs, else the number of processors; 1 unless the run may use workers (record_jobs.c). */
+static int jobs_for(struct taxid_ctx *ctx)
+{
+	long n = ctx->jobs ? ctx->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 1 || !taxid_jobs_fit(ctx))
+		return 1;
+	return n > TAXID_MAX_JOBS ? TAXID_MAX_JOBS : (int)n;
+}
+
 int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
@@ -351,6 +437,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		run_one(ctx, req, 0);
 	else if (ctx->input_csv)
 		stream_csv(ctx, json_object_size(req) ? req : NULL);
+	else if (jobs_for(ctx) > 1)
+		taxid_jobs_stream(ctx, json_object_size(req) ? req : NULL, jobs_for(ctx));
 	else
 		stream(ctx, json_object_size(req) ? req : NULL);
 	json_decref(req);
@@ -372,6 +460,8 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	/* taxid_main may run again in the same process (the fuzzer calls it once per input) */
 	taxid_json_free(&pending);
 	taxid_json_free(&now_line);
+	json_decref(spare_out);
+	spare_out = NULL;
 	taxid_emit_free();
 	json_decref(ctx->err_detail);
 	json_decref(ctx->reveal_subjects);

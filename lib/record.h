@@ -87,6 +87,8 @@ struct taxid_ctx {
 	 * listing action as a spreadsheet: csv_columns while a request prints them, csv_started once the header is
 	 * out, after which refusals go to standard error so that standard output stays one CSV file) */
 	int input_csv;
+#define TAXID_MAX_JOBS 64
+	int jobs; /* --jobs N: worker processes for a read-only NDJSON stream (0: the number of processors) */
 	const char *const *csv_columns;
 	int csv_started;
 };
