@@ -322,7 +322,8 @@ int taxid_record_one(struct taxid_ctx *ctx, const char *p, size_t n, long line, 
 	return run_request(ctx, req, base, line);
 }
 
-static void stream(struct taxid_ctx *ctx, json_t *base)
+void taxid_record_read(struct taxid_ctx *ctx, int (*before)(struct taxid_ctx *),
+		       int (*each)(struct taxid_ctx *, const char *, size_t, long, int, int, void *), void *arg)
 {
 	struct taxid_reader r = {.fd = 0, .cap = 1 << 16, .line = 1};
 	r.buf = malloc(r.cap);
@@ -334,17 +335,27 @@ static void stream(struct taxid_ctx *ctx, json_t *base)
 		size_t vs, ve;
 		long line;
 		int too_large, cut;
-		enum taxid_scan s = taxid_reader_next(ctx, &r, before_block, &vs, &ve, &line, &too_large, &cut);
+		enum taxid_scan s = taxid_reader_next(ctx, &r, before, &vs, &ve, &line, &too_large, &cut);
 		if (s == TAXID_SCAN_EOF)
 			break;
 		if (s == TAXID_SCAN_ERROR) {
 			note_exit(L.commit_failed ? TAXID_EXIT_OK : TAXID_EXIT_IOERR);
 			break;
 		}
-		if (taxid_record_one(ctx, r.buf + vs, ve - vs, line, too_large, cut, base))
+		if (each(ctx, r.buf + vs, ve - vs, line, too_large, cut, arg))
 			break;
 	}
 	free(r.buf);
+}
+
+static int stream_record(struct taxid_ctx *ctx, const char *p, size_t n, long line, int too_large, int cut, void *base)
+{
+	return taxid_record_one(ctx, p, n, line, too_large, cut, base);
+}
+
+static void stream(struct taxid_ctx *ctx, json_t *base)
+{
+	taxid_record_read(ctx, before_block, stream_record, base);
 }
 
 /* The requests as the rows of a CSV file (--input csv): the same loop over the objects they make. */
@@ -433,12 +444,13 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	}
 
 	taxid_progress_start();
+	int jobs;
 	if (single)
 		run_one(ctx, req, 0);
 	else if (ctx->input_csv)
 		stream_csv(ctx, json_object_size(req) ? req : NULL);
-	else if (jobs_for(ctx) > 1)
-		taxid_jobs_stream(ctx, json_object_size(req) ? req : NULL, jobs_for(ctx));
+	else if ((jobs = jobs_for(ctx)) > 1)
+		taxid_jobs_stream(ctx, json_object_size(req) ? req : NULL, jobs);
 	else
 		stream(ctx, json_object_size(req) ? req : NULL);
 	json_decref(req);

@@ -18,7 +18,6 @@
 
 #include "db.h"
 #include "json_out.h"
-#include "reader.h"
 #include "record.h"
 #include "record_jobs.h"
 
@@ -263,39 +262,29 @@ int taxid_jobs_fit(const struct taxid_ctx *ctx)
 	return !(ctx->action->flags & writes) && !ctx->reveal && !ctx->input_csv;
 }
 
+/* One record into the chunk being gathered; the chunk goes to a worker when full. 1 to stop. */
+static int gather(struct taxid_ctx *ctx, const char *p, size_t n, long line, int too_large, int cut, void *unused)
+{
+	(void)unused;
+	struct rec h = {.flags = (too_large ? REC_TOO_LARGE : 0) | (cut ? REC_CUT : 0), .line = line};
+	h.len = too_large || cut ? 0 : (uint32_t)n;
+	taxid_json_put(&J.chunk, (const char *)&h, sizeof h);
+	taxid_json_put(&J.chunk, p, h.len);
+	if (J.chunk.bad) {
+		taxid_record_exit(TAXID_EXIT_SOFTWARE);
+		return 1;
+	}
+	if (++J.nrec >= CHUNK_RECORDS || J.chunk.n >= CHUNK_BYTES)
+		dispatch(ctx, 0);
+	return J.stopping;
+}
+
 void taxid_jobs_stream(struct taxid_ctx *ctx, json_t *base, int n)
 {
-	struct taxid_reader r = {.fd = 0, .cap = 1 << 16, .line = 1};
 	memset(&J, 0, sizeof J);
 	J.n = n < TAXID_MAX_JOBS ? n : TAXID_MAX_JOBS;
 	J.base = base;
-	r.buf = malloc(r.cap);
-	if (!r.buf) {
-		taxid_record_exit(TAXID_EXIT_SOFTWARE);
-		return;
-	}
-	while (!J.stopping) {
-		size_t vs, ve;
-		long line;
-		int too_large, cut;
-		enum taxid_scan s = taxid_reader_next(ctx, &r, before_block, &vs, &ve, &line, &too_large, &cut);
-		if (s == TAXID_SCAN_EOF)
-			break;
-		if (s == TAXID_SCAN_ERROR) {
-			taxid_record_exit(TAXID_EXIT_IOERR);
-			break;
-		}
-		struct rec h = {.flags = (too_large ? REC_TOO_LARGE : 0) | (cut ? REC_CUT : 0), .line = line};
-		h.len = too_large || cut ? 0 : (uint32_t)(ve - vs);
-		taxid_json_put(&J.chunk, (const char *)&h, sizeof h);
-		taxid_json_put(&J.chunk, r.buf + vs, h.len);
-		if (J.chunk.bad) {
-			taxid_record_exit(TAXID_EXIT_SOFTWARE);
-			break;
-		}
-		if (++J.nrec >= CHUNK_RECORDS || J.chunk.n >= CHUNK_BYTES)
-			dispatch(ctx, 0);
-	}
+	taxid_record_read(ctx, before_block, gather, NULL);
 	if (!J.stopping)
 		dispatch(ctx, !J.started);
 	drain(ctx);
@@ -311,5 +300,4 @@ void taxid_jobs_stream(struct taxid_ctx *ctx, json_t *base, int n)
 		}
 	}
 	taxid_json_free(&J.chunk);
-	free(r.buf);
 }

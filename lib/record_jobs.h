@@ -15,6 +15,10 @@ int taxid_jobs_fit(const struct taxid_ctx *ctx);
 /* The NDJSON stream on standard input over n workers (2 to TAXID_MAX_JOBS), base filling what requests lack. */
 void taxid_jobs_stream(struct taxid_ctx *ctx, json_t *base, int n);
 
+/* record.c: the one reading loop over the NDJSON stream on standard input: each record as the reader found it goes
+ * to each (1 to stop); before runs before a read that may block. */
+void taxid_record_read(struct taxid_ctx *ctx, int (*before)(struct taxid_ctx *),
+		       int (*each)(struct taxid_ctx *, const char *, size_t, long, int, int, void *), void *arg);
 /* record.c: one record as the reader found it, refused or run; 1 to stop the stream. */
 int taxid_record_one(struct taxid_ctx *ctx, const char *p, size_t n, long line, int too_large, int cut, json_t *base);
 /* record.c: result lines go into b instead of standard output (a worker). */
