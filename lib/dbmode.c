@@ -1,6 +1,9 @@
 /* Normal and test databases. The mode is chosen when the file is created and kept in meta; a test mark is
  * sealed with a keyed hash, so that someone who can write the file but has no key cannot turn a normal
- * database into one that takes a pinned clock. No tool changes the mode afterwards. */
+ * database into one that takes a pinned clock. The seal is the same for every database under one key file, so
+ * a test database also needs a key file made for test databases ("mode test", lib/keys.c), which no normal
+ * database is ever created under: a seal copied into a normal database is checked under a key file without
+ * that line and does not count. No tool changes the mode afterwards. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +35,8 @@ enum taxid_code taxid_dbmode_load(struct taxid_ctx *ctx, int db_is_new)
 		mode = strdup(test ? "test" : "normal");
 	}
 	char *stored = taxid_db_meta_get(ctx, "db_mode_seal");
-	ctx->test_db = mode && strcmp(mode, "test") == 0 && stored && strlen(stored) == strlen(seal) &&
-		       taxid_ct_equal(stored, seal, strlen(seal));
+	ctx->test_db = ctx->keys && ctx->keys->test_file && mode && strcmp(mode, "test") == 0 && stored &&
+		       strlen(stored) == strlen(seal) && taxid_ct_equal(stored, seal, strlen(seal));
 	free(stored);
 	free(mode);
 	free(seal);

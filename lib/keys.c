@@ -14,6 +14,7 @@
 
 #define KEY_MAGIC "taxid-key-v1 "
 #define KEY_MAGIC_V2 "taxid-key-v2\n"
+#define MODE_TEST "mode test" /* a line of a key file made for test databases, in either version */
 
 static char *key_path(const struct taxid_ctx *ctx)
 {
@@ -60,6 +61,7 @@ struct keyfile {
 	int n;
 	long long gen[MAX_GENS];
 	unsigned char data[MAX_GENS][32];
+	int test; /* the line "mode test": the file serves test databases only (see taxid_keys_load) */
 };
 
 static void keyfile_wipe(struct keyfile *f)
@@ -108,6 +110,10 @@ static int parse_v2(char *buf, struct keyfile *f)
 		}
 		if (done)
 			continue;
+		if (strcmp(line, MODE_TEST) == 0) {
+			f->test = 1;
+			continue;
+		}
 		char *end;
 		if (strncmp(line, "data ", 5) != 0 || f->n == MAX_GENS)
 			return -1;
@@ -144,6 +150,7 @@ static enum taxid_code read_keyfile(const struct taxid_ctx *ctx, const char *pat
 		unsigned char master[32];
 		bad = n < (ssize_t)strlen(KEY_MAGIC) + 64 || unhex(buf + strlen(KEY_MAGIC), master, 32) != 0;
 		if (!bad) {
+			f->test = strcmp(buf + strlen(KEY_MAGIC) + 64, "\n" MODE_TEST "\n") == 0;
 			derive(master, "taxid/v1/secret", f->secret);
 			derive(master, "taxid/v1/pepper", f->pepper);
 			derive(master, "taxid/v1/check", f->check);
@@ -207,6 +214,8 @@ static enum taxid_code write_keyfile(const struct taxid_ctx *ctx, const char *pa
 		snprintf(name, sizeof name, "data %lld", f->gen[i]);
 		hex_line(buf, sizeof buf, &at, name, f->data[i]);
 	}
+	if (f->test && at < sizeof buf)
+		at += (size_t)snprintf(buf + at, sizeof buf - at, "%s\n", MODE_TEST);
 	size_t pl = strlen(path) + 8;
 	char *tmp = malloc(pl);
 	int ok = tmp && at < sizeof buf;
@@ -228,7 +237,8 @@ static enum taxid_code write_keyfile(const struct taxid_ctx *ctx, const char *pa
 	return ok ? TAXID_OK : TAXID_E_IO_ERROR;
 }
 
-static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path)
+/* A new key file (version 1), marked for test databases when test. */
+static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path, int test)
 {
 	unsigned char master[32];
 	if (taxid_random_bytes(master, 32))
@@ -246,7 +256,7 @@ static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path)
 		return TAXID_E_KEY_UNAVAILABLE;
 	}
 	char line[128];
-	int n = snprintf(line, sizeof line, "%s%s\n", KEY_MAGIC, hex);
+	int n = snprintf(line, sizeof line, "%s%s\n%s", KEY_MAGIC, hex, test ? MODE_TEST "\n" : "");
 	taxid_wipe(hex, strlen(hex));
 	free(hex);
 	int ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
@@ -367,11 +377,22 @@ static enum taxid_code load(struct taxid_ctx *ctx, int *unbound, int may_create)
 			break;
 		*unbound = !st.bound;
 		if (access(path, F_OK) != 0 && *unbound && may_create)
-			c = create_key(ctx, path);
+			c = create_key(ctx, path, taxid_dbmode_env_test());
 		if (!c)
 			c = read_keyfile(ctx, path, &f);
 		if (c)
 			break;
+		k->test_file = f.test;
+		/* A key file serves databases of one mode. Were a test database made under a normal database's key
+		 * file, its mode seal would be valid in that normal database too, and anyone who can write that file
+		 * could copy the seal across and get a pinned clock on writes (SECURITY rule 29). */
+		if (*unbound && f.test != taxid_dbmode_env_test()) {
+			fprintf(stderr, "%s: key file '%s' was made for %s databases; a new %s database needs a key file of its own\n",
+				ctx->tool->name, path, f.test ? "test" : "normal", f.test ? "normal" : "test");
+			keyfile_wipe(&f);
+			c = TAXID_E_KEY_UNAVAILABLE;
+			break;
+		}
 		memcpy(k->secret, f.secret, 32);
 		memcpy(k->pepper, f.pepper, 32);
 		memcpy(k->check, f.check, 32);

@@ -21,6 +21,7 @@ struct taxid_keys {
 	long long gen; /* the generation enc and index belong to */
 	int rotating;
 	unsigned char enc_old[32], index_old[32];
+	int test_file; /* the key file says "mode test": only then may a database under it be a test database */
 };
 
 /* Right after the database is opened: load the key file of ctx->db into the database's keys and point ctx->keys

@@ -137,6 +137,52 @@ real_verdict() {
 	assert_failure 64
 }
 
+
+# hmac_hex KEYHEX: HMAC-SHA256 of stdin under the key KEYHEX, as hex.
+hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.*= //'; }
+
+@test "a key file serves one mode: no test database under a normal database's key file, and a seal made under it does not count" {
+	normal
+	taxid-verify sms send phone=13800138000 purpose=login >/dev/null
+	# a normal database's key file has no "mode test" line; a test database's has
+	run ! grep -qx 'mode test' "$TAXID_DB.key"
+	TAXID_TEST_DB=1 TAXID_DB=own.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
+	grep -qx 'mode test' own.db.key
+	# the office's mistake: a test database made under the production key file is refused, and so is the reverse
+	run --separate-stderr env TAXID_TEST_DB=1 TAXID_DB=shared.db TAXID_KEYFILE="$TAXID_DB.key" \
+		taxid-verify sms send phone=13800138000 purpose=login
+	assert_failure 69
+	assert_output ''
+	[[ $stderr == *"was made for normal databases; a new test database needs a key file of its own"* ]]
+	run --separate-stderr env TAXID_DB=shared2.db TAXID_KEYFILE=own.db.key taxid-verify sms send phone=13800138000 purpose=login
+	assert_failure 69
+	[[ $stderr == *"was made for test databases; a new normal database needs a key file of its own"* ]]
+	# the attack that rule closes: a seal valid under the production key (what a test database sharing that key
+	# file held before) written into the production database by someone who can write the file
+	local master secret seal
+	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_DB.key")
+	[ ${#master} = 64 ]
+	secret=$(printf 'taxid/v1/secret' | hmac_hex "$master")
+	seal=$(printf 'db_mode\0test' | hmac_hex "$secret")
+	# the hand-made seal is the real one: under a test key file the tool made, it is what the database holds
+	local om os
+	om=$(sed -n 's/^taxid-key-v1 //p' own.db.key)
+	os=$(printf 'taxid/v1/secret' | hmac_hex "$om")
+	[ "$(printf 'db_mode\0test' | hmac_hex "$os")" = "$(sqlite3 own.db "select value from meta where key = 'db_mode_seal'")" ]
+	sqlite3 "$TAXID_DB" "update meta set value = 'test' where key = 'db_mode';
+		insert into meta(key, value) values ('db_mode_seal', '$seal')"
+	run --separate-stderr taxid-verify db
+	assert_success
+	[ "$(jfield .mode)" = normal ]
+	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify --now 2030-01-01T00:00:00Z sms send phone=13800138001 purpose=login
+	assert_failure 64
+	[ "$(jfield .error.code)" = clock_pinned ]
+	# only the key file's owner can make it a test key file, and then the database is one
+	printf 'mode test\n' >>"$TAXID_DB.key"
+	run --separate-stderr taxid-verify db
+	[ "$(jfield .mode)" = test ]
+}
+
 @test "a test database takes the pinned clock on writes (the suite's own databases)" {
 	[ "$TAXID_TEST_DB" = 1 ]
 	run --separate-stderr taxid-verify sms send phone=13800138000 purpose=login

@@ -96,7 +96,7 @@ seed_db() {
 	[ "$(jfield .key_file)" = "$TAXID_DB.key" ]
 	jfield .key_note | grep -q 'apart'
 	# the key file's secret is nowhere in the copy, and no key file came along
-	key=$(awk '{print $2}' "$TAXID_DB.key")
+	key=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_DB.key")
 	[ -n "$key" ]
 	run grep -caF "$key" copy.db
 	assert_output 0
