@@ -5,10 +5,14 @@
 #               `make O=/tmp/b`
 #   BENCH_TMP   where the data and databases go (default $TMPDIR, else /tmp); never the repository
 #   BENCH_RUNS  timed runs of each side, best kept (default 3 below 1,000,000 records, 1 from there on)
-# Each benchmark prints a header line "benchmark<TAB>n<TAB>taxid_s<TAB>reference<TAB>ref_s" and then one
-# tab-separated row per measurement: its name, the records (or runs) n, taxid's seconds, the reference's
-# command and seconds. The two sides run alternately, each on its own fresh copy of the same input.
+# Each benchmark prints a header line "benchmark<TAB>n<TAB>taxid_s<TAB>reference<TAB>ref_s<TAB>taxid_kb<TAB>ref_kb"
+# and then one tab-separated row per measurement: its name, the records (or runs) n, taxid's seconds, the
+# reference's command and seconds, and the peak resident memory of each side in KiB (GNU time's %M: the largest
+# process of the run, the timing shell included, about 4 MiB). The two sides run alternately, each on its own
+# fresh copy of the same input.
 
+# Every variable is exported, so that a benchmark's functions see them when timed() runs them in a child shell.
+set -a
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_dir/.." && pwd)
 bin=${BENCH_BIN:-$bench_root/bin}
@@ -17,6 +21,9 @@ export LC_ALL=C
 unset TAXID_DB TAXID_KEYFILE TAXID_TZ
 # The benchmarks pin the clock: their databases are created for tests.
 export TAXID_TEST_DB=1
+
+# The peak memory of every row comes from GNU time.
+[ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is not installed (make test-deps)" >&2; exit 69; }
 
 # need TOOL...: each is on PATH.
 need() {
@@ -53,35 +60,50 @@ workdir() {
 	trap "rm -rf '$work'" EXIT
 }
 
-# timed FUNC [ARGS...]: wall-clock seconds of one call (stdout discarded, stderr kept for the error report);
-# stops the benchmark when it fails.
+# timed FUNC [ARGS...]: "SECONDS KIB": the wall-clock seconds of one call and the peak resident memory of its
+# largest process (stdout discarded, stderr kept for the error report); stops the benchmark when it fails. The
+# call runs in a child shell under GNU time, and is timed inside it, so the child's start is not counted.
 timed() {
-	local TIMEFORMAT=%3R t
-	if ! t=$({ time "$@" >/dev/null 2>"$work/stderr"; } 2>&1); then
+	local t
+	export -f "${1?}"
+	# shellcheck disable=SC2016 # expanded by the child shell
+	if ! t=$(/usr/bin/time -f %M -o "$work/rss" bash -c 'TIMEFORMAT=%3R; { time "$@" >/dev/null 2>"$work/stderr"; } 2>&1' \
+		_ "$@"); then
 		echo "bench: $* failed:" >&2
 		cat "$work/stderr" >&2
 		exit 70
 	fi
-	echo "$t"
+	echo "$t $(tail -n 1 "$work/rss")"
+}
+
+# peak FUNC [ARGS...]: the peak resident memory in KiB of one untimed call (for the benchmarks timed in batches).
+peak() {
+	local t
+	t=$(timed "$@") || exit
+	echo "${t#* }"
 }
 
 # best_pair RUNS TAXID_FUNC REF_FUNC [PREP_FUNC]: run PREP (when given), TAXID and REF alternately RUNS times;
 # sets best_taxid and best_ref to the shortest of each. Each function gets the run number (0-based).
+# Also sets kb_taxid and kb_ref to the largest peak memory of each side over the runs.
 best_pair() {
 	local i t r
-	best_taxid='' best_ref=''
+	best_taxid='' best_ref='' kb_taxid=0 kb_ref=0
 	for ((i = 0; i < $1; i++)); do
 		[ -z "${4:-}" ] || "$4" "$i"
 		t=$(timed "$2" "$i")
 		r=$(timed "$3" "$i")
-		best_taxid=$(awk -v a="$best_taxid" -v b="$t" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
-		best_ref=$(awk -v a="$best_ref" -v b="$r" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+		best_taxid=$(awk -v a="$best_taxid" -v b="${t% *}" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+		best_ref=$(awk -v a="$best_ref" -v b="${r% *}" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+		kb_taxid=$((${t#* } > kb_taxid ? ${t#* } : kb_taxid))
+		kb_ref=$((${r#* } > kb_ref ? ${r#* } : kb_ref))
 	done
 }
 
 # alternate RUNS N TAXID_FUNC REF_FUNC: RUNS batches of N calls of each side, one call of each in turn (so
 # both see the same load on a shared machine); sets best_taxid and best_ref to the shortest batch of each, in
-# seconds. Each function gets the call number (0-based, counting across batches).
+# seconds. Each function gets the call number (0-based, counting across batches). The caller measures the
+# peak memory (peak) itself, into kb_taxid and kb_ref.
 alternate() {
 	local run i a b c ts rs
 	best_taxid='' best_ref=''
@@ -100,7 +122,7 @@ alternate() {
 	done
 }
 
-header() { printf 'benchmark\tn\ttaxid_s\treference\tref_s\n'; }
+header() { printf 'benchmark\tn\ttaxid_s\treference\tref_s\ttaxid_kb\tref_kb\n'; }
 
-# row NAME N TAXID_S REFERENCE REF_S
-row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@"; }
+# row NAME N TAXID_S REFERENCE REF_S: with the peak memory of the last best_pair or alternate
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "${kb_taxid:-0}" "${kb_ref:-0}"; }

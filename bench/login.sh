@@ -59,5 +59,9 @@ echo "bench: login: $runs run(s) of $n logins each side (argon2id m=$a_m KiB, t=
 alternate "$runs" "$n" taxid_login argon2_hash
 ok=$(grep -c '"next":"sms"' logins.ndjson || true)
 [ "$ok" -eq $((runs * n)) ] || { echo "bench: login: $ok of $((runs * n)) logins succeeded" >&2; exit 70; }
+# The peak memory of one more login (a day after the last) and one more hash, untimed.
+taxid_login_at() { "$bin/taxid-login" --now "$1" account="$login" password="$pw"; }
+kb_taxid=$(peak taxid_login_at "$(date -u -d "@$((base + 86400 * (runs * n + 1)))" +%Y-%m-%dT%H:%M:%SZ)")
+kb_ref=$(peak argon2_hash)
 header
 row login "$n" "$best_taxid" "argon2 -id -t $a_t -k $a_m -p $a_p" "$best_ref"

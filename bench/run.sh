@@ -8,7 +8,11 @@
 #   BENCH_BIN     the taxid-* binaries (default: the repository's bin/); `make O=DIR bench` sets DIR/bin
 #   BENCH_SIZES   record counts for verify, import and survival, the scaling series (default 10k, 100k, 1M)
 #   BENCH_LOGINS  logins per timed batch (default 20); BENCH_STARTS start-ups per timed batch (default 200)
+#   BENCH_LARGE   1: also import and run the survival job at 10,000,000 records (issue 17 item 4; about an hour
+#                 and several GiB of scratch space: not in CI)
 #   BENCH_TMP, BENCH_RUNS, BENCH_SEED   see bench/common.sh and bench/verify.sh
+# Every row also shows the peak resident memory of each side (GNU time's %M, the largest process), and the
+# scaling series shows taxid's at each size: memory that stays flat as N grows is part of the goal.
 # The benchmarks (each also runs alone and prints tab-separated rows): verify.sh (taxid-verify vs jq -c ., in one
 # process and with every processor),
 # import.sh (taxid-register import vs sqlite3 .import of the same rows as CSV), survival.sh (taxid-survival run
@@ -44,6 +48,14 @@ for s in $sizes; do
 	bench import "$s"
 	bench survival "$s"
 done
+case ${BENCH_LARGE:-} in
+'' | 0) ;;
+1)
+	bench import 10000000
+	bench survival 10000000
+	;;
+*) echo "bench: BENCH_LARGE must be 1 or 0, not '$BENCH_LARGE'" >&2; exit 64 ;;
+esac
 bench login "${BENCH_LOGINS:-20}"
 bench startup "${BENCH_STARTS:-200}"
 
@@ -55,22 +67,23 @@ awk -F '\t' -v secs="$(($(date +%s) - start))" '
 function per(s, n, ms) { return ms ? sprintf("%.2f ms", 1000 * s / n) : sprintf("%.2f us", 1e6 * s / n) }
 BEGIN {
 	goal["verify"] = 1; goal["verify-jobs"] = 0.6; goal["import"] = 3; goal["login"] = 1.3; goal["survival"] = 1.5
-	fmt = "%-11s %8s %9s %12s  %-30s %9s %12s %7s  %s\n"
-	printf fmt, "benchmark", "n", "taxid_s", "taxid/unit", "reference", "ref_s", "ref/unit", "ratio", "goal"
+	fmt = "%-11s %8s %9s %12s  %-30s %9s %12s %7s %8s %8s  %s\n"
+	printf fmt, "benchmark", "n", "taxid_s", "taxid/unit", "reference", "ref_s", "ref/unit", "ratio", "taxid_MiB",
+		"ref_MiB", "goal"
 }
 {
-	name = $1; n = $2; t = $3; ref = $4; r = $5
+	name = $1; n = $2; t = $3; ref = $4; r = $5; mt = $6 / 1024; mr = $7 / 1024
 	ms = (name == "login" || name == "start-up")
 	ratio = r > 0 ? t / r : 0
 	g = ""
 	if (name in goal)
 		g = sprintf("<= %.2gx: %s", goal[name], ratio <= goal[name] ? "met" : "NOT met")
 	printf fmt, name, n, sprintf("%.3f", t), per(t, n, ms), ref, sprintf("%.3f", r), per(r, n, ms),
-		sprintf("%.2f", ratio), g
+		sprintf("%.2f", ratio), sprintf("%.1f", mt), sprintf("%.1f", mr), g
 	if (!ms) {
 		if (!(name in seen)) { seen[name] = 1; order[++nb] = name }
 		cost[name, ++k[name]] = 1e6 * t / n; sz[name, k[name]] = n
-		rcost[name, k[name]] = 1e6 * r / n
+		rcost[name, k[name]] = 1e6 * r / n; mem[name, k[name]] = mt
 	}
 }
 END {
@@ -81,6 +94,17 @@ END {
 			for (i = 1; i <= k[name]; i++) {
 				c = cost[name, i]
 				line = line sprintf("  %8d: %7.2f (%6.2f)", sz[name, i], c, rcost[name, i])
+				if (c < lo) lo = c
+				if (c > hi) hi = c
+			}
+			printf "%s   spread %.2f\n", line, (lo > 0 ? hi / lo : 0)
+		}
+		printf "\npeak memory: taxid MiB at each size; spread = largest / smallest\n"
+		for (b = 1; b <= nb; b++) {
+			name = order[b]; line = sprintf("%-11s", name); lo = hi = mem[name, 1]
+			for (i = 1; i <= k[name]; i++) {
+				c = mem[name, i]
+				line = line sprintf("  %8d: %7.1f", sz[name, i], c)
 				if (c < lo) lo = c
 				if (c > hi) hi = c
 			}

@@ -26,5 +26,6 @@ sqlite_start() { sqlite3 :memory: 'select 1'; }
 
 echo "bench: startup: $runs run(s) of $n starts each side" >&2
 alternate "$runs" "$n" taxid_start sqlite_start
+kb_taxid=$(peak taxid_start) kb_ref=$(peak sqlite_start)
 header
 row start-up "$n" "$best_taxid" "sqlite3 :memory: 'select 1'" "$best_ref"

@@ -11,9 +11,10 @@ BUILD="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjan
 RUN="jq openssl"
 # bats and its libraries, the helpers tests call (sqlite3, argon2, python3 with python-stdnum, zsh and
 # bash-completion, util-linux's script, systemd-analyze), make lint (mandoc, shellcheck), make fuzz (clang with its
-# runtime), make valgrind, and the report's browser test (chromium, python3-pil: tests/54).
+# runtime), make valgrind, the report's browser test (chromium, python3-pil: tests/54), and make bench's peak
+# memory (GNU time).
 TEST="sqlite3 bats bats-support bats-assert bats-file mandoc shellcheck argon2 python3-stdnum bash-completion zsh
-clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil"
+clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil time"
 case "${1:-}" in
 "") PKGS="$BUILD $RUN" ;;
 --test) PKGS="$BUILD $RUN $TEST" ;;
