@@ -177,7 +177,21 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify --now 2030-01-01T00:00:00Z sms send phone=13800138001 purpose=login
 	assert_failure 64
 	[ "$(jfield .error.code)" = clock_pinned ]
+	# nor does making the database look unbound and new again (no key check value, no mode) and asking for a
+	# test database: the key file it is bound to anew was made for normal databases
+	local check
+	check=$(sqlite3 "$TAXID_DB" "select value from meta where key = 'key_check'")
+	sqlite3 "$TAXID_DB" "delete from meta where key in ('key_check', 'db_mode', 'db_mode_seal')"
+	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify --now 2030-01-01T00:00:00Z sms send phone=13800138001 purpose=login
+	assert_failure 69
+	[[ $stderr == *"was made for normal databases"* ]]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from meta where key like 'db_mode%'")" = 0 ]
+	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where at like '2030%'")" = 0 ]
+	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify db
+	assert_failure 69
 	# only the key file's owner can make it a test key file, and then the database is one
+	sqlite3 "$TAXID_DB" "insert into meta(key, value) values ('key_check', '$check'), ('db_mode', 'test'),
+		('db_mode_seal', '$seal')"
 	printf 'mode test\n' >>"$TAXID_DB.key"
 	run --separate-stderr taxid-verify db
 	[ "$(jfield .mode)" = test ]
