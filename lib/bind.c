@@ -327,17 +327,9 @@ static enum taxid_code load_relation(struct taxid_ctx *ctx, json_t *req, struct 
 {
 	enum taxid_code c = TAXID_OK;
 	memset(r, 0, sizeof *r);
-	if (!json_object_get(req, "relation"))
-		return taxid_fail(ctx, TAXID_E_MISSING_FIELD, "relation");
-	long long id = taxid_req_int(ctx, req, "relation", 0, &c);
-	if (c)
+	struct taxid_q *q = taxid_req_row(ctx, req, "relation", TAXID_SQL_REL_GET, &c);
+	if (!q)
 		return c;
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_REL_GET);
-	taxid_q_int(q, 1, id);
-	if (!taxid_q_step(q)) {
-		c = taxid_q_end(q);
-		return c ? c : taxid_fail(ctx, TAXID_E_NOT_FOUND, "relation");
-	}
 	r->id = taxid_q_col_int(q, 0);
 	r->enterprise_id = taxid_q_col_int(q, 1);
 	r->person_id = taxid_q_col_int(q, 2);

@@ -203,17 +203,9 @@ static enum taxid_code load_agreement(struct taxid_ctx *ctx, json_t *req, struct
 {
 	enum taxid_code c = TAXID_OK;
 	memset(g, 0, sizeof *g);
-	if (!json_object_get(req, "agreement"))
-		return taxid_fail(ctx, TAXID_E_MISSING_FIELD, "agreement");
-	long long id = taxid_req_int(ctx, req, "agreement", 0, &c);
-	if (c)
+	struct taxid_q *q = taxid_req_row(ctx, req, "agreement", TAXID_SQL_AGENCY_GET, &c);
+	if (!q)
 		return c;
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_AGENCY_GET);
-	taxid_q_int(q, 1, id);
-	if (!taxid_q_step(q)) {
-		c = taxid_q_end(q);
-		return c ? c : taxid_fail(ctx, TAXID_E_NOT_FOUND, "agreement");
-	}
 	g->id = taxid_q_col_int(q, 0);
 	g->client_id = taxid_q_col_int(q, 1);
 	g->agency_id = taxid_q_col_int(q, 2);

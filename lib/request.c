@@ -138,6 +138,28 @@ long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, lon
 	return def;
 }
 
+struct taxid_q *taxid_req_row(struct taxid_ctx *ctx, json_t *req, const char *key, enum taxid_stmt id,
+			      enum taxid_code *err)
+{
+	enum taxid_code c = TAXID_OK;
+	if (!json_object_get(req, key)) {
+		*err = taxid_fail(ctx, TAXID_E_MISSING_FIELD, key);
+		return NULL;
+	}
+	long long v = taxid_req_int(ctx, req, key, 0, &c);
+	if (c) {
+		*err = c;
+		return NULL;
+	}
+	struct taxid_q *q = taxid_q(ctx, id);
+	taxid_q_int(q, 1, v);
+	if (taxid_q_step(q))
+		return q;
+	c = taxid_q_end(q);
+	*err = c ? c : taxid_fail(ctx, TAXID_E_NOT_FOUND, key);
+	return NULL;
+}
+
 int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err)
 {
 	json_t *v = json_object_get(req, key);

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "db.h"
 #include "errors.h"
 
 struct taxid_ctx;
@@ -38,6 +39,12 @@ int taxid_is_secret_member(const char *key);
 const char *taxid_req_str(struct taxid_ctx *ctx, json_t *req, const char *key, int required, enum taxid_code *err);
 /* An optional integer member (def when absent); *err set on a wrong type. */
 long long taxid_req_int(struct taxid_ctx *ctx, json_t *req, const char *key, long long def, enum taxid_code *err);
+/* The row whose id is the required integer member `key`, by statement id (its ?1 the id): the statement stepped
+ * onto it, for the caller to read and then end (taxid_q_end); NULL with *err set when the member is missing
+ * (missing_field) or not an integer (bad_value), when no row has that id (not_found, naming the member), or when
+ * the database failed. */
+struct taxid_q *taxid_req_row(struct taxid_ctx *ctx, json_t *req, const char *key, enum taxid_stmt id,
+			      enum taxid_code *err);
 /* An optional boolean member. */
 int taxid_req_bool(struct taxid_ctx *ctx, json_t *req, const char *key, int def, enum taxid_code *err);
 
