@@ -67,14 +67,15 @@ mixed() {
 
 @test "a conversation on a pipe: with --jobs 2 each request is answered before the next is sent" {
 	coproc V { taxid-verify --no-progress --jobs 2; }
-	local i ans
+	# bash unsets V_PID once it reaps the finished coprocess, which may be before the wait below: keep it
+	local i ans pid=$V_PID
 	for i in 1 2 3; do
 		echo "{\"doc_type\":\"201\",\"doc_no\":\"11010519491231002X\",\"ref\":$i}" >&"${V[1]}"
 		read -t 10 -r ans <&"${V[0]}"
 		[ "$(jq -r .ref <<<"$ans")" = "$i" ]
 	done
 	exec {V[1]}>&-
-	wait "$V_PID"
+	wait "$pid"
 }
 
 @test "an action that writes ignores --jobs: an import gives the same results and database" {
