@@ -31,7 +31,7 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 	done
 	# the key file holds a key, the database does not
 	[ -s "$TAXID_DB.key" ]
-	run sqlite3 "$TAXID_DB" "SELECT count(*) FROM meta WHERE key = 'key_check'"
+	run dbq "SELECT count(*) FROM meta WHERE key = 'key_check'"
 	assert_output 1
 }
 
@@ -55,14 +55,14 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 @test "the database is in WAL mode" {
 	run write_one
 	assert_success
-	run sqlite3 "$TAXID_DB" 'PRAGMA journal_mode'
+	run dbq 'PRAGMA journal_mode'
 	assert_output wal
 }
 
 @test "PRAGMA user_version is the schema version of the binary" {
 	run write_one
 	assert_success
-	v=$(sqlite3 "$TAXID_DB" 'PRAGMA user_version')
+	v=$(dbq 'PRAGMA user_version')
 	[ "$v" -ge 1 ]
 	# the binary names its own schema version when it refuses a newer one
 	sqlite3 other.db 'PRAGMA user_version = 100000'
@@ -74,14 +74,14 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 	# and a second run neither migrates again nor changes the version
 	run write_one --now 2026-11-25T08:02:00Z
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA user_version')" = "$v" ]
+	[ "$(dbq 'PRAGMA user_version')" = "$v" ]
 }
 
 @test "every table is STRICT" {
 	run write_one
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM sqlite_schema WHERE type = 'table'")" -ge 8 ]
-	run sqlite3 "$TAXID_DB" "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE '%STRICT%'"
+	[ "$(dbq "SELECT count(*) FROM sqlite_schema WHERE type = 'table'")" -ge 8 ]
+	run dbq "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE '%STRICT%'"
 	assert_success
 	assert_output ''
 }
@@ -89,8 +89,8 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 @test "a database with a newer schema is refused with 78 and nothing is written" {
 	run write_one
 	assert_success
-	v=$(sqlite3 "$TAXID_DB" 'PRAGMA user_version')
-	sqlite3 "$TAXID_DB" "PRAGMA user_version = $((v + 1))"
+	v=$(dbq 'PRAGMA user_version')
+	dbq "PRAGMA user_version = $((v + 1))"
 	before=$(fingerprint)
 	key=$(sha256sum <"$TAXID_DB.key")
 	run --separate-stderr write_one --now 2026-11-25T09:00:00Z
@@ -99,20 +99,20 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 	[[ "$stderr" == *"newer than this program"* ]]
 	run --separate-stderr taxid-verify audit
 	assert_failure 78
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	[ "$(fingerprint)" = "$before" ]
 	[ "$(sha256sum <"$TAXID_DB.key")" = "$key" ]
-	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA user_version')" = $((v + 1)) ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM challenge')" = 1 ]
+	[ "$(dbq 'PRAGMA user_version')" = $((v + 1)) ]
+	[ "$(dbq 'SELECT count(*) FROM challenge')" = 1 ]
 }
 
 @test "a foreign database with a newer schema gets no key file and no tables" {
-	sqlite3 "$TAXID_DB" 'PRAGMA user_version = 99'
+	dbq 'PRAGMA user_version = 99'
 	chmod 600 "$TAXID_DB"
 	run --separate-stderr write_one
 	assert_failure 78
 	[ ! -e "$TAXID_DB.key" ]
-	run sqlite3 "$TAXID_DB" 'SELECT count(*) FROM sqlite_schema'
+	run dbq 'SELECT count(*) FROM sqlite_schema'
 	assert_output 0
 }
 
@@ -146,7 +146,7 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 	done
 	chmod 600 "$TAXID_DB"
 	# nothing was sent while the file was refused
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM challenge')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM challenge')" = 1 ]
 	run taxid-verify audit
 	assert_success
 }
@@ -295,7 +295,7 @@ fingerprint() { sha256sum "$TAXID_DB" | cut -d' ' -f1; }
 	TAXID_NOW=2028-02-29T23:58:00Z run taxid-verify sms send phone=13700137000 purpose=register
 	assert_success
 	[ "$(jfield .expires_at)" = 2028-03-01T00:03:00Z ]
-	run sqlite3 "$TAXID_DB" 'SELECT at FROM audit ORDER BY id'
+	run dbq 'SELECT at FROM audit ORDER BY id'
 	assert_output "2026-11-25T08:00:00Z
 2027-01-02T03:04:05Z
 2028-02-29T23:58:00Z"

@@ -3,8 +3,8 @@
 # rows is detected by `taxid-verify audit`.
 load helper
 
-audit_count() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM audit'; }
-audit_actions() { sqlite3 "$TAXID_DB" 'SELECT action FROM audit ORDER BY id' | paste -sd' '; }
+audit_count() { dbq 'SELECT count(*) FROM audit'; }
+audit_actions() { dbq 'SELECT action FROM audit ORDER BY id' | paste -sd' '; }
 
 # Five rows: trust_add, trust_add, sms_send, sms_send, outbox_drain.
 five_rows() {
@@ -18,7 +18,7 @@ five_rows() {
 
 # tamper SQL: run SQL on the audit table with its append-only triggers removed.
 tamper() {
-	sqlite3 "$TAXID_DB" "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $1"
+	dbq "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $1"
 }
 
 # expect_broken ID: the chain check refuses with audit_broken at row ID.
@@ -50,7 +50,7 @@ expect_broken() {
 	[ "$(audit_count)" = 5 ]
 	[ "$(audit_actions)" = "trust_add sms_send outbox_drain verdict_consume trust_remove" ]
 	# every row is stamped with the pinned clock and the tool
-	run sqlite3 "$TAXID_DB" "SELECT DISTINCT at || ' ' || tool FROM audit"
+	run dbq "SELECT DISTINCT at || ' ' || tool FROM audit"
 	assert_output "2026-11-25T08:00:00Z taxid-verify"
 }
 
@@ -95,10 +95,10 @@ expect_broken() {
 
 @test "the audit table refuses UPDATE and DELETE while its triggers stand" {
 	five_rows
-	run sqlite3 "$TAXID_DB" "UPDATE audit SET detail = '{}' WHERE id = 3"
+	run dbq "UPDATE audit SET detail = '{}' WHERE id = 3"
 	assert_failure
 	assert_output --partial 'append-only'
-	run sqlite3 "$TAXID_DB" 'DELETE FROM audit WHERE id = 5'
+	run dbq 'DELETE FROM audit WHERE id = 5'
 	assert_failure
 	[ "$(audit_count)" = 5 ]
 }
@@ -157,7 +157,7 @@ expect_broken() {
 
 @test "a forged row appended by hand is detected" {
 	five_rows
-	sqlite3 "$TAXID_DB" "INSERT INTO audit(id, at, tool, action, actor, subject, detail, prev, hash)
+	dbq "INSERT INTO audit(id, at, tool, action, actor, subject, detail, prev, hash)
 		SELECT 6, at, tool, 'trust_add', NULL, 'evil-svc', '{}', hash, zeroblob(32) FROM audit WHERE id = 5"
 	expect_broken 6
 }
@@ -180,7 +180,7 @@ expect_broken() {
 	# the next row continues from the head, so the gap shows instead of being papered over
 	expect_broken 4
 	[ "$(jfield .error.reason)" = "row missing" ]
-	run sqlite3 "$TAXID_DB" 'SELECT max(id) FROM audit'
+	run dbq 'SELECT max(id) FROM audit'
 	assert_output 6
 }
 
@@ -191,7 +191,7 @@ six_rows() {
 	five_rows || return 1
 	taxid-verify --now 2026-11-25T08:01:00Z sms send phone=13700137000 purpose=register >/dev/null || return 1
 	[ "$(audit_count)" = 6 ] || return 1
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	cp "$TAXID_DB" pristine.db
 }
 
@@ -252,7 +252,7 @@ swap() {
 		print uc hmac_sha256_hex($b, $key), " ", $r->{h}, "\n"' <<<"$row")
 	[ "${want% *}" = "${want#* }" ]
 	# and row 2's prev is row 1's hash
-	[ "$(sqlite3 "$TAXID_DB" "SELECT (SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1)")" = 1 ]
+	[ "$(dbq "SELECT (SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1)")" = 1 ]
 }
 
 @test "swapping any two rows (a reordering) is reported at the first of them" {
@@ -261,8 +261,8 @@ swap() {
 		for j in $(seq $((i + 1)) 6); do
 			restore
 			swap "$i" "$j"
-			[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit")" = 6 ]
-			[ "$(sqlite3 "$TAXID_DB" "SELECT hex(hash) FROM audit WHERE id = $i")" = \
+			[ "$(dbq "SELECT count(*) FROM audit")" = 6 ]
+			[ "$(dbq "SELECT hex(hash) FROM audit WHERE id = $i")" = \
 				"$(sqlite3 pristine.db "SELECT hex(hash) FROM audit WHERE id = $j")" ]
 			[ "$(broken_at)" = "$i" ] || { echo "swap of rows $i and $j" >&2; false; }
 		done
@@ -275,12 +275,12 @@ swap() {
 		restore
 		# row i taken out and put back as the newest row: the same rows, in another order
 		tamper "UPDATE audit SET id = 7 WHERE id = $i; UPDATE audit SET id = id - 1 WHERE id > $i"
-		[ "$(sqlite3 "$TAXID_DB" "SELECT count(*), max(id) FROM audit")" = '6|6' ]
+		[ "$(dbq "SELECT count(*), max(id) FROM audit")" = '6|6' ]
 		[ "$(broken_at)" = "$i" ] || { echo "row $i moved to the end" >&2; false; }
 		restore
 		# rows i..6 rotated by one: the newest row put in place of row i
 		tamper "UPDATE audit SET id = -id WHERE id >= $i; UPDATE audit SET id = CASE WHEN id = -6 THEN $i ELSE -id + 1 END WHERE id < 0"
-		[ "$(sqlite3 "$TAXID_DB" "SELECT count(*), max(id) FROM audit")" = '6|6' ]
+		[ "$(dbq "SELECT count(*), max(id) FROM audit")" = '6|6' ]
 		[ "$(broken_at)" = "$i" ] || { echo "rows from $i rotated" >&2; false; }
 	done
 }
@@ -304,13 +304,13 @@ swap() {
 	run taxid-register import --batch-size 5 <in.ndjson
 	assert_failure 1
 	[ "$(jq -s -c 'map(select(.ok | not) | .line)' <<<"$output")" = '[4,8]' ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 10 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 10 ]
 	run taxid-verify audit
 	assert_success
 	[ "$(jfield .chain)" = intact ]
 	rows=$(jfield .rows)
 	# the head in meta is the last row: another transaction appends onto it
-	[ "$(sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = 'audit_head'" | cut -d: -f1)" = "$rows" ]
+	[ "$(dbq "SELECT value FROM meta WHERE key = 'audit_head'" | cut -d: -f1)" = "$rows" ]
 	taxid-verify sms send phone=13800138000 purpose=register >/dev/null
 	run taxid-verify audit
 	[ "$(jfield .chain)/$(jfield .rows)" = "intact/$((rows + 1))" ]

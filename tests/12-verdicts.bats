@@ -134,7 +134,7 @@ when() { date -u -d "2026-11-25T08:00:00Z $1" +%Y-%m-%dT%H:%M:%SZ; }
 	# nor merely checked
 	attest face "$v"
 	refused verdict_replayed
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM used_nonce')" = 1 ]
 }
 
 @test "a replayed verdict is refused in the same stream" {
@@ -154,7 +154,7 @@ $req"
 	attest face "$v"
 	assert_success
 	[ "$(jfield .passed)" = true ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM used_nonce')" = 0 ]
 }
 
 @test "a signature by another key is refused as verdict_bad_signature" {
@@ -332,7 +332,7 @@ $req"
 }
 
 @test "verdict policy is data: freshness window and face threshold come from settings" {
-	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('verdict.max_age', '60'), ('verdict.clock_skew', '5'),
+	dbq "INSERT INTO setting(key, value) VALUES ('verdict.max_age', '60'), ('verdict.clock_skew', '5'),
 		('verdict.face.min_score_permille', '500')"
 	attest face "$(verdict face-svc face "$DOC" pass 0.97 "{\"issued_at\":\"$(when '-2 minutes')\"}")"
 	refused verdict_stale

@@ -68,11 +68,11 @@ refused() {
 	for f in "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB-shm"; do
 		[ ! -e "$f" ] || ! grep -aq "$code" "$f" || false
 	done
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	! grep -aq "$code" "$TAXID_DB" || false
 	# a 32-byte keyed hash, not the bare SHA-256 of the code
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT length(secret_hash) FROM challenge')" = 32 ]
-	stored=$(sqlite3 "$TAXID_DB" 'SELECT lower(hex(secret_hash)) FROM challenge')
+	[ "$(dbq 'SELECT length(secret_hash) FROM challenge')" = 32 ]
+	stored=$(dbq 'SELECT lower(hex(secret_hash)) FROM challenge')
 	[ "$stored" != "$(printf %s "$code" | sha256sum | cut -d' ' -f1)" ]
 	[ "$stored" != "$(printf 'challenge/sms:register/%s\0%s' "$challenge" "$code" | sha256sum | cut -d' ' -f1)" ]
 }
@@ -108,7 +108,7 @@ refused() {
 	refused challenge_exhausted code
 	check "$challenge" "$code"
 	refused challenge_invalid code
-	run sqlite3 "$TAXID_DB" 'SELECT attempts, state FROM challenge'
+	run dbq 'SELECT attempts, state FROM challenge'
 	assert_output '5|dead'
 }
 
@@ -118,10 +118,10 @@ refused() {
 	bad=$(wrong_of "$code")
 	check "$challenge" "$bad"
 	check "$challenge" "$bad"
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT attempts FROM challenge')" = 2 ]
+	[ "$(dbq 'SELECT attempts FROM challenge')" = 2 ]
 	check "$challenge" "$code"
 	assert_success
-	run sqlite3 "$TAXID_DB" 'SELECT state FROM challenge'
+	run dbq 'SELECT state FROM challenge'
 	assert_output used
 }
 
@@ -180,7 +180,7 @@ refused() {
 	# the next local day begins at 16:00Z
 	send "$PHONE" login --now 2026-11-25T16:00:00Z
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM challenge')" = 12 ]
+	[ "$(dbq 'SELECT count(*) FROM challenge')" = 12 ]
 }
 
 @test "the day of the daily cap follows --tz" {
@@ -231,7 +231,7 @@ refused() {
 	assert_success
 	assert_output ''
 	# delivered bodies are dropped from the database
-	run sqlite3 "$TAXID_DB" 'SELECT count(*) FROM outbox WHERE body_enc IS NOT NULL OR delivered_at IS NULL'
+	run dbq 'SELECT count(*) FROM outbox WHERE body_enc IS NOT NULL OR delivered_at IS NULL'
 	assert_output 0
 }
 
@@ -270,7 +270,7 @@ refused() {
 	done
 	run taxid-verify sms outbox
 	assert_output ''
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM challenge')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM challenge')" = 0 ]
 }
 
 @test "missing or bad members are refused" {
@@ -291,7 +291,7 @@ refused() {
 
 @test "SMS policy is data: ttl, attempts, cooldown and daily cap come from settings" {
 	run taxid-verify sms outbox # create the database
-	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('sms.ttl_seconds', '120'), ('sms.max_attempts', '2'),
+	dbq "INSERT INTO setting(key, value) VALUES ('sms.ttl_seconds', '120'), ('sms.max_attempts', '2'),
 		('sms.resend_seconds', '10'), ('sms.open_daily_cap', '2')"
 	send
 	assert_success

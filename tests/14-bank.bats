@@ -25,7 +25,7 @@ refused() {
 	[ -z "${2:-}" ] || [ "$(jfield .error.field)" = "$2" ]
 }
 
-nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
+nonces() { dbq 'SELECT count(*) FROM used_nonce'; }
 
 @test "a 4-factor check that the bank passes is ok with factors 4 and the card masked" {
 	bank "$(bank_verdict bank-svc "$DOC" "$CARD" "$PHONE" pass 1 '{"factors":4}')" phone="$PHONE"
@@ -36,7 +36,7 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 	[ "$(jfield .verdict.kind)" = bank ]
 	[ "$(jfield .verdict.result)" = pass ]
 	[[ "$output" != *"$CARD"* && "$output" != *"$PHONE"* && "$output" != *"$DOC"* ]]
-	run sqlite3 "$TAXID_DB" "SELECT action, subject, detail FROM audit WHERE action = 'bank_check'"
+	run dbq "SELECT action, subject, detail FROM audit WHERE action = 'bank_check'"
 	assert_output 'bank_check|************1234|{"factors":4,"issuer":"bank-svc","result":"pass"}'
 }
 
@@ -91,7 +91,7 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 	refused bank_mismatch phone
 	# the failure is kept: nonce spent and audited
 	[ "$(nonces)" = 1 ]
-	run sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '$.result') FROM audit WHERE action = 'bank_check'"
+	run dbq "SELECT json_extract(detail, '$.result') FROM audit WHERE action = 'bank_check'"
 	assert_output fail
 	bank "$v" phone="$PHONE"
 	refused verdict_replayed bank
@@ -123,7 +123,7 @@ nonces() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce'; }
 	assert_success
 	bank "$v"
 	refused verdict_replayed bank
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'bank_check'")" = 1 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'bank_check'")" = 1 ]
 }
 
 @test "a verdict of another kind, another issuer or no verdict is refused" {

@@ -8,7 +8,7 @@ DOC=11010519491231002X
 PHONE=13800138000
 CARD=6222020003001234
 
-reveals() { sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'"; }
+reveals() { dbq "SELECT count(*) FROM audit WHERE action = 'reveal'"; }
 
 # assert_not_in_files VALUE...: none of the values is in the database, its WAL or shared-memory file.
 assert_not_in_files() {
@@ -78,7 +78,7 @@ assert_not_in_files() {
 	assert_success
 	[ "$(jfield .card)" = "$CARD" ]
 	[ "$(reveals)" = 1 ]
-	run sqlite3 "$TAXID_DB" "SELECT detail FROM audit WHERE action = 'reveal'"
+	run dbq "SELECT detail FROM audit WHERE action = 'reveal'"
 	assert_output '{"action":"bank","line":0,"subjects":["************1234"]}'
 }
 
@@ -95,7 +95,7 @@ assert_not_in_files() {
 	[ "$(jq -r .doc_no <<<"${lines[0]}")" = "$DOC" ]
 	# the refused request revealed nothing and is not audited
 	[ "$(reveals)" = 2 ]
-	run sqlite3 "$TAXID_DB" "SELECT detail FROM audit WHERE action = 'reveal' ORDER BY id"
+	run dbq "SELECT detail FROM audit WHERE action = 'reveal' ORDER BY id"
 	assert_output '{"action":"identity","line":1,"subjects":["110105********002X"]}
 {"action":"identity","line":3,"subjects":["110105********002X"]}'
 	# the audit row itself holds no personal data
@@ -132,10 +132,10 @@ assert_not_in_files() {
 	assert_success
 	# before and after a checkpoint: the WAL, then the main file
 	assert_not_in_files "$DOC" "$PHONE" "$CARD" 110105194912310 1380013
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	assert_not_in_files "$DOC" "$PHONE" "$CARD" 110105194912310 1380013
 	# what is stored is masked
-	run sqlite3 "$TAXID_DB" "SELECT DISTINCT subject FROM audit WHERE subject IS NOT NULL ORDER BY 1"
+	run dbq "SELECT DISTINCT subject FROM audit WHERE subject IS NOT NULL ORDER BY 1"
 	assert_output '************1234
 110105********002X
 138****8000

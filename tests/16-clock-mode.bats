@@ -21,7 +21,7 @@ real_verdict() {
 	assert_success
 	[ "$(jfield .mode)" = normal ]
 	[ "$(jfield .audit_chain)" = hmac-sha256 ]
-	[ "$(sqlite3 "$TAXID_DB" "select value from meta where key = 'db_mode'")" = normal ]
+	[ "$(dbq "select value from meta where key = 'db_mode'")" = normal ]
 	TAXID_TEST_DB=1 TAXID_DB=test.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
 	run --separate-stderr env TAXID_DB=test.db taxid-verify db
 	[ "$(jfield .mode)" = test ]
@@ -55,7 +55,7 @@ real_verdict() {
 	# still locked at the real clock, and nothing was counted or audited at 2030
 	run --separate-stderr taxid-login account=zhang_san password='Secr3t!pass' captcha:="$(real_verdict cap captcha zhang_san)"
 	[ "$(jfield .error.code)" = locked ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where at like '2030%'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where at like '2030%'")" = 0 ]
 }
 
 @test "the captcha replay attack: a pinned clock cannot purge the used nonces of a normal database" {
@@ -129,7 +129,7 @@ real_verdict() {
 	local seal
 	seal=$(sqlite3 other.db "select value from meta where key = 'db_mode_seal'")
 	[ -n "$seal" ]
-	sqlite3 "$TAXID_DB" "update meta set value = 'test' where key = 'db_mode';
+	dbq "update meta set value = 'test' where key = 'db_mode';
 		insert into meta(key, value) values ('db_mode_seal', '$seal')"
 	run --separate-stderr taxid-verify db
 	[ "$(jfield .mode)" = normal ]
@@ -169,7 +169,7 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	om=$(sed -n 's/^taxid-key-v1 //p' own.db.key)
 	os=$(printf 'taxid/v1/secret' | hmac_hex "$om")
 	[ "$(printf 'db_mode\0test' | hmac_hex "$os")" = "$(sqlite3 own.db "select value from meta where key = 'db_mode_seal'")" ]
-	sqlite3 "$TAXID_DB" "update meta set value = 'test' where key = 'db_mode';
+	dbq "update meta set value = 'test' where key = 'db_mode';
 		insert into meta(key, value) values ('db_mode_seal', '$seal')"
 	run --separate-stderr taxid-verify db
 	assert_success
@@ -180,17 +180,17 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	# nor does making the database look unbound and new again (no key check value, no mode) and asking for a
 	# test database: the key file it is bound to anew was made for normal databases
 	local check
-	check=$(sqlite3 "$TAXID_DB" "select value from meta where key = 'key_check'")
-	sqlite3 "$TAXID_DB" "delete from meta where key in ('key_check', 'db_mode', 'db_mode_seal')"
+	check=$(dbq "select value from meta where key = 'key_check'")
+	dbq "delete from meta where key in ('key_check', 'db_mode', 'db_mode_seal')"
 	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify --now 2030-01-01T00:00:00Z sms send phone=13800138001 purpose=login
 	assert_failure 69
 	[[ $stderr == *"was made for normal databases"* ]]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from meta where key like 'db_mode%'")" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where at like '2030%'")" = 0 ]
+	[ "$(dbq "select count(*) from meta where key like 'db_mode%'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where at like '2030%'")" = 0 ]
 	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify db
 	assert_failure 69
 	# only the key file's owner can make it a test key file, and then the database is one
-	sqlite3 "$TAXID_DB" "insert into meta(key, value) values ('key_check', '$check'), ('db_mode', 'test'),
+	dbq "insert into meta(key, value) values ('key_check', '$check'), ('db_mode', 'test'),
 		('db_mode_seal', '$seal')"
 	printf 'mode test\n' >>"$TAXID_DB.key"
 	run --separate-stderr taxid-verify db

@@ -58,7 +58,7 @@ head_anchor() {
 	[ "$(jfield .chain)" = intact ]
 	[ "$(jfield .id)" = 3 ]
 	[[ "$(jfield .hash)" =~ ^[0-9a-f]{64}$ ]]
-	[ "$(jfield .hash)" = "$(sqlite3 "$TAXID_DB" "select lower(hex(hash)) from audit where id = 3")" ]
+	[ "$(jfield .hash)" = "$(dbq "select lower(hex(hash)) from audit where id = 3")" ]
 	local anchor
 	anchor=$(head_anchor)
 	rows 2
@@ -102,7 +102,7 @@ head_anchor() {
 	run --separate-stderr taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
 	rechain_sha "$TAXID_DB" 2
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit")" = 3 ]
+	[ "$(dbq "select count(*) from audit")" = 3 ]
 	run --separate-stderr taxid-verify audit
 	assert_failure 1
 	[ "$(jfield .chain)" != intact ]
@@ -145,7 +145,7 @@ PY
 	# make it what a database of the previous release is: SHA-256 links, no keyed mark
 	FORGET_KEYED=1 rechain_sha "$TAXID_DB"
 	local legacy
-	legacy=$(sqlite3 "$TAXID_DB" "select value from meta where key = 'audit_head'")
+	legacy=$(dbq "select value from meta where key = 'audit_head'")
 	# the first open (any action, a read here) re-chains it
 	run --separate-stderr taxid-verify db
 	assert_success
@@ -159,9 +159,9 @@ PY
 	json_eq "{\"rows\":3,\"legacy_head\":\"$legacy\",\"legacy_intact\":true}" "$(jq -r '.[0].detail' <<<"$output")"
 	# once: later opens leave it alone
 	taxid-verify db >/dev/null
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'audit_keyed'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'audit_keyed'")" = 1 ]
 	# the triggers are back
-	run sqlite3 "$TAXID_DB" "update audit set action = 'x' where id = 1"
+	run dbq "update audit set action = 'x' where id = 1"
 	assert_failure
 	[[ $output == *"append-only"* ]]
 }
@@ -169,9 +169,9 @@ PY
 @test "an older database whose chain was already broken is re-chained with legacy_intact false" {
 	rows 3
 	FORGET_KEYED=1 rechain_sha "$TAXID_DB"
-	sqlite3 "$TAXID_DB" "update audit set subject = 'forged' where id = 2"
+	dbq "update audit set subject = 'forged' where id = 2"
 	taxid-verify db >/dev/null
-	run sqlite3 "$TAXID_DB" "select detail from audit where action = 'audit_keyed'"
+	run dbq "select detail from audit where action = 'audit_keyed'"
 	[ "$(jq -r .legacy_intact <<<"$output")" = false ]
 	[ "$(jq -r .legacy_broken_at <<<"$output")" = 2 ]
 }
@@ -195,8 +195,8 @@ PY
 
 @test "a fresh database made without rows has no audit_keyed row; its first row chains from zero under the key" {
 	rows 1
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'audit_keyed'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where action = 'audit_keyed'")" = 0 ]
 	run --separate-stderr taxid-verify audit --head
 	[ "$(jfield .id)" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" "select hex(prev) from audit where id = 1")" = "$(printf '0%.0s' $(seq 64))" ]
+	[ "$(dbq "select hex(prev) from audit where id = 1")" = "$(printf '0%.0s' $(seq 64))" ]
 }

@@ -69,8 +69,8 @@ load helper
 		run --separate-stderr taxid config set key=sms.daily_cap value="$v" operator=op-7
 		assert_failure 1
 	done
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from setting where key = 'sms.daily_cap'")" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'config_set'")" = 1 ]
+	[ "$(dbq "select count(*) from setting where key = 'sms.daily_cap'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where action = 'config_set'")" = 1 ]
 }
 
 @test "unknown keys are refused by get and set; set without an operator is refused" {
@@ -87,7 +87,7 @@ load helper
 	[ "$(jfield .error.code)" = operator_required ]
 	run --separate-stderr taxid config set key=sms.daily_cap operator=op-7
 	[ "$(jfield .error.code)" = missing_field ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from setting")" = 0 ]
+	[ "$(dbq "select count(*) from setting")" = 0 ]
 }
 
 @test "requests on standard input: one result each, the run goes on after a refusal" {

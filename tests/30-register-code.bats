@@ -45,11 +45,11 @@ req_code() {
 	[ "$(jfield .expires_at)" = 2026-12-02T08:00:00Z ]
 	[ "$(jfield .doc_no)" = '110105********002X' ]
 	[ "$(jfield .created)" = true ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT purpose, state, length(secret_hash) FROM challenge")" = 'regcode|open|32' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT level FROM person")" = 0 ]
+	[ "$(dbq "SELECT purpose, state, length(secret_hash) FROM challenge")" = 'regcode|open|32' ]
+	[ "$(dbq "SELECT level FROM person")" = 0 ]
 	# the audit row names the operator and hall, not the code
-	[ "$(sqlite3 "$TAXID_DB" "SELECT action, actor FROM audit WHERE action = 'regcode_issue'")" = 'regcode_issue|op7' ]
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint' >/dev/null
+	[ "$(dbq "SELECT action, actor FROM audit WHERE action = 'regcode_issue'")" = 'regcode_issue|op7' ]
+	dbq 'PRAGMA wal_checkpoint' >/dev/null
 	absent "$code" "$TAXID_DB" "$TAXID_DB-wal"
 	sqlite3 "$TAXID_DB" .dump >dump.sql
 	absent "$code" dump.sql
@@ -65,7 +65,7 @@ req_code() {
 	# 900 draws over 32 characters: every character appears (the chance one is missing is below 1e-10)
 	[ "$(fold -w1 codes | sort -u | wc -l)" -eq 32 ]
 	# each issue superseded the one before: one code is open
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state, count(*) FROM challenge GROUP BY state ORDER BY state")" = 'open|1
+	[ "$(dbq "SELECT state, count(*) FROM challenge GROUP BY state ORDER BY state")" = 'open|1
 superseded|149' ]
 }
 
@@ -78,7 +78,7 @@ superseded|149' ]
 	[ "$(jfield .login_name)" = zhang_san ]
 	[ "$(jfield .doc_no)" = '110105********002X' ]
 	[ "$(jfield .phone)" = '138****8000' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state FROM challenge WHERE purpose = 'regcode'")" = used ]
+	[ "$(dbq "SELECT state FROM challenge WHERE purpose = 'regcode'")" = used ]
 	# the same code again: the proof fails first, so the answer is code_invalid, not identity_occupied
 	export TAXID_NOW=$(at 2)
 	run taxid-register <<<"$(req_code $ZS 张三 "$code" zhang_again 13900139000)"
@@ -125,7 +125,7 @@ superseded|149' ]
 	export TAXID_NOW=$(at 2)
 	run taxid-register <<<"$(req_code $ZS 张三 "$new" zhang_san 13800138000)"
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state FROM challenge WHERE purpose = 'regcode' ORDER BY created_at, state")" = 'superseded
+	[ "$(dbq "SELECT state FROM challenge WHERE purpose = 'regcode' ORDER BY created_at, state")" = 'superseded
 used' ]
 }
 
@@ -151,14 +151,14 @@ used' ]
 		export TAXID_NOW=$(at $((2 * i)))
 		run taxid-register <<<"$(req_code $ZS 张三 222222 zhang_san 13800138000)"
 		[ "$(jfield .error.code)" = code_invalid ]
-		[ "$(sqlite3 "$TAXID_DB" "SELECT attempts FROM challenge WHERE purpose = 'regcode'")" = "$i" ]
+		[ "$(dbq "SELECT attempts FROM challenge WHERE purpose = 'regcode'")" = "$i" ]
 	done
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state FROM challenge WHERE purpose = 'regcode'")" = dead ]
+	[ "$(dbq "SELECT state FROM challenge WHERE purpose = 'regcode'")" = dead ]
 	export TAXID_NOW=$(at 20)
 	# (another phone: 13800138000 has had the 5 register codes a day allows, sms.open_daily_cap)
 	run taxid-register <<<"$(req_code $ZS 张三 "$code" zhang_san 13800138009)"
 	[ "$(jfield .error.code)" = code_invalid ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 0 ]
 }
 
 @test "code: works for the 7 online document types; the 4 hall-only types need collection first" {
@@ -225,7 +225,7 @@ used' ]
 	[ "$(jfield .error.code)" = identity_abnormal ]
 	[ "$(jfield .error.reason)" = deceased ]
 	# marking abnormal killed the open code
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM challenge WHERE purpose = 'regcode' AND state = 'open'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM challenge WHERE purpose = 'regcode' AND state = 'open'")" = 0 ]
 	run taxid-register code doc_type=201 doc_no=$LS name=李四
 	[ "$(jfield .error.code)" = operator_required ]
 	[ "$(jfield .error.field)" = operator ]

@@ -37,13 +37,13 @@ bare() {
 	[ "$(jfield .level)" = 4 ]
 	[ "$(jfield .method)" = face ]
 	[ "$(jfield .account)" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT photo_ref LIKE 'face:face:%' FROM person")" = 1 ]
-	run sqlite3 "$TAXID_DB" 'SELECT consent FROM account'
+	[ "$(dbq 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
+	[ "$(dbq "SELECT photo_ref LIKE 'face:face:%' FROM person")" = 1 ]
+	run dbq 'SELECT consent FROM account'
 	json_eq '{"face":{"accepted_at":"2026-11-25T08:00:00Z","version":"2023.2"},"pip":{"accepted_at":"2026-11-25T08:00:00Z","version":"2024.1"}}' "$output"
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT region, peppered, must_change FROM account')" = '110105|1|0' ]
-	[[ $(sqlite3 "$TAXID_DB" 'SELECT password_hash FROM account') == '$argon2id$v=19$m=19456,t=2,p=1$'* ]]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'register' AND subject = 'account:1'")" = 1 ]
+	[ "$(dbq 'SELECT region, peppered, must_change FROM account')" = '110105|1|0' ]
+	[[ $(dbq 'SELECT password_hash FROM account') == '$argon2id$v=19$m=19456,t=2,p=1$'* ]]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'register' AND subject = 'account:1'")" = 1 ]
 	# the password works with taxid-login
 	run taxid-login account=zhang_san password='Secr3t!pass'
 	assert_success
@@ -60,7 +60,7 @@ bare() {
 	[ "$(jfield .error.field)" = consent.pip ]
 	run taxid-register <<<"$(bare $ZS zhang_san 'Secr3t!pass' | jq -c 'del(.consent)')"
 	[ "$(jfield .error.code)" = consent_required ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 0 ]
 }
 
 @test "a failing face verdict is identity_failed, audited, and its nonce stays spent" {
@@ -71,8 +71,8 @@ bare() {
 	assert_failure 1
 	[ "$(jfield .error.code)" = identity_failed ]
 	[ "$(jfield .error.field)" = face ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'face_failed'")" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 00 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'face_failed'")" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM account')$(dbq 'SELECT count(*) FROM person')" = 00 ]
 	# replaying the same verdict is refused as replayed
 	export TAXID_NOW=$(at 2)
 	run taxid-register <<<"$(req_face $ZS 张三 zhang_san 'Secr3t!pass' 13900139000 | jq -c --argjson v "$v" '.face = $v')"
@@ -99,7 +99,7 @@ bare() {
 	run taxid-register <<<"$(req_face $ZS 张三 other_one 'Secr3t!pass' 13900139000)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = identity_occupied ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 1 ]
 }
 
 @test "a wrong SMS code is refused before anything else, and its attempt is kept" {
@@ -108,9 +108,9 @@ bare() {
 	assert_failure 1
 	[ "$(jfield .error.code)" = sms_code_invalid ]
 	[ "$(jfield .error.field)" = sms ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT attempts FROM challenge WHERE purpose = 'sms:register'")" = 1 ]
+	[ "$(dbq "SELECT attempts FROM challenge WHERE purpose = 'sms:register'")" = 1 ]
 	# the face verdict was not consumed, nothing was created
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce')$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 00 ]
+	[ "$(dbq 'SELECT count(*) FROM used_nonce')$(dbq 'SELECT count(*) FROM person')" = 00 ]
 	# a code sent for another purpose does not register
 	export TAXID_NOW=$(at 2)
 	ch=$(taxid-verify sms send phone=13800138000 purpose=reset | jq -r .challenge)
@@ -138,7 +138,7 @@ bare() {
 	run taxid-register <<<"$(req_face $ZS ' 张三 ' zhang_san 'Secr3t!pass' 13800138000 '{"doc_no":"11010519491231002x"}')"
 	assert_success
 	[ "$(jfield .level)" = 4 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 1 ]
 }
 
 @test "login-name rules: 2-16 letters, digits, Chinese characters, underscore; not digits only" {
@@ -205,9 +205,9 @@ bare() {
 	run taxid-register <<<"$(req_face $LS 李四 zhang_san 'Secr3t!pass' 13900139000)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = login_name_taken ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ] # rolled back
+	[ "$(dbq 'SELECT count(*) FROM person')" = 1 ] # rolled back
 	# the SMS code of the refused request is still usable: the refusal rolled its use back
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state FROM challenge WHERE purpose = 'sms:register' ORDER BY created_at DESC LIMIT 1")" = open ]
+	[ "$(dbq "SELECT state FROM challenge WHERE purpose = 'sms:register' ORDER BY created_at DESC LIMIT 1")" = open ]
 	# phone_taken: a phone bound to another account (via import, which has no SMS step)
 	jq -nc '{doc_type:"201", doc_no:"360426199101010071", name:"王五", login_name:"wang_wu", phone:"13700137000", initial_password:"doc_tail6"}' |
 		taxid-register import >/dev/null

@@ -18,13 +18,13 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	[ "$(jfield .level)" = 5 ]
 	[ "$(jfield .created)" = true ]
 	[ "$(jfield .photo)" = false ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level, nationality FROM person')" = '5|CHN' ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT actor, subject FROM audit WHERE action = 'collect'")" = 'op7|person:1' ]
+	[ "$(dbq 'SELECT level, nationality FROM person')" = '5|CHN' ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 0 ]
+	[ "$(dbq "SELECT actor, subject FROM audit WHERE action = 'collect'")" = 'op7|person:1' ]
 	run collect doc_type=201 doc_no=$ZS name=张三
 	assert_success
 	[ "$(jfield .created)" = false ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 1 ]
 }
 
 @test "collect: all 11 document types, with the paired documents DOMAIN §8 asks for" {
@@ -51,11 +51,11 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 		241|WPC2021000003|OLGA IVANOVA|RUS|{"doc_type":"foreign_passport","doc_no":"RU7654321"}
 	EOF
 	# 11 persons, 17 documents (6 paired), every paired document linked from its permit
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 11 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document')" = 17 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document WHERE paired_with IS NOT NULL')" = 6 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document d JOIN document q ON q.id = d.paired_with WHERE q.person_id != d.person_id')" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT DISTINCT level FROM person')" = 5 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 11 ]
+	[ "$(dbq 'SELECT count(*) FROM document')" = 17 ]
+	[ "$(dbq 'SELECT count(*) FROM document WHERE paired_with IS NOT NULL')" = 6 ]
+	[ "$(dbq 'SELECT count(*) FROM document d JOIN document q ON q.id = d.paired_with WHERE q.person_id != d.person_id')" = 0 ]
+	[ "$(dbq 'SELECT DISTINCT level FROM person')" = 5 ]
 }
 
 @test "collect: paired_document_required names the document the type needs" {
@@ -85,7 +85,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	# a resident ID has no paired document
 	run collect doc_type=201 doc_no=$ZS name=张三 'paired:={"doc_type":"210","doc_no":"H87654321"}'
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/paired ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 0 ]
 }
 
 @test "collect: a known passport holder showing a work permit stays one person; another's passport is refused" {
@@ -94,7 +94,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	assert_success
 	[ "$(jfield .created)" = false ]
 	[ "$(jfield .person)" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 1 ]
 	# the passport under another name
 	run collect doc_type=241 doc_no=WPC2024000001 name='JANE DOE' nationality=USA 'paired:={"doc_type":"208","doc_no":"P12345678"}'
 	[ "$(jfield .error.code)" = name_mismatch ]
@@ -107,13 +107,13 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 @test "collect: raises a known person to 5; name_mismatch and identity_abnormal refuse" {
 	jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", phone:"13800138000", initial_password:"doc_tail6"}' |
 		taxid-register import >/dev/null
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level FROM person')" = 3 ]
+	[ "$(dbq 'SELECT level FROM person')" = 3 ]
 	run collect doc_type=201 doc_no=$ZS name=張三
 	assert_failure 1
 	[ "$(jfield .error.code)" = name_mismatch ]
 	run collect doc_type=201 doc_no=$ZS name=张三
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level FROM person')" = 5 ]
+	[ "$(dbq 'SELECT level FROM person')" = 5 ]
 	taxid-register mark doc_type=201 doc_no=$ZS reason=document_stolen operator=op7 >/dev/null
 	run collect doc_type=201 doc_no=$ZS name=张三
 	[ "$(jfield .error.code)" = identity_abnormal ]
@@ -123,12 +123,12 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	run collect doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)" expires_on=2036-01-01
 	assert_success
 	[ "$(jfield .photo)" = true ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT photo_ref IS NOT NULL FROM person')" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT expires_on FROM document')" = 2036-01-01 ]
+	[ "$(dbq 'SELECT photo_ref IS NOT NULL FROM person')" = 1 ]
+	[ "$(dbq 'SELECT expires_on FROM document')" = 2036-01-01 ]
 	run collect doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS fail 0.3)"
 	assert_failure 1
 	[ "$(jfield .error.code)" = identity_failed ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 1 ]
 	run collect doc_type=201 doc_no=$LS name=李四 expires_on=2026-11-24
 	[ "$(jfield .error.code)" = document_expired ]
 	run collect doc_type=201 doc_no=$LS name=李四 expires_on=2026-02-30
@@ -154,7 +154,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 expires_on=2047-01-01
 	assert_success
 	[ "$(jfield '.supplemented | join(",")')" = document ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT expires_on FROM document')" = 2047-01-01 ]
+	[ "$(dbq 'SELECT expires_on FROM document')" = 2047-01-01 ]
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三
 	[ "$(jfield .error.code)" = already_complete ]
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=張三
@@ -172,7 +172,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	assert_success
 	[ "$(jfield '.supplemented | join(",")')" = photo,level ]
 	[ "$(jfield .level)" = 4 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
+	[ "$(dbq 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四
 	[ "$(jfield .error.code)" = already_complete ]
 }
@@ -191,7 +191,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	run taxid-register show login_name=zhang_san
 	[ "$(jfield .account.phone)" = '139****9000' ]
 	[ "$(jfield .account.region)" = 110105 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'change' AND subject = 'account:1'")" = 1 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'change' AND subject = 'account:1'")" = 1 ]
 	# region alone
 	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 region=110101 face:="$(verdict face face $ZS)"
 	assert_success
@@ -207,7 +207,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
 		"sms:={\"challenge\":\"$ch\",\"code\":\"000000\"}" face:="$(verdict face face $ZS)"
 	[ "$(jfield .error.code)" = sms_code_invalid ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce')" = 0 ] # the face was not looked at
+	[ "$(dbq 'SELECT count(*) FROM used_nonce')" = 0 ] # the face was not looked at
 	k=$(sms_code 13900139000)
 	run taxid-register change consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$ZS name=张三 phone=13900139000 \
 		"sms:={\"challenge\":\"$ch\",\"code\":\"$k\"}" face:="$(verdict face face $ZS fail 0.2)"

@@ -28,7 +28,7 @@ local_setup() {
 	[ "$(jfield .account.must_change)" = true ]
 	[ "$(jfield .account.region)" = 110105 ]
 	# showing changes nothing and writes no audit row
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 0 ]
 }
 
 @test "show --reveal prints personal data and is audited" {
@@ -38,7 +38,7 @@ local_setup() {
 	[ "$(jfield '.documents[0].doc_no')" = $ZS ]
 	[ "$(jfield .account.phone)" = 13800138000 ]
 	[ "$(jfield .birth_date)/$(jfield .sex)" = 1949-12-31/F ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 1 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 1 ]
 }
 
 @test "show: unknown person is not_found; a name given must match; the database must exist" {
@@ -61,8 +61,8 @@ local_setup() {
 	run taxid-register mark doc_type=201 doc_no=$ZS reason=household_cancelled operator=op7
 	assert_success
 	[ "$(jfield .changed)" = true ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT state, abnormal_reason FROM person')" = 'abnormal|household_cancelled' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT actor, subject FROM audit WHERE action = 'mark'")" = 'op7|person:1' ]
+	[ "$(dbq 'SELECT state, abnormal_reason FROM person')" = 'abnormal|household_cancelled' ]
+	[ "$(dbq "SELECT actor, subject FROM audit WHERE action = 'mark'")" = 'op7|person:1' ]
 	run taxid-verify doc_type=201 doc_no=$ZS name='阿依古丽·买买提'
 	assert_failure 1
 	[ "$(jfield .error.code)" = identity_abnormal ]
@@ -84,7 +84,7 @@ local_setup() {
 	# marked normal again (with a reason): the same person registers
 	run taxid-register mark doc_type=201 doc_no=$LS state=normal reason='certificate of life shown at hall 3' operator=op8
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state, abnormal_reason IS NULL FROM person WHERE id = 2")" = 'normal|1' ]
+	[ "$(dbq "SELECT state, abnormal_reason IS NULL FROM person WHERE id = 2")" = 'normal|1' ]
 	export TAXID_NOW=$(at 2)
 	ch=$(taxid-verify sms send phone=13900139000 purpose=register | jq -r .challenge)
 	k=$(sms_code 13900139000)
@@ -111,16 +111,16 @@ local_setup() {
 	done
 	run taxid-register mark doc_type=201 doc_no=$ZS reason=deceased operator=op7
 	[ "$(jfield .changed)" = false ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'mark'")" = 3 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'mark'")" = 3 ]
 	run taxid-register show login_name=ayguli
 	[ "$(jfield .state)/$(jfield .abnormal_reason)" = abnormal/deceased ]
 }
 
 @test "mark abnormal revokes the person's sessions" {
-	sqlite3 "$TAXID_DB" "INSERT INTO session(account_id, token_hash, kind, created_at, last_seen_at, expires_at)
+	dbq "INSERT INTO session(account_id, token_hash, kind, created_at, last_seen_at, expires_at)
 		VALUES (1, randomblob(32), 'password', 0, 0, 9999999999), (1, randomblob(32), 'password', 0, 0, 9999999999)"
 	run taxid-register mark doc_type=201 doc_no=$ZS reason=suspected_fraud operator=op7
 	assert_success
 	[ "$(jfield .sessions_revoked)" = 2 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM session WHERE revoked_at IS NULL')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM session WHERE revoked_at IS NULL')" = 0 ]
 }

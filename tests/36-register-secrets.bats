@@ -61,7 +61,7 @@ teardown() {
 		taxid-register import >>"$out" 2>&1
 	env TAXID_OPERATOR=op-test taxid-register --reveal show login_name=wang_wu >>"$out" 2>&1
 	[ "$(wc -l <"$out")" -ge 4 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 3 ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 3 ]
 
 	# the database and its WAL
 	[ -s "$TAXID_DB-wal" ]
@@ -76,7 +76,7 @@ teardown() {
 	# and after a checkpoint, in the main file
 	exec 4>&-
 	wait
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	sqlite3 "$TAXID_DB" .dump >dump.sql
 	for s in "$MARK" "$MARK2" "$init" "${secrets[@]}"; do
 		absent "$s" "$TAXID_DB" dump.sql

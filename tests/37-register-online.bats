@@ -28,20 +28,20 @@ import_zs() {
 	[ "$(jfield .error.field)" = consent.face ]
 	run taxid-register collect doc_type=201 doc_no=$ZS name=张三 operator=op7 'consent:="2024.1"'
 	[ "$(jfield .error.code)" = bad_type ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'collect'")" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'collect'")" = 0 ]
 }
 
 @test "collect: the versions are audited; on the account when the person has one, other kinds kept" {
 	run taxid-register collect doc_type=201 doc_no=$LS name=李四 operator=op7 'consent:={"pip":"2024.1"}'
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '\$.consent.pip.version') FROM audit WHERE action = 'collect'")" = 2024.1 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '\$.consent.pip.accepted_at') IS NOT NULL FROM audit WHERE action = 'collect'")" = 1 ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.consent.pip.version') FROM audit WHERE action = 'collect'")" = 2024.1 ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.consent.pip.accepted_at') IS NOT NULL FROM audit WHERE action = 'collect'")" = 1 ]
 	import_zs
-	sqlite3 "$TAXID_DB" "UPDATE account SET consent = '{\"face\":{\"version\":\"2023.2\",\"accepted_at\":\"x\"}}'"
+	dbq "UPDATE account SET consent = '{\"face\":{\"version\":\"2023.2\",\"accepted_at\":\"x\"}}'"
 	run taxid-register collect doc_type=201 doc_no=$ZS name=张三 operator=op7 'consent:={"pip":"2025.1"}'
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(consent, '\$.pip.version'), json_extract(consent, '\$.face.version') FROM account")" = '2025.1|2023.2' ]
+	[ "$(dbq "SELECT json_extract(consent, '\$.pip.version'), json_extract(consent, '\$.face.version') FROM account")" = '2025.1|2023.2' ]
 	run taxid-register show login_name=zhang_san
 	[ "$(jfield .account.consent.pip.version)" = 2025.1 ]
 }
@@ -54,13 +54,13 @@ import_zs() {
 		'consent:={"pip":"2024.1"}'
 	[ "$(jfield .error.code)" = consent_required ]
 	[ "$(jfield .error.field)" = consent.face ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT photo_ref IS NULL FROM person')" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT consent IS NULL FROM account')" = 1 ]
+	[ "$(dbq 'SELECT photo_ref IS NULL FROM person')" = 1 ]
+	[ "$(dbq 'SELECT consent IS NULL FROM account')" = 1 ]
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2024.1","face":"2023.2"}'
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(consent, '\$.pip.version'), json_extract(consent, '\$.face.version') FROM account")" = '2024.1|2023.2' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '\$.consent.face.version') FROM audit WHERE action = 'supplement'")" = 2023.2 ]
+	[ "$(dbq "SELECT json_extract(consent, '\$.pip.version'), json_extract(consent, '\$.face.version') FROM account")" = '2024.1|2023.2' ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.consent.face.version') FROM audit WHERE action = 'supplement'")" = 2023.2 ]
 }
 
 @test "supplement: a refused one records no consent" {
@@ -68,7 +68,7 @@ import_zs() {
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=李四 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2024.1","face":"2023.2"}'
 	assert_failure
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT consent IS NULL FROM account')" = 1 ]
+	[ "$(dbq 'SELECT consent IS NULL FROM account')" = 1 ]
 }
 
 @test "change: the notice and the face agreement are required; the versions replace those on the account" {
@@ -79,13 +79,13 @@ import_zs() {
 		'consent:={"pip":"2024.1"}'
 	[ "$(jfield .error.code)" = consent_required ]
 	[ "$(jfield .error.field)" = consent.face ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT region IS NULL FROM account')" = 1 ]
+	[ "$(dbq 'SELECT region IS NULL FROM account')" = 1 ]
 	run taxid-register change doc_type=201 doc_no=$ZS name=张三 region=110101 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2024.1","face":"2023.2"}'
 	assert_success
 	run taxid-register change doc_type=201 doc_no=$ZS name=张三 region=110105 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2026.1","face":"2023.2"}'
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(consent, '\$.pip.version'), region FROM account")" = '2026.1|110105' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT group_concat(json_extract(detail, '\$.consent.pip.version')) FROM audit WHERE action = 'change'")" = 2024.1,2026.1 ]
+	[ "$(dbq "SELECT json_extract(consent, '\$.pip.version'), region FROM account")" = '2026.1|110105' ]
+	[ "$(dbq "SELECT group_concat(json_extract(detail, '\$.consent.pip.version')) FROM audit WHERE action = 'change'")" = 2024.1,2026.1 ]
 }

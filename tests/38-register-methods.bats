@@ -44,7 +44,7 @@ req() {
 		  sms:$s, consent:{pip:"2024.1"}} + {($m):$v} + (if $m == "bank" then {card:$card} else {} end) + $x'
 }
 
-accounts() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account'; }
+accounts() { dbq 'SELECT count(*) FROM account'; }
 
 # The seven types that register online (seed 003 Q6), with the paired document DOMAIN §8 asks for.
 ONLINE='201|11010519491231002X|张三|
@@ -68,11 +68,11 @@ every_online() {
 		[ "$(jfield .level)/$(jfield .method)" = "4/$1" ] || { echo "$t: $output"; return 1; }
 	done <<<"$ONLINE"
 	[ "$(accounts)" = 7 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT DISTINCT level FROM person')" = 4 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person WHERE photo_ref IS NOT NULL')" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'register' AND json_extract(detail, '\$.method') = '$1' AND json_extract(detail, '\$.level') = 4")" = 7 ]
+	[ "$(dbq 'SELECT DISTINCT level FROM person')" = 4 ]
+	[ "$(dbq 'SELECT count(*) FROM person WHERE photo_ref IS NOT NULL')" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'register' AND json_extract(detail, '\$.method') = '$1' AND json_extract(detail, '\$.level') = 4")" = 7 ]
 	# the paired documents are linked to their permits, on the same person
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document d JOIN document q ON q.id = d.paired_with WHERE q.person_id = d.person_id')" = 3 ]
+	[ "$(dbq 'SELECT count(*) FROM document d JOIN document q ON q.id = d.paired_with WHERE q.person_id = d.person_id')" = 3 ]
 }
 
 @test "bank: every one of the seven online document types registers, level 4, no reference photo" {
@@ -94,7 +94,7 @@ every_online() {
 				{ echo "$t $m: $output"; return 1; }
 		done
 	done
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 0 ]
 	# a hall code still works for them once collected (the hall-only path is unchanged)
 	taxid-register collect doc_type=208 doc_no=P12345678 name='JOHN SMITH' nationality=USA operator=op7 \
 		consent:='{"pip":"1"}' >/dev/null
@@ -134,7 +134,7 @@ every_online() {
 		[ "$(jfield .error.code)/$(jfield .error.field)" = "${v#*|}" ] || { echo "$output"; return 1; }
 	done
 	[ "$(accounts)" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM used_nonce')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM used_nonce')" = 0 ]
 	# the same SMS code, untouched by those refusals, registers with the right verdict
 	run taxid-register <<<"$(jq -nc --argjson s "$s" --argjson v "$(proof bank $ZS)" --arg d $ZS --arg c $CARD \
 		'{method:"bank", bank:$v, card:$c, doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san",
@@ -171,7 +171,7 @@ every_online() {
 	r=$(req bank 201 $ZS 张三 zhang_san $PH | jq -c --argjson v "$v" '.bank = $v')
 	run taxid-register <<<"$r"
 	[ "$(jfield .error.code)/$(jfield .error.field)/$(jfield .error.mismatch)" = bank_mismatch/bank/phone ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '\$.action') FROM audit WHERE action = 'bank_failed'")" = register ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.action') FROM audit WHERE action = 'bank_failed'")" = register ]
 	run taxid-register <<<"$r" # the SMS code was used up with the failure
 	[ "$(jfield .error.code)/$(jfield .error.field)" = challenge_invalid/sms ]
 	export TAXID_NOW=$(at 2)
@@ -181,7 +181,7 @@ every_online() {
 	v=$(verdict reg registry $ZS fail)
 	run taxid-register <<<"$(req registry 201 $ZS 张三 zhang_san $PH | jq -c --argjson v "$v" '.registry = $v')"
 	[ "$(jfield .error.code)/$(jfield .error.field)" = identity_failed/registry ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'registry_failed'")" = 1 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'registry_failed'")" = 1 ]
 	export TAXID_NOW=$(at 6)
 	run taxid-register <<<"$(req registry 201 $ZS 张三 zhang_san $PH | jq -c --argjson v "$v" '.registry = $v')"
 	[ "$(jfield .error.code)/$(jfield .error.field)" = verdict_replayed/registry ]
@@ -205,7 +205,7 @@ every_online() {
 		run taxid-register <<<"$(req registry 201 $ZS 张三 "zs_$i" $PH \
 			"{\"registry\":$(verdict reg registry $ZS pass 1 "{\"issued_at\":\"$issued\"}")}")"
 		[ "$( [ "$status" -eq 0 ] && echo ok || jfield .error.code)" = "$want" ] || { echo "$at_: $output"; return 1; }
-		[ "$want" != ok ] || sqlite3 "$TAXID_DB" 'DELETE FROM account' # one account per person: start over
+		[ "$want" != ok ] || dbq 'DELETE FROM account' # one account per person: start over
 	done <<-'EOF'
 		-601 verdict_stale
 		-600 ok
@@ -259,8 +259,8 @@ import3() {
 	assert_success
 	[ "$(jfield .level)/$(jfield .method)" = 4/registry ]
 	[ "$(jfield '.supplemented | join(",")')/$(jfield '.missing | join(",")')" = level/photo ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level, photo_ref IS NULL FROM person')" = '4|1' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '\$.method') FROM audit WHERE action = 'supplement'")" = registry ]
+	[ "$(dbq 'SELECT level, photo_ref IS NULL FROM person')" = '4|1' ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.method') FROM audit WHERE action = 'supplement'")" = registry ]
 	# level 4 without a photo: a registry verdict brings no photo
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 consent:='{"pip":"1"}' registry:="$(proof registry $ZS)"
 	[ "$(jfield .error.code)/$(jfield '.error.missing | join(",")')/$(jfield .error.methods)" = missing_field/photo/null ]
@@ -268,7 +268,7 @@ import3() {
 	import3 $LS 李四 li_si 13900139000
 	run taxid-register supplement doc_type=201 doc_no=$LS name=李四 consent:='{"pip":"1"}' registry:="$(proof registry $ZS)"
 	[ "$(jfield .error.code)" = verdict_subject_mismatch ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level FROM person WHERE id = 2')" = 3 ]
+	[ "$(dbq 'SELECT level FROM person WHERE id = 2')" = 3 ]
 }
 
 @test "supplement by bank: card, the bank-reserved phone and its SMS code (purpose supplement), four factors" {
@@ -287,7 +287,7 @@ import3() {
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 consent:='{"pip":"1"}' card=$CARD2 phone=$bp \
 		bank:="$(proof bank $ZS $bp)" sms:="$s"
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bank_mismatch/card ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT level FROM person')" = 3 ]
+	[ "$(dbq 'SELECT level FROM person')" = 3 ]
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 consent:='{"pip":"1"}' card=$CARD phone=$bp \
 		bank:="$(proof bank $ZS $bp)" sms:="$s"
 	assert_success
@@ -316,7 +316,7 @@ import3() {
 
 @test "key business at level 3 names the methods that raise it; after supplement by registry it proceeds" {
 	bind_fixture
-	sqlite3 "$TAXID_DB" "UPDATE person SET level = 3 WHERE id = 3"
+	dbq "UPDATE person SET level = 3 WHERE id = 3"
 	Z=$(sess zhao_tax 13800138003)
 	run taxid-bind request session="$Z" tin=$E1 role=tax_handler
 	[ "$(jfield .error.code)" = realname_level_required ]
@@ -328,7 +328,7 @@ import3() {
 	run taxid-bind request session="$Z" tin=$E1 role=tax_handler
 	assert_success
 	# a policy of level 5: only collection at a hall raises it
-	sqlite3 "$TAXID_DB" "INSERT INTO setting VALUES ('bind.min_level', '5')"
+	dbq "INSERT INTO setting VALUES ('bind.min_level', '5')"
 	run taxid-bind request session="$Z" tin=$E2 role=tax_handler
 	[ "$(jfield '.error.methods | join(",")')/$(jfield .error.action)" = "collect/taxid-register collect" ]
 }

@@ -9,27 +9,27 @@ local_setup() {
 @test "rule 1: a password is stored as argon2id with 16-byte salt and 32-byte tag" {
 	run login_sms zhang_san 'Secr3t!pass'
 	assert_success
-	h=$(sqlite3 "$TAXID_DB" "select password_hash from account")
+	h=$(dbq "select password_hash from account")
 	[[ "$h" =~ ^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$ ]]
 }
 
 @test "rules 2 and 5: a successful login rehashes old parameters and adds the pepper; a failed one does not" {
-	sqlite3 "$TAXID_DB" "update account set password_hash = '$(phc 'Secr3t!pass' 1)'"
-	before=$(sqlite3 "$TAXID_DB" "select password_hash from account")
+	dbq "update account set password_hash = '$(phc 'Secr3t!pass' 1)'"
+	before=$(dbq "select password_hash from account")
 	run taxid-login account=zhang_san password=wrong-Pass1
 	assert_failure 1
-	[ "$(sqlite3 "$TAXID_DB" "select password_hash from account")" = "$before" ]
+	[ "$(dbq "select password_hash from account")" = "$before" ]
 	run taxid-login --now "$(at 1)" account=zhang_san password='Secr3t!pass' captcha:="$(keygen cap && trust cap captcha && verdict cap captcha zhang_san)"
 	assert_success
-	after=$(sqlite3 "$TAXID_DB" "select password_hash || ' ' || peppered from account")
+	after=$(dbq "select password_hash || ' ' || peppered from account")
 	[[ "$after" == *'t=2,p=1'*' 1' ]]
 	# peppered: the argon2 CLI no longer verifies the plain password against it
 	salt=$(cut -d'$' -f5 <<<"$after" | base64 -d 2>/dev/null | head -c 16 | od -An -c | tr -d ' \n' || true)
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'rehash'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'rehash'")" = 1 ]
 }
 
 @test "rule 3: a tampered hash with absurd parameters is refused at once, like a wrong password" {
-	sqlite3 "$TAXID_DB" "update account set password_hash = '\$argon2id\$v=19\$m=4194304,t=2,p=1\$c2FsdHNhbHRzYWx0c2FsdA\$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'"
+	dbq "update account set password_hash = '\$argon2id\$v=19\$m=4194304,t=2,p=1\$c2FsdHNhbHRzYWx0c2FsdA\$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'"
 	run taxid-login account=zhang_san password='Secr3t!pass'
 	assert_failure 1
 	[ "$(jfield .error.code)" = bad_credentials ]
@@ -62,7 +62,7 @@ local_setup() {
 
 @test "password + face verdict gives a session and raises level 3 to 4" {
 	keygen face; trust face face
-	sqlite3 "$TAXID_DB" "update person set level = 3"
+	dbq "update person set level = 3"
 	run taxid-login account=zhang_san password='Secr3t!pass' second_factor=face
 	assert_success
 	[ "$(jfield .next)" = face ]
@@ -71,7 +71,7 @@ local_setup() {
 	[ "$(jfield .error.code)" = second_factor_failed ]
 	run taxid-login 2fa login_tx="$tx" face:="$(verdict face face 11010519491231002X)"
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "select level from person")" = 4 ]
+	[ "$(dbq "select level from person")" = 4 ]
 }
 
 @test "rule 15: a login transaction expires after 10 minutes and dies when a lock triggers" {
@@ -93,7 +93,7 @@ local_setup() {
 	run login_sms zhang_san 'Secr3t!pass'
 	tok=$(jfield .session.token)
 	sha=$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)
-	[ "$(sqlite3 "$TAXID_DB" "select hex(token_hash) from session" | tr A-F a-f)" = "$sha" ]
+	[ "$(dbq "select hex(token_hash) from session" | tr A-F a-f)" = "$sha" ]
 	! grep -aq "$tok" "$TAXID_DB" "$TAXID_DB"-wal 2>/dev/null || false
 	run taxid-login --now "$(at 29)" session check token="$tok"
 	assert_success
@@ -130,14 +130,14 @@ local_setup() {
 	run taxid-login --now "$(at 3)" session check token="$tok2"
 	[ "$(jfield .error.code)" = session_invalid ]
 	# reset: step 1 sends a code, nothing changes; step 2 with the code sets the password, revokes all
-	before=$(sqlite3 "$TAXID_DB" "select password_hash from account")
+	before=$(dbq "select password_hash from account")
 	run taxid-login --now "$(at 5)" reset account=zhang_san method=sms
 	assert_success
 	ch=$(jfield .sms.challenge)
-	[ "$(sqlite3 "$TAXID_DB" "select password_hash from account")" = "$before" ]
+	[ "$(dbq "select password_hash from account")" = "$before" ]
 	run taxid-login --now "$(at 5)" reset account=zhang_san method=sms new_password='An0ther!pass' "sms:={\"challenge\":\"$ch\",\"code\":\"000000\"}"
 	assert_failure 1
-	[ "$(sqlite3 "$TAXID_DB" "select password_hash from account")" = "$before" ]
+	[ "$(dbq "select password_hash from account")" = "$before" ]
 	code=$(sms_code 13800138000)
 	run taxid-login --now "$(at 6)" reset account=zhang_san method=sms new_password='An0ther!pass' "sms:={\"challenge\":\"$ch\",\"code\":\"$code\"}"
 	assert_success
@@ -264,7 +264,7 @@ local_setup() {
 }
 
 @test "an abnormal person cannot log in" {
-	sqlite3 "$TAXID_DB" "update person set state = 'abnormal', abnormal_reason = 'deceased'"
+	dbq "update person set state = 'abnormal', abnormal_reason = 'deceased'"
 	run taxid-login account=zhang_san password='Secr3t!pass'
 	[ "$(jfield .error.code)" = identity_abnormal ]
 }

@@ -43,7 +43,7 @@ wrong() {
 	run taxid-login --now "$(at 124)" account=zhang_san password='Secr3t!pass'
 	assert_success
 	# one "unlocked by time" row, written by the first read after expiry
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock_time'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'unlock_time'")" = 1 ]
 	# a fresh allowance
 	run taxid-lockout --now "$(at 125)" status account=zhang_san
 	[ "$(jfield '.scopes[] | select(.scope=="password") | .failures')" = 0 ]
@@ -78,8 +78,8 @@ wrong() {
 	[ "$(wc -l <all)" -eq 20 ]
 	! grep -qi 'locked\b.*database\|database is locked' err.* all || false
 	[ "$(jq -r .error.code all | sort | uniq -c | awk '{print $2"="$1}' | tr '\n' ' ')" = "bad_credentials=4 locked=16 " ]
-	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password'")" = 5 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action in ('failure', 'lock')")" = 5 ]
+	[ "$(dbq "select failures from lock_counter where scope = 'password'")" = 5 ]
+	[ "$(dbq "select count(*) from audit where action in ('failure', 'lock')")" = 5 ]
 }
 
 @test "rule 11: an unknown account gives the same results, captcha rule and lock as a known one" {
@@ -108,7 +108,7 @@ wrong() {
 	run taxid-lockout --now "$(at 6)" clear account=zhang_san reason='again' operator=op7
 	assert_success
 	[ "$(jfield '.unlocked | length')" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock' and actor = 'op7'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'unlock' and actor = 'op7'")" = 1 ]
 	# two locked accounts, bulk clear
 	account li_si 'Secr3t!pass' 13700137000 440524188001010014 李四
 	for m in 10 11 12 13 14; do wrong $m >/dev/null || true; wrong $m li_si >/dev/null || true; done

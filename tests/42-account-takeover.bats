@@ -123,7 +123,7 @@ change_phone() {
 }
 
 @test "item 1: reset.phone_change_days is a setting" {
-	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('reset.phone_change_days', '1')"
+	dbq "INSERT INTO setting(key, value) VALUES ('reset.phone_change_days', '1')"
 	change_phone 110105197504040044 钱其他 13700137004 | jq -e .ok >/dev/null
 	out=$(taxid-login --now 2026-11-26T07:58:59Z reset account=qian_other method=sms)
 	export TAXID_NOW=2026-11-26T07:59:59Z
@@ -267,11 +267,11 @@ noph() {
 	[[ $pw =~ $alphabet ]]
 	[[ $pw =~ [A-Z] && $pw =~ [a-z] && $pw =~ [2-9] && $pw =~ [!#%+=?^_-] ]]
 	# stored only as an argon2id hash; no message carries it; the audit row names the operator, not the password
-	[[ $(sqlite3 "$TAXID_DB" "SELECT password_hash FROM account WHERE login_name = 'li_si'") == '$argon2id$v=19$'* ]]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT must_change FROM account WHERE login_name = 'li_si'")" = 1 ]
+	[[ $(dbq "SELECT password_hash FROM account WHERE login_name = 'li_si'") == '$argon2id$v=19$'* ]]
+	[ "$(dbq "SELECT must_change FROM account WHERE login_name = 'li_si'")" = 1 ]
 	run taxid-verify sms outbox
 	refute_output --partial "$pw"
-	run sqlite3 "$TAXID_DB" "SELECT actor, detail FROM audit WHERE action = 'initial_password'"
+	run dbq "SELECT actor, detail FROM audit WHERE action = 'initial_password'"
 	assert_output 'op-hall|{"handed_to":"operator"}'
 	[ "$(cat -- "$TAXID_DB"* | grep -a -c -F -e "$pw")" = 0 ] # the database, its WAL and journal
 	# it works once, as an initial password: only a change, and that needs face (no phone)
@@ -302,7 +302,7 @@ noph() {
 	pw=$(taxid-verify sms outbox | jq -r 'select(.to == "13800138004") | .body' | sed -n 's/.*initial password is \([^;]*\);.*/\1/p')
 	[ ${#pw} = 12 ]
 	refute_output --partial "$pw"
-	[ "$(sqlite3 "$TAXID_DB" "SELECT detail FROM audit WHERE action = 'initial_password'")" = '{}' ]
+	[ "$(dbq "SELECT detail FROM audit WHERE action = 'initial_password'")" = '{}' ]
 }
 
 @test "issue 14 item 8: the secret scan looks for a handed-over initial password in every database and stderr" {

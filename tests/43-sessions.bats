@@ -13,7 +13,7 @@ local_setup() {
 @test "a session records its kind and second factor; session check shows them" {
 	run sess wang_rep 13800138001
 	R=$output
-	[ "$(sqlite3 "$TAXID_DB" "select kind || ' ' || factor from session")" = 'personal sms' ]
+	[ "$(dbq "select kind || ' ' || factor from session")" = 'personal sms' ]
 	run taxid-login session check token="$R"
 	assert_success
 	[ "$(jfield .kind)/$(jfield .factor)/$(jfield .expires_at)" = personal/sms/2026-11-25T20:00:00Z ]
@@ -29,7 +29,7 @@ local_setup() {
 	run taxid-login qr poll qr="$qr"
 	[ "$(jfield .session.kind)/$(jfield .session.factor)" = personal/qr ]
 	# and so it cannot maintain, which needs face
-	[ "$(sqlite3 "$TAXID_DB" "select group_concat(factor, ',') from session where parent_id is not null")" = qr ]
+	[ "$(dbq "select group_concat(factor, ',') from session where parent_id is not null")" = qr ]
 }
 
 @test "chaining QR logins every 25 minutes cannot outlive the first session's 12 hours" {
@@ -121,7 +121,7 @@ local_setup() {
 	[ "$(jfield .kind)/$(jfield .scope)" = "enterprise/enterprise:$E1" ]
 	# derived from Z's session (08:00 + 12 h), not 20 minutes later
 	[ "$(jq -r .session.expires_at <<<"$entered")" = 2026-11-25T20:00:00Z ]
-	[ "$(sqlite3 "$TAXID_DB" "select kind || ' ' || factor || ' ' || scope from session where id = 3")" = "enterprise sms enterprise:$E1" ]
+	[ "$(dbq "select kind || ' ' || factor || ' ' || scope from session where id = 3")" = "enterprise sms enterprise:$E1" ]
 	# the personal session still works, and the enterprise one may log out
 	run taxid-login session check token="$Z"
 	assert_success

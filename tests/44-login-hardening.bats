@@ -38,8 +38,8 @@ storm() {
 	cat out.* >all
 	run ! grep -qi 'database is locked\|busy' err.* all
 	[ "$(jq -r .error.code all | sort | uniq -c | awk '{print $2"="$1}' | tr '\n' ' ')" = "bad_credentials=4 locked=46 " ]
-	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password'")" = 5 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action in ('failure', 'lock')")" = 5 ]
+	[ "$(dbq "select failures from lock_counter where scope = 'password'")" = 5 ]
+	[ "$(dbq "select count(*) from audit where action in ('failure', 'lock')")" = 5 ]
 	# the other account's correct password went through during the storm
 	[ "$(cat ok.rc)" = 0 ]
 	[ "$(jq -r .next ok.out)" = sms ]
@@ -62,7 +62,7 @@ rename() {
 	run taxid-lockout --now "$(at 4)" status account=zhang_san
 	[ "$(jfield '.scopes[] | select(.scope=="password") | .failures')" = 4 ]
 	[ "$(jfield '.scopes[] | select(.scope=="password") | .locked')" = false ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'failure' and detail like '%\"source\":\"rename\"%'")" = 4 ]
+	[ "$(dbq "select count(*) from audit where action = 'failure' and detail like '%\"source\":\"rename\"%'")" = 4 ]
 	# the fifth locks the account's password scope, as a login's fifth would
 	run rename Wrong-pass1 zhang_new 5
 	[ "$(jfield .error.code)" = locked ]
@@ -70,7 +70,7 @@ rename() {
 	# while locked even the right password is refused, and not counted
 	run rename "$PW" zhang_new 6
 	[ "$(jfield .error.code)" = locked ]
-	[ "$(sqlite3 "$TAXID_DB" "select login_name from account")" = zhang_san ]
+	[ "$(dbq "select login_name from account")" = zhang_san ]
 	run taxid-lockout --now "$(at 6)" status account=zhang_san
 	[ "$(jfield '.scopes[] | select(.scope=="password") | .failures')" = 5 ]
 	# and the login step is locked too (the same scope)
@@ -104,10 +104,10 @@ rename() {
 	[ ${#ltx} -ge 22 ] && [ ${#qr} -ge 22 ] && [ ${#ctx} -ge 22 ]
 	# none of the three is in the database, its WAL or the key file
 	for id in "$ltx" "$qr" "$ctx"; do
-		[ "$(sqlite3 "$TAXID_DB" "select count(*) from challenge where id = '$id'")" = 0 ]
+		[ "$(dbq "select count(*) from challenge where id = '$id'")" = 0 ]
 		run ! grep -aqF "$id" "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB.key"
 	done
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	for id in "$ltx" "$qr" "$ctx"; do
 		run ! grep -aqF "$id" "$TAXID_DB"
 	done
@@ -116,7 +116,7 @@ rename() {
 	tok=$(TAXID_NOW=$(at 1) login_sms li_si "$PW" 13700137000 | jq -r .session.token)
 	run taxid-login --now "$(at 1)" qr confirm session="$tok" qr="$qr"
 	assert_success
-	for stored in $(sqlite3 "$TAXID_DB" "select id from challenge where purpose = 'qr'"); do
+	for stored in $(dbq "select id from challenge where purpose = 'qr'"); do
 		run taxid-login --now "$(at 1)" qr poll qr="$stored"
 		[ "$(jfield .error.code)" = challenge_invalid ]
 	done
@@ -198,8 +198,8 @@ sms() {
 	[ "$(jfield .error.field)" = purpose ]
 	run taxid-verify sms check challenge=x code=123456 purpose=whatever
 	[ "$(jfield .error.code)" = bad_value ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from challenge")" = 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from outbox")" = 0 ]
+	[ "$(dbq "select count(*) from challenge")" = 0 ]
+	[ "$(dbq "select count(*) from outbox")" = 0 ]
 }
 
 @test "item 10: login names are unique regardless of case (import, register, rename); lookups stay exact" {
@@ -227,7 +227,7 @@ sms() {
 	# its own name in another case is no clash
 	run rename "$PW" Wang_Wu
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "select login_name from account where login_name like 'wang%'")" = Wang_Wu ]
+	[ "$(dbq "select login_name from account where login_name like 'wang%'")" = Wang_Wu ]
 	# lookups are exact: ZHANG_SAN is an unknown account, answered as one
 	run taxid-login account=ZHANG_SAN password="$PW"
 	[ "$(jfield .error.code)" = bad_credentials ]

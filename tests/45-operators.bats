@@ -24,11 +24,11 @@ lock_zhang() { for m in 0 1 2 3 4; do wrong $m >/dev/null || true; done; }
 
 # last_audit ACTION: the newest audit row of ACTION as {actor, subject, detail}
 last_audit() {
-	sqlite3 "$TAXID_DB" "SELECT json_object('actor', actor, 'subject', subject, 'detail', json(detail)) FROM audit
+	dbq "SELECT json_object('actor', actor, 'subject', subject, 'detail', json(detail)) FROM audit
 		WHERE action = '$1' ORDER BY id DESC LIMIT 1"
 }
 
-audit_rows() { sqlite3 "$TAXID_DB" 'SELECT count(*) FROM audit'; }
+audit_rows() { dbq 'SELECT count(*) FROM audit'; }
 
 # refused_operator: the last result is operator_required on the operator member
 refused_operator() {
@@ -50,12 +50,12 @@ refused_operator() {
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/operator ]
 	run taxid-lockout --now "$(at 10)" status account=zhang_san
 	[ "$(jfield '.scopes[] | select(.scope=="password") | .locked')" = true ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'unlock'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'unlock'")" = 0 ]
 	run taxid-lockout --now "$(at 10)" clear account=zhang_san reason='called the hall' --operator op-7
 	assert_success
 	[ "$(jfield '.unlocked | join(",")')" = password ]
 	[ "$(last_audit unlock | jq -r .actor)" = op-7 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'unlock' AND actor IS NULL")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'unlock' AND actor IS NULL")" = 0 ]
 }
 
 @test "a bulk clear without an operator is refused even with the right count" {
@@ -75,7 +75,7 @@ refused_operator() {
 	run taxid-lockout policy set scope=password threshold:=3
 	refused_operator
 	[ "$(taxid-lockout policy show)" = "$before" ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'lock_policy'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'lock_policy'")" = 0 ]
 	run taxid-lockout policy set scope=password threshold:=3 operator=sec-1
 	assert_success
 	[ "$(last_audit lock_policy | jq -r '.actor + " " + .subject + " " + (.detail.threshold | tostring)')" = 'sec-1 password 3' ]
@@ -180,7 +180,7 @@ refused_operator() {
 	refute_output --partial "$ZS"
 	refute_output --partial 13800138000
 	refute_output --partial 张三
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 0 ]
 	run env TAXID_OPERATOR="$(printf 'op\tx')" taxid-register --reveal show login_name=zhang_san
 	[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/operator ]
 	refute_output --partial "$ZS"
@@ -195,7 +195,7 @@ refused_operator() {
 	[ "$(jfield .doc_no)" = "$ZS" ]
 	[ "$(last_audit reveal | jq -c '[.actor, .subject, .detail.action]')" = '["op-32","110105********002X","identity"]' ]
 	# the reveal rows hold no personal data in clear
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal' AND (detail LIKE '%$ZS%' OR subject = '$ZS')")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal' AND (detail LIKE '%$ZS%' OR subject = '$ZS')")" = 0 ]
 }
 
 @test "--reveal by taxid-bind and taxid-survival names the operator too (survival takes the operator object's id)" {
@@ -225,7 +225,7 @@ refused_operator() {
 	OF='operator:={"id":"of-1","role":"officer"}'
 	run taxid-survival enroll <<<"$retiree"
 	refused_operator
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM pensioner')" = 0 ]
 	run taxid-survival enroll - "$OF" <<<"$retiree"
 	assert_success
 	[ "$(last_audit survival.enroll | jq -r .actor)" = of-1 ]
@@ -247,9 +247,9 @@ refused_operator() {
 		# shellcheck disable=SC2086
 		run taxid-survival $a "$OF"
 		assert_success
-		[ "$(sqlite3 "$TAXID_DB" "SELECT actor FROM audit ORDER BY id DESC LIMIT 1")" = of-1 ]
+		[ "$(dbq "SELECT actor FROM audit ORDER BY id DESC LIMIT 1")" = of-1 ]
 	done
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action LIKE 'survival.%' AND action <> 'survival.certify' AND actor IS NULL")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action LIKE 'survival.%' AND action <> 'survival.certify' AND actor IS NULL")" = 0 ]
 }
 
 # ---- hall and enterprise actions: one refusal code for a missing operator everywhere ----

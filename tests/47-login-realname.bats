@@ -10,7 +10,7 @@ local_setup() {
 }
 
 # expire LOGIN'S-DOC DATE: the document's expiry as a hall recorded it.
-expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id = (SELECT d.id FROM document d JOIN account a ON a.person_id = d.person_id WHERE a.login_name = '$1')"; }
+expire() { dbq "UPDATE document SET expires_on = '$2' WHERE id = (SELECT d.id FROM document d JOIN account a ON a.person_id = d.person_id WHERE a.login_name = '$1')"; }
 
 @test "a login with an expired document succeeds and warns what to do (补录 at taxid-register supplement)" {
 	expire zhao_tax 2026-11-24
@@ -77,7 +77,7 @@ ent_sess() { taxid-bind enter session="$1" tin="$2" | jq -r .session.token; }
 	[ "$(jfield .session.scope)" = "enterprise:$E1" ]
 	[ "$(jfield .session.factor)" = qr ]
 	tok=$(jfield .session.token)
-	[ "$(sqlite3 "$TAXID_DB" "select kind || ' ' || scope from session where parent_id is not null order by id desc limit 1")" = "enterprise enterprise:$E1" ]
+	[ "$(dbq "select kind || ' ' || scope from session where parent_id is not null order by id desc limit 1")" = "enterprise enterprise:$E1" ]
 	# the derived session is an enterprise one: no personal business with it
 	run taxid-login rename session="$tok" password="$PW" new_login_name=wang_new
 	[ "$(jfield .error.code)" = session_scoped ]
@@ -138,8 +138,8 @@ ZHAO=110105199003030031
 	[ "$(jfield .role)" = legal_rep ]
 	[ "$(jfield .login_name)" = wang_rep ]
 	refute_output --partial $WANG
-	[ "$(sqlite3 "$TAXID_DB" "select kind || ' ' || factor || ' ' || scope from session order by id desc limit 1")" = "enterprise business_licence enterprise:$E1" ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'login_licence'")" = 1 ]
+	[ "$(dbq "select kind || ' ' || factor || ' ' || scope from session order by id desc limit 1")" = "enterprise business_licence enterprise:$E1" ]
+	[ "$(dbq "select count(*) from audit where action = 'login_licence'")" = 1 ]
 	# E2 has 王法人 as legal representative too
 	run taxid-login licence tin=$E2 doc_type=201 doc_no=$WANG licence:="$(lic $E2 $WANG)"
 	[ "$(jfield .session.scope)" = "enterprise:$E2" ]
@@ -171,7 +171,7 @@ ZHAO=110105199003030031
 	[ "$(jfield .error.code)" = verdict_failed ]
 	run taxid-login licence tin=$E1 doc_type=201 doc_no=$WANG
 	[ "$(jfield .error.code)" = missing_field ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from session where kind = 'enterprise'")" = 1 ]
+	[ "$(dbq "select count(*) from session where kind = 'enterprise'")" = 1 ]
 }
 
 @test "licence login needs an active relation: none, pending, then confirmed; a refusal spends the verdict" {

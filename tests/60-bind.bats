@@ -36,7 +36,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	run taxid-bind enterprise add tin=91310115MA5E6F7G8T name=X legal_rep:="$REP"
 	[ "$(jfield .error.code)" = operator_required ]
 	[ "$(jfield .error.field)" = operator ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enterprise_add' and actor = 'op1'")" = 3 ]
+	[ "$(dbq "select count(*) from audit where action = 'enterprise_add' and actor = 'op1'")" = 3 ]
 }
 
 @test "enterprise show masks the role holders unless --reveal, which is audited" {
@@ -52,7 +52,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jfield .finance_manager)" = null ]
 	run env TAXID_OPERATOR=op-test taxid-bind --reveal enterprise show tin=$E1
 	[ "$(jfield .legal_rep.doc_no)" = 110105198001010016 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'reveal'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'reveal'")" = 1 ]
 	! grep -q 110105198001010016 "$TAXID_DB"
 }
 
@@ -130,7 +130,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jfield .role)" = tax_handler ]
 	[ "$(jfield .session.scope)" = "enterprise:$E1" ]
 	[ "$(jfield '.session.token | length')" -eq 43 ]
-	[ "$(sqlite3 "$TAXID_DB" "select kind || ' ' || scope from session order by id desc limit 1")" = "enterprise enterprise:$E1" ]
+	[ "$(dbq "select kind || ' ' || scope from session order by id desc limit 1")" = "enterprise enterprise:$E1" ]
 	# only the other enterprise still needs the password
 	run taxid-bind enter session="$Z" tin=$E2
 	[ "$(jfield .error.code)" = declaration_password_required ]
@@ -234,7 +234,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 @test "the agency filing cap is 100 by default: the 100th holder is accepted, the 101st is cap_reached" {
 	R=$(sess wang_rep 13800138001)
 	taxid-register fixture --count 101 --password "$PW" | taxid-register import >/dev/null
-	mapfile -t logins < <(sqlite3 "$TAXID_DB" "select login_name from account where id > 4 order by id")
+	mapfile -t logins < <(dbq "select login_name from account where id > 4 order by id")
 	[ "${#logins[@]}" -eq 101 ]
 	for l in "${logins[@]:0:100}"; do
 		jq -nc --arg s "$R" --arg t $E2 --arg l "$l" '{session:$s, tin:$t, role:"tax_handler", login_name:$l, permissions:["agency_filing"]}'
@@ -250,7 +250,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 @test "caps per enterprise and permission type: 20 by default, 100 for agency filing, both policy" {
 	R=$(sess wang_rep 13800138001)
 	taxid-register fixture --count 21 --password "$PW" | taxid-register import >/dev/null
-	mapfile -t logins < <(sqlite3 "$TAXID_DB" "select login_name from account where id > 4 order by id")
+	mapfile -t logins < <(dbq "select login_name from account where id > 4 order by id")
 	[ "${#logins[@]}" -eq 21 ]
 	for l in "${logins[@]:0:20}"; do
 		jq -nc --arg s "$R" --arg t $E1 --arg l "$l" '{session:$s, tin:$t, role:"tax_handler", login_name:$l}'
@@ -271,7 +271,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	run taxid-bind grant session="$R" tin=$E2 role=tax_handler login_name="${logins[20]}" permissions:='["agency_filing"]'
 	assert_success
 	# both caps are settings; a revoked authorisation frees its place
-	sqlite3 "$TAXID_DB" "insert into setting values ('bind.cap_agency_filing', '21')"
+	dbq "insert into setting values ('bind.cap_agency_filing', '21')"
 	run taxid-bind grant session="$R" tin=$E2 role=invoice_purchaser login_name="${logins[0]}" permissions:='["invoices"]'
 	assert_success
 	run taxid-bind grant session="$R" tin=$E2 role=administrator login_name="${logins[1]}" permissions:='["agency_filing"]'
@@ -281,7 +281,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	taxid-bind revoke session="$R" relation="$first" >/dev/null
 	run taxid-bind grant session="$R" tin=$E1 role=administrator login_name="${logins[20]}" permissions:='["declaration"]'
 	assert_success
-	sqlite3 "$TAXID_DB" "insert into setting values ('bind.cap_default', '5')"
+	dbq "insert into setting values ('bind.cap_default', '5')"
 	run taxid-bind grant session="$R" tin=$E2 role=invoice_clerk login_name="${logins[2]}"
 	assert_success
 	run taxid-bind grant session="$R" tin=$E1 role=administrator login_name="${logins[3]}"
@@ -369,16 +369,16 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jq -sc 'map(.state)' <<<"$output")" = '["revoked","unbound"]' ]
 	[ "$(jq -sc 'map(.history | map(.event))' <<<"$output")" = '[["granted","confirmed","revoked"],["granted","confirmed","unbound"]]' ]
 	jq -se 'all(.[].history[]; (.at | test("^2026-11-25T")) and (.by | length > 0))' <<<"$output"
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from relation")" = 5 ]
-	run sqlite3 "$TAXID_DB" "delete from relation where state = 'revoked'"
+	[ "$(dbq "select count(*) from relation")" = 5 ]
+	run dbq "delete from relation where state = 'revoked'"
 	assert_failure
-	run sqlite3 "$TAXID_DB" "delete from relation_event"
+	run dbq "delete from relation_event"
 	assert_failure
-	run sqlite3 "$TAXID_DB" "update relation_event set event = 'x'"
+	run dbq "update relation_event set event = 'x'"
 	assert_failure
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from relation_event")" = 9 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from relation")" = 5 ]
-	[ "$(sqlite3 "$TAXID_DB" "select group_concat(action, ',') from (select action from audit where action in ('grant', 'confirm', 'revoke', 'unbind') order by id)")" = grant,confirm,revoke,grant,confirm,unbind ]
+	[ "$(dbq "select count(*) from relation_event")" = 9 ]
+	[ "$(dbq "select count(*) from relation")" = 5 ]
+	[ "$(dbq "select group_concat(action, ',') from (select action from audit where action in ('grant', 'confirm', 'revoke', 'unbind') order by id)")" = grant,confirm,revoke,grant,confirm,unbind ]
 	taxid-verify audit | jq -e '.chain == "intact"'
 }
 
@@ -403,7 +403,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 }
 
 @test "real-name level 4 is required for enterprise business (policy)" {
-	sqlite3 "$TAXID_DB" "update person set level = 3 where id = 3"
+	dbq "update person set level = 3 where id = 3"
 	R=$(sess wang_rep 13800138001)
 	Z=$(sess zhao_tax 13800138003)
 	run taxid-bind request session="$Z" tin=$E1 role=tax_handler
@@ -411,7 +411,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	[ "$(jfield .error.code)" = realname_level_required ]
 	[ "$(jfield .error.level)" = 3 ]
 	[ "$(jfield .error.required)" = 4 ]
-	sqlite3 "$TAXID_DB" "insert into setting values ('bind.min_level', '3')"
+	dbq "insert into setting values ('bind.min_level', '3')"
 	run taxid-bind request session="$Z" tin=$E1 role=tax_handler
 	assert_success
 }
@@ -482,7 +482,7 @@ EOF
 	[ "$(jq -sc 'map(.import // .error.code)' <<<"$output")" = '["updated","bad_checksum","unchanged"]' ]
 	[ "$(taxid-bind enterprise list | jq -sc 'map(.tin)')" = "[\"91310115MA1B2C3D8U\",\"91310115MA27Y4U47J\",\"91310115MA2L3M4NX2\",\"91310115MA5E6F7G8T\"]" ]
 	[ "$(taxid-bind enterprise show tin=91310115MA2L3M4NX2 | jq -c .flags)" = '["realname_risk"]' ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where actor = 'op2'")" = 3 ]
+	[ "$(dbq "select count(*) from audit where actor = 'op2'")" = 3 ]
 }
 
 @test "bash completion offers taxid-bind's actions, groups, sub-actions and members" {

@@ -31,7 +31,7 @@ local_setup() {
 	taxid-bind enterprise add tin=91310115MA5E6F7G8T name=无密码公司 legal_rep:="$REP" operator=op1 >/dev/null
 	run taxid-bind enter session="$Z" tin=91310115MA5E6F7G8T declaration_password=Decl2026pw captcha:="$(verdict cap captcha 91310115MA5E6F7G8T)"
 	[ "$(jfield .error.code)" = declaration_password_not_set ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enter' and detail like '%declaration_password%'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'enter' and detail like '%declaration_password%'")" = 1 ]
 }
 
 @test "5 wrong declaration passwords lock that enterprise for that person for 120 minutes, and nothing else" {
@@ -69,22 +69,22 @@ local_setup() {
 	[ "$(jfield .error.code)" = locked ]
 	run taxid-bind --now "$(at 125)" enter session="$Z2" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 125) verdict cap captcha $E1)"
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock_time'")" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from lock_counter where scope = 'declaration:$E1'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where action = 'unlock_time'")" = 1 ]
+	[ "$(dbq "select count(*) from lock_counter where scope = 'declaration:$E1'")" = 0 ]
 }
 
 @test "login failures do not count toward the declaration lock, nor the reverse" {
 	taxid-login --now "$(at 1)" account=zhao_tax password=Wrong-pass1 >/dev/null || true
-	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
+	[ "$(dbq "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
 	run taxid-bind --now "$(at 2)" enter session="$Z" tin=$E1 declaration_password=nope12345 captcha:="$(TAXID_NOW=$(at 2) verdict cap captcha $E1)"
 	[ "$(jfield .error.failures)" = 1 ]
 	run taxid-bind --now "$(at 3)" enter session="$Z" tin=$E1 declaration_password=nope23456 captcha:="$(TAXID_NOW=$(at 3) verdict cap captcha $E1)"
 	[ "$(jfield .error.failures)" = 2 ]
-	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
+	[ "$(dbq "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
 	# and a successful entry does not reset the login counter
 	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E1 declaration_password=Decl2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E1)"
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
+	[ "$(dbq "select failures from lock_counter where scope = 'password' and subject = 'account:3'")" = 1 ]
 }
 
 @test "the declaration lock is taxid-lockout's: its policy applies and its operator clear works" {
@@ -122,7 +122,7 @@ local_setup() {
 	[ "$(jfield .error.rule)" = length ]
 	run taxid-bind declpw set session="$R" tin=$T declaration_password=abcdefgh
 	[ "$(jfield .error.rule)" = classes ]
-	sqlite3 "$TAXID_DB" "insert into setting values ('declpw.min_classes', '1')"
+	dbq "insert into setting values ('declpw.min_classes', '1')"
 	run taxid-bind --now "$(at 4)" declpw set session="$R" tin=$T declaration_password=abcdefgh
 	assert_success
 	[ "$(jfield .next)" = sms ]
@@ -156,11 +156,11 @@ local_setup() {
 	run taxid-bind enter session="$Z" tin=$E1 declaration_password=New2026pw captcha:="$(verdict cap captcha $E1)"
 	assert_success
 	# no bound phone: refused before any code is sent
-	sqlite3 "$TAXID_DB" "update account set phone_index = NULL, phone_enc = NULL where login_name = 'wang_rep'"
+	dbq "update account set phone_index = NULL, phone_enc = NULL where login_name = 'wang_rep'"
 	run taxid-bind declpw reset session="$R" tin=$E1 declaration_password=Other2026pw
 	[ "$(jfield .error.code)" = phone_required ]
 	# stored as peppered argon2id, never in clear
-	[[ "$(sqlite3 "$TAXID_DB" "select declpw_hash from enterprise where tin = '$E1'")" == '$argon2id$v=19$m=19456,t=2,p=1$'* ]]
+	[[ "$(dbq "select declpw_hash from enterprise where tin = '$E1'")" == '$argon2id$v=19$m=19456,t=2,p=1$'* ]]
 }
 
 @test "a reset by the legal representative clears that enterprise's declaration locks, and only those" {
@@ -181,8 +181,8 @@ local_setup() {
 	run taxid-bind --now "$(at 4)" enter session="$Z" tin=$E2 declaration_password=Other2026pw captcha:="$(TAXID_NOW=$(at 4) verdict cap captcha $E2)"
 	[ "$(jfield .error.code)" = locked ]
 	# one unlock row per counter cleared: the two persons' and the enterprise's own
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'unlock' and actor = 'account:1'")" = 3 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'declpw_reset'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'unlock' and actor = 'account:1'")" = 3 ]
+	[ "$(dbq "select count(*) from audit where action = 'declpw_reset'")" = 1 ]
 }
 
 @test "maintain: a legal representative keeps a related person's contact phone, proven by an SMS to it" {
@@ -215,7 +215,7 @@ local_setup() {
 	assert_success
 	[ "$(jfield .changed)" = true ]
 	[ "$(jfield .relations)" = 1 ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'maintain_contact' and subject = 'person:3'")" = 1 ]
+	[ "$(dbq "select count(*) from audit where action = 'maintain_contact' and subject = 'person:3'")" = 1 ]
 	# the relation's contact phone changed; the account's own phone did not, and does not log in
 	[ "$(taxid-bind list session="$RF" tin=$E1 | jq -r "select(.relation == $rel) | .contact_phone")" = '139****9000' ]
 	[ "$(taxid-register show login_name=zhao_tax | jq -r .account.phone)" = '138****8003' ]
@@ -231,10 +231,10 @@ local_setup() {
 	assert_success
 	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Wrong2026pw captcha:="$(verdict cap captcha $E1)"
 	! grep -q 'Decl2026pw\|Wrong2026pw\|Other2026pw' <<<"$output" || false
-	sqlite3 "$TAXID_DB" "pragma wal_checkpoint(truncate)" >/dev/null
+	dbq "pragma wal_checkpoint(truncate)" >/dev/null
 	for f in "$TAXID_DB" "$TAXID_DB"-wal; do
 		[ ! -e "$f" ] || ! grep -qa 'Decl2026pw\|Other2026pw\|Wrong2026pw' "$f" || false
 	done
 	! sqlite3 "$TAXID_DB" .dump | grep -q 'Decl2026pw\|Other2026pw' || false
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where detail like '%2026pw%'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where detail like '%2026pw%'")" = 0 ]
 }

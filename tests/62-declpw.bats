@@ -32,7 +32,7 @@ enter() {
 }
 
 failures() { # failures SCOPE SUBJECT
-	sqlite3 "$TAXID_DB" "select coalesce((select failures from lock_counter where scope = '$1' and subject = '$2'), 0)"
+	dbq "select coalesce((select failures from lock_counter where scope = '$1' and subject = '$2'), 0)"
 }
 
 @test "a wrong declaration password makes the next attempt need a captcha; without one it is neither evaluated nor counted" {
@@ -64,7 +64,7 @@ failures() { # failures SCOPE SUBJECT
 }
 
 @test "the enterprise keeps its own counter: N wrong in a local day from all persons lock password entry for everyone until midnight" {
-	sqlite3 "$TAXID_DB" "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '6')"
+	dbq "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '6')"
 	# zhao_tax: four wrong (one short of his own lock), qian_other: one wrong — 5 for the enterprise
 	for m in 3 4 5 6; do
 		run enter "$Z" $E1 wrong${m}pw1 $m captcha
@@ -104,7 +104,7 @@ failures() { # failures SCOPE SUBJECT
 }
 
 @test "the enterprise counter: 5 wrong of a cap of 6 do not lock, and a success does not reset it" {
-	sqlite3 "$TAXID_DB" "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '6')"
+	dbq "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '6')"
 	for m in 3 4 5 6; do enter "$Z" $E1 wrong${m}pw1 $m captcha >/dev/null || true; done
 	run enter "$Q" $E1 wrongQpw1 7 captcha
 	[ "$(jfield .error.code)" = declaration_password_wrong ]
@@ -119,7 +119,7 @@ failures() { # failures SCOPE SUBJECT
 }
 
 @test "declpw reset by the legal representative clears the enterprise's counter and lock as well" {
-	sqlite3 "$TAXID_DB" "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '2')"
+	dbq "insert into setting(key, value) values ('declpw.enterprise_daily_cap', '2')"
 	enter "$Z" $E1 wrong1pw1 3 captcha >/dev/null || true
 	run enter "$Q" $E1 wrong2pw1 4 captcha
 	[ "$(jfield .error.code)" = locked ]
@@ -147,14 +147,14 @@ failures() { # failures SCOPE SUBJECT
 	[ "$(jq -c '[.error.code, .error.role]' <<<"$output")" = '["role_mismatch","legal_rep"]' ]
 	run taxid-bind --now "$(at 8)" declpw clear tin=$E1 operator=hall-07 doc_type=201 doc_no=$lep name=王某某
 	[ "$(jfield .error.code)" = role_mismatch ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'declpw_clear'")" = 0 ]
+	[ "$(dbq "select count(*) from audit where action = 'declpw_clear'")" = 0 ]
 	run enter "$Z" $E1 Decl2026pw 9 captcha
 	[ "$(jfield .error.code)" = locked ]
 	# the legal representative's document and name: the password is gone and the lock with it
 	run taxid-bind --now "$(at 10)" declpw clear tin=$E1 operator=hall-07 doc_type=201 doc_no=$lep name=王法人
 	assert_success
 	[ "$(jq -c '[.declaration_password_set, .had_password, .unlocked, .next]' <<<"$output")" = '[false,true,1,"declpw set"]' ]
-	[ "$(sqlite3 "$TAXID_DB" "select actor || ' ' || json_extract(detail, '$.legal_rep_doc_no') from audit where action = 'declpw_clear'")" = \
+	[ "$(dbq "select actor || ' ' || json_extract(detail, '$.legal_rep_doc_no') from audit where action = 'declpw_clear'")" = \
 		'hall-07 110105********0016' ]
 	[ "$(failures "declaration:$E1" account:3)" = 0 ]
 	# the old password opens nothing any more: there is none until the legal representative sets one

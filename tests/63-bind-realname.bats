@@ -13,7 +13,7 @@ local_setup() {
 	Z=$(sess zhao_tax 13800138003)
 }
 
-expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id = (SELECT d.id FROM document d JOIN account a ON a.person_id = d.person_id WHERE a.login_name = '$1')"; }
+expire() { dbq "UPDATE document SET expires_on = '$2' WHERE id = (SELECT d.id FROM document d JOIN account a ON a.person_id = d.person_id WHERE a.login_name = '$1')"; }
 
 @test "an expired document refuses key business (grant, request, bind, enter, declpw, confirm) until supplement renews it" {
 	declpw set "$R" $E1 Decl2026pw 13800138001 | jq -e .declaration_password_set >/dev/null
@@ -51,7 +51,7 @@ expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id =
 	[ "$(jfield .error.code)" = document_expired ]
 	[ "$(jfield '.session.token // "none"')" = none ]
 	# not counted against the declaration-password lock
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from lock_counter where scope like 'declaration:%'")" = 0 ]
+	[ "$(dbq "select count(*) from lock_counter where scope like 'declaration:%'")" = 0 ]
 	run taxid-bind request session="$Z" tin=$E1 role=tax_handler
 	[ "$(jfield .error.code)" = document_expired ]
 	# listing one's own relations is not key business
@@ -82,12 +82,12 @@ expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id =
 	run taxid-bind enterprise registrations tin=$E1
 	assert_success
 	[ "$(jfield '[.registrations[] | .authority + ":" + .kind] | join(",")')" = "13101150000:home,13201020000:cross_region" ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from audit where action = 'enterprise_register'")" = 2 ]
+	[ "$(dbq "select count(*) from audit where action = 'enterprise_register'")" = 2 ]
 	run taxid-bind enter session="$R" tin=$E1 authority=13201020000
 	assert_success
 	[ "$(jfield .session.scope)" = "enterprise:$E1@13201020000" ]
 	[ "$(jfield .authority)" = 13201020000 ]
-	[ "$(sqlite3 "$TAXID_DB" "select scope from session where kind = 'enterprise'")" = "enterprise:$E1@13201020000" ]
+	[ "$(dbq "select scope from session where kind = 'enterprise'")" = "enterprise:$E1@13201020000" ]
 	# without an authority, the enterprise as before
 	run taxid-bind enter session="$R" tin=$E1
 	[ "$(jfield .session.scope)" = "enterprise:$E1" ]
@@ -109,13 +109,13 @@ expire() { sqlite3 "$TAXID_DB" "UPDATE document SET expires_on = '$2' WHERE id =
 	[ "$(jfield .error.code)/$(jfield .error.field)" = authority_not_registered/authority ]
 	run taxid-bind enter session="$Z" tin=$E1 authority=14401000000 declaration_password=wrong1pw captcha:="$(verdict cap captcha $E1)"
 	[ "$(jfield .error.code)" = authority_not_registered ]
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from lock_counter where scope like 'declaration:%'")" = 0 ]
+	[ "$(dbq "select count(*) from lock_counter where scope like 'declaration:%'")" = 0 ]
 	# malformed codes cannot smuggle anything into the scope
 	for bad in '13101150000@x' '1310115000' 'x3101150000' '23101150000' '13101150000 '; do
 		run taxid-bind enter session="$R" tin=$E1 authority="$bad"
 		[ "$(jfield .error.code)/$(jfield .error.field)" = bad_value/authority ]
 	done
-	[ "$(sqlite3 "$TAXID_DB" "select count(*) from session where kind = 'enterprise'")" = 0 ]
+	[ "$(dbq "select count(*) from session where kind = 'enterprise'")" = 0 ]
 	# registering needs an operator; one home only; a kind is kept
 	run taxid-bind enterprise register tin=$E1 authority=13201020000
 	assert_failure

@@ -71,10 +71,10 @@ alive() {
 	[ "$(jfield .session.scope)" = "enterprise:$E1/agency:$AG" ]
 	[ "$(jfield .role)" = null ]
 	[ "$(alive "$(jfield .session.token)")" = yes ]
-	run sqlite3 "$TAXID_DB" "SELECT action || ' ' || actor FROM audit WHERE action IN ('agency_grant', 'enter') ORDER BY id"
+	run dbq "SELECT action || ' ' || actor FROM audit WHERE action IN ('agency_grant', 'enter') ORDER BY id"
 	assert_output "agency_grant account:1
 enter account:6"
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '\$.via') || json_extract(detail, '\$.agreement') FROM audit WHERE action = 'enter'")" = "agency$g" ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.via') || json_extract(detail, '\$.agreement') FROM audit WHERE action = 'enter'")" = "agency$g" ]
 }
 
 @test "without an agreement the agency's staff cannot enter the client; nor can anyone but its agency_filing staff" {
@@ -124,9 +124,9 @@ enter account:6"
 	[ "$(jfield .error.code)/$(jfield .error.state)" = relation_state/revoked ]
 	run taxid-bind agency list session="$B" tin="$AG"
 	[ "$(jfield '.state + " " + ([.history[].event] | join(",")) + " " + .history[1].note')" = "revoked granted,revoked by the client" ]
-	run sqlite3 "$TAXID_DB" "DELETE FROM agency_event"
+	run dbq "DELETE FROM agency_event"
 	assert_failure
-	run sqlite3 "$TAXID_DB" "DELETE FROM agency_agreement"
+	run dbq "DELETE FROM agency_agreement"
 	assert_failure
 	# the client may grant again: a new agreement, and the staff enter again
 	run taxid-bind agency grant session="$R" tin=$E1 agency="$AG"
@@ -149,7 +149,7 @@ enter account:6"
 	agree >/dev/null
 	t=$(taxid-bind enter session="$S" tin=$E1 agency="$AG" | jq -r .session.token)
 	[ "$(alive "$t")" = yes ]
-	rel=$(sqlite3 "$TAXID_DB" "SELECT r.id FROM relation r JOIN account a ON a.person_id = r.person_id WHERE a.login_name = 'zhou_staff'")
+	rel=$(dbq "SELECT r.id FROM relation r JOIN account a ON a.person_id = r.person_id WHERE a.login_name = 'zhou_staff'")
 	taxid-bind revoke session="$B" relation="$rel" | jq -e '.state == "revoked"' >/dev/null
 	[ "$(alive "$t")" = session_invalid ]
 	run taxid-bind enter session="$S" tin=$E1 agency="$AG"
@@ -184,7 +184,7 @@ enter account:6"
 	taxid-bind confirm session="$Q" relation="$rel" >/dev/null
 	run taxid-bind agency grant session="$Q" tin=$E1 agency="$AG2"
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM agency_agreement")" = 2 ]
+	[ "$(dbq "SELECT count(*) FROM agency_agreement")" = 2 ]
 }
 
 @test "the agency's staff cannot use the client's declaration password nor change the client's relations" {
@@ -193,12 +193,12 @@ enter account:6"
 	run taxid-bind enter session="$S" tin=$E1 agency="$AG" declaration_password=Decl2026pw
 	assert_failure 1
 	[ "$(jfield .error.code)/$(jfield .error.field)/$(jfield .error.reason)" = bad_value/declaration_password/not_with_agency ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM lock_counter WHERE scope LIKE 'declaration:%'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM lock_counter WHERE scope LIKE 'declaration:%'")" = 0 ]
 	run taxid-bind declpw reset session="$S" tin=$E1 declaration_password=Mine2026pw
 	[ "$(jfield .error.code)" = not_authorized ]
 	run taxid-bind grant session="$S" tin=$E1 role=tax_handler login_name=qian_other
 	[ "$(jfield .error.code)" = not_authorized ]
-	rep=$(sqlite3 "$TAXID_DB" "SELECT min(id) FROM relation")
+	rep=$(dbq "SELECT min(id) FROM relation")
 	rel=$(taxid-bind grant session="$R" tin=$E1 role=tax_handler login_name=qian_other | jq -r .relation)
 	run taxid-bind revoke session="$S" relation="$rel"
 	[ "$(jfield .error.code)" = not_authorized ]
@@ -209,7 +209,7 @@ enter account:6"
 		run taxid-bind $a session="$t"
 		[ "$(jfield .error.code)" = session_scoped ]
 	done
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state FROM relation WHERE id = $rel")" = pending ]
+	[ "$(dbq "SELECT state FROM relation WHERE id = $rel")" = pending ]
 }
 
 @test "agency grant refuses the client itself, an unknown or inactive agency, and a second open agreement" {

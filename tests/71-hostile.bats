@@ -91,13 +91,13 @@ hostile() {
 	# the valid ones and the hostile ones accepted as data (names with quotes and slashes, no phone): one person each
 	n=$(grep -cx ok got.txt)
 	[ "$n" -gt "$(grep -c '^valid-after' expect.txt)" ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = "$n" ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = "$n" ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = "$n" ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = "$n" ]
 	run taxid-verify audit
 	assert_success
 	[ "$(jfield .rows)" = "$n" ]
 	# the injection strings were data, never SQL: nothing was dropped, and the names read back as given
-	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA integrity_check')" = ok ]
+	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
 	login=$(sed -n "$(grep -n '^name.sql-injection-2' expect.txt | cut -d: -f1)p" out.ndjson | jq -r .login_name)
 	run env TAXID_OPERATOR=op-test taxid-register --reveal show login_name="$login"
 	assert_success
@@ -106,17 +106,17 @@ hostile() {
 
 @test "hostile requests to taxid-login: the valid login still succeeds after each" {
 	account valid_user 'Right#Pass1'
-	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('login.password_only', '1')"
+	dbq "INSERT INTO setting(key, value) VALUES ('login.password_only', '1')"
 	hostile login-password '{"account":"valid_user","password":"Right#Pass1"}' taxid-login
 	# no failure was counted against the valid account
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM lock_counter WHERE subject = 'account:1'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM lock_counter WHERE subject = 'account:1'")" = 0 ]
 }
 
 @test "hostile requests to taxid-survival enroll" {
 	pool
 	hostile survival-enroll '{"kind":"retiree","doc_type":"201","doc_no":"@DOC","name":"测试人","pension_account":"P1","region":"110105","insurance_type":"enterprise","benefit_start":"2010-01"}' \
 		taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}'
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner')" = "$(grep -cx ok got.txt)" ]
+	[ "$(dbq 'SELECT count(*) FROM pensioner')" = "$(grep -cx ok got.txt)" ]
 }
 
 @test "hostile requests to the survival window policy parser (taxid-survival policy set)" {

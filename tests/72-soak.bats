@@ -128,14 +128,14 @@ worker() {
 
 	# every import result was committed: the accounts in the database are the ones reported created
 	created=$(jq -r 'select(.status == "created") | .line' all.ndjson | wc -l)
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = "$((created + WORKERS + VICTIMS))" ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = "$((created + WORKERS + VICTIMS))" ]
 	# every grant and revoke reported is in the database, and nothing else
 	granted=$(jq -r 'select(.ok and .state == "pending") | .relation' all.ndjson | wc -l)
 	revoked=$(jq -r 'select(.ok and .state == "revoked") | .relation' all.ndjson | wc -l)
 	[ "$granted" -gt 0 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM relation WHERE role = 'tax_handler'")" = "$granted" ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM relation WHERE role = 'tax_handler' AND state = 'revoked'")" = "$revoked" ]
-	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA integrity_check')" = ok ]
+	[ "$(dbq "SELECT count(*) FROM relation WHERE role = 'tax_handler'")" = "$granted" ]
+	[ "$(dbq "SELECT count(*) FROM relation WHERE role = 'tax_handler' AND state = 'revoked'")" = "$revoked" ]
+	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
 	run taxid-verify audit
 	assert_success
 }

@@ -73,7 +73,7 @@ EOF
 	assert_line --partial '"status","region"'
 	assert_line --partial "\"$(ric 11010519500101001)\",\"甲\""
 	# the reveal is audited
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'")" -ge 1 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal'")" -ge 1 ]
 	# no mail(1) on PATH: a ready-to-send message in the outbox
 	mkdir -p nomail
 	local t

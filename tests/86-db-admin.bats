@@ -74,12 +74,12 @@ seed_db() {
 	[ "$(jfield .error.code)" = target_newer ]
 	run taxid-db restore mid.db operator=op-restore force:=true
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" 'PRAGMA integrity_check')" = ok ]
+	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
 	run taxid-verify audit --head
 	assert_success
 	[ "$(jfield .chain)" = intact ]
 	[ "$(jfield .id)" = "$((copy_id + 1))" ] # the copy's chain, then the restore's own row
-	sqlite3 "$TAXID_DB" "SELECT login_name FROM account" | sort >after.txt
+	dbq "SELECT login_name FROM account" | sort >after.txt
 	[ -z "$(comm -23 before.txt after.txt)" ] # every row committed before the backup began is there
 	# and the copy's anchor holds in the restored database
 	run taxid-verify audit --anchor "$copy_id:$copy_hash"
@@ -102,7 +102,7 @@ seed_db() {
 	assert_output 0
 	[ ! -e copy.db.key ]
 	# audited in the database, by the operator
-	[ "$(sqlite3 "$TAXID_DB" "SELECT actor FROM audit WHERE action = 'db_backup'")" = op-7 ]
+	[ "$(dbq "SELECT actor FROM audit WHERE action = 'db_backup'")" = op-7 ]
 	# an existing file is kept unless force
 	before=$(sha256sum copy.db)
 	run taxid-db backup copy.db operator=op-7
@@ -139,14 +139,14 @@ seed_db() {
 @test "restore right after a backup needs no force; the replaced file is kept 0600 as it was" {
 	seed_db
 	taxid-db backup b.db operator=op-1 >/dev/null
-	sum=$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM audit')
+	sum=$(dbq 'SELECT count(*) FROM audit')
 	run taxid-db restore b.db operator=op-2
 	assert_success
 	replaced=$(jfield .replaced)
 	[ "$replaced" = "$TAXID_DB.replaced-20261125T080000Z" ]
 	[ "$(stat -c %a "$replaced")" = 600 ]
 	[ "$(sqlite3 "$replaced" 'SELECT count(*) FROM audit')" = "$sum" ] # the db_backup row was in it
-	[ "$(sqlite3 "$TAXID_DB" "SELECT actor FROM audit WHERE action = 'db_restore'")" = op-2 ]
+	[ "$(dbq "SELECT actor FROM audit WHERE action = 'db_restore'")" = op-2 ]
 	[ "$(stat -c %a "$TAXID_DB")" = 600 ]
 	[ ! -e "$TAXID_DB-wal" ] || [ ! -s "$TAXID_DB-wal" ]
 	ls | grep -q '\.restore\.' && return 1
@@ -200,11 +200,11 @@ seed_db() {
 	seed_db
 	taxid-db backup before-lock.db operator=op-1 >/dev/null
 	# a wrong password counts towards the account's lock
-	login=$(sqlite3 "$TAXID_DB" 'SELECT login_name FROM account LIMIT 1')
+	login=$(dbq 'SELECT login_name FROM account LIMIT 1')
 	taxid-login account="$login" password='Wrong!pass1' >/dev/null || true
 	failures() { taxid-lockout status account="$login" | jq -r '.scopes[] | select(.scope == "password") | .failures'; }
 	[ "$(failures)" = 1 ]
-	sqlite3 "$TAXID_DB" 'SELECT count(*) FROM audit' >audit_rows
+	dbq 'SELECT count(*) FROM audit' >audit_rows
 	head=$(taxid-verify audit --head | jq -r '"\(.id):\(.hash)"')
 	# who may roll it back: not someone without an operator, not silently
 	run taxid-db restore before-lock.db
@@ -269,7 +269,7 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	run taxid-db doctor --anchor "1:$(printf '%064d' 0)"
 	assert_failure 1
 	[ "$(finding audit_anchor)" = error ]
-	sqlite3 "$TAXID_DB" "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 2"
+	dbq "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 2"
 	run taxid-db doctor
 	assert_failure 1
 	[ "$(finding audit)" = error ]
@@ -277,12 +277,12 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 
 @test "doctor finds an out-of-range setting written with sqlite3, and an unknown one" {
 	seed_db
-	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('sms.max_attempts', '1000')"
+	dbq "INSERT INTO setting(key, value) VALUES ('sms.max_attempts', '1000')"
 	run taxid-db doctor
 	assert_failure 1
 	[ "$(finding settings)" = error ]
 	jq -s -e 'map(select(.check == "settings"))[0] | .key == "sms.max_attempts" and .max == 10' <<<"$output"
-	sqlite3 "$TAXID_DB" "UPDATE setting SET value = '3' WHERE key = 'sms.max_attempts';
+	dbq "UPDATE setting SET value = '3' WHERE key = 'sms.max_attempts';
 		INSERT INTO setting(key, value) VALUES ('no.such.key', '1')"
 	run taxid-db doctor
 	assert_success
@@ -296,9 +296,9 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	run taxid-db doctor
 	assert_success
 	[ "$(finding issuers)" = ok ]
-	sqlite3 "$TAXID_DB" "UPDATE issuer SET added_at = '2025-11-01T00:00:00Z' WHERE name = 'old'"
+	dbq "UPDATE issuer SET added_at = '2025-11-01T00:00:00Z' WHERE name = 'old'"
 	now=$(date -u -d "$TAXID_NOW" +%s)
-	sqlite3 "$TAXID_DB" "INSERT INTO outbox(channel, to_enc, body_enc, created_at) VALUES ('sms', x'00', x'00', $((now - 7200)))"
+	dbq "INSERT INTO outbox(channel, to_enc, body_enc, created_at) VALUES ('sms', x'00', x'00', $((now - 7200)))"
 	run taxid-db doctor
 	assert_success # warnings only
 	[ "$(finding issuers)" = warning ]
@@ -309,9 +309,9 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 
 @test "doctor: a corrupt file is an integrity error, a missing one an error" {
 	seed_db
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	page=$(sqlite3 "$TAXID_DB" "SELECT rootpage FROM sqlite_master WHERE name = 'person'")
-	size=$(sqlite3 "$TAXID_DB" 'PRAGMA page_size')
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	page=$(dbq "SELECT rootpage FROM sqlite_master WHERE name = 'person'")
+	size=$(dbq 'PRAGMA page_size')
 	printf '\x0d\xff\xff\xff\xff\xff\xff\xff' | dd of="$TAXID_DB" bs=1 seek=$(((page - 1) * size)) conv=notrunc 2>/dev/null
 	run taxid-db doctor
 	assert_failure 1

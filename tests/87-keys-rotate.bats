@@ -23,7 +23,7 @@ rotation_fixture() {
 	done | taxid-survival enroll - 'operator:={"id":"sp-07","role":"specialist"}' >/dev/null
 	taxid-survival update doc_type=201 "doc_no=$(ric 11010519491231010)" new_name=退休改名 \
 		'operator:={"id":"of-01","role":"officer"}' reason=typo >/dev/null
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM survival_correction')" -ge 1 ]
+	[ "$(dbq 'SELECT count(*) FROM survival_correction')" -ge 1 ]
 }
 
 # lookups: what every look-up by document number, phone, login name and taxpayer number answers, one line each
@@ -56,7 +56,7 @@ lookups() {
 }
 
 data_lines() { grep -c '^data ' "$TAXID_DB.key"; }
-meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
+meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 
 @test "a rotation re-seals every personal field and blind index: every look-up answers the same, the old key file opens nothing" {
 	rotation_fixture
@@ -64,7 +64,7 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 	grep -q '"ok":true' before.txt
 	! grep -q '"ok":false' before.txt || { grep '"ok":false' before.txt; false; }
 	cp "$TAXID_DB.key" old.key
-	sqlite3 "$TAXID_DB" "SELECT hex(name_enc) FROM person UNION ALL SELECT hex(no_index) FROM document
+	dbq "SELECT hex(name_enc) FROM person UNION ALL SELECT hex(no_index) FROM document
 		UNION ALL SELECT hex(phone_index) FROM account WHERE phone_index IS NOT NULL
 		UNION ALL SELECT hex(rep_index) FROM enterprise UNION ALL SELECT hex(account_enc) FROM pensioner" | sort >blobs.before
 	run taxid keys rotate operator=op-keys --batch 7
@@ -80,7 +80,7 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 	lookups >after.txt
 	diff before.txt after.txt
 	# no sealed field or blind index is what it was
-	sqlite3 "$TAXID_DB" "SELECT hex(name_enc) FROM person UNION ALL SELECT hex(no_index) FROM document
+	dbq "SELECT hex(name_enc) FROM person UNION ALL SELECT hex(no_index) FROM document
 		UNION ALL SELECT hex(phone_index) FROM account WHERE phone_index IS NOT NULL
 		UNION ALL SELECT hex(rep_index) FROM enterprise UNION ALL SELECT hex(account_enc) FROM pensioner" | sort >blobs.after
 	[ "$(comm -12 blobs.before blobs.after | wc -l)" = 0 ]
@@ -106,11 +106,11 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 	[ "$(jfield .chain)" = intact ]
 	run taxid doctor
 	assert_success
-	run sqlite3 "$TAXID_DB" "SELECT action || ' ' || actor FROM audit WHERE action LIKE 'keys_%' ORDER BY id"
+	run dbq "SELECT action || ' ' || actor FROM audit WHERE action LIKE 'keys_%' ORDER BY id"
 	assert_line --index 0 'keys_rotate_begin op-keys'
 	assert_line 'keys_rotate_batch op-keys'
 	assert_line --index $((${#lines[@]} - 1)) 'keys_rotated op-keys'
-	[ "$(sqlite3 "$TAXID_DB" "SELECT detail ->> 'rows' FROM audit WHERE action = 'keys_rotated'")" = "$rows" ]
+	[ "$(dbq "SELECT detail ->> 'rows' FROM audit WHERE action = 'keys_rotated'")" = "$rows" ]
 	# logins by phone and by login name still work, and new records take the new key
 	run login_sms 13800138001 "$PW" 13800138001
 	assert_success
@@ -146,7 +146,7 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 	done
 	cmp key.before "$TAXID_DB.key"
 	[ -z "$(meta key_next)" ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action LIKE 'keys_%'")" = 0 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action LIKE 'keys_%'")" = 0 ]
 	# the boundaries themselves are taken
 	run taxid-db keys rotate operator=op1 --batch 1
 	assert_success
@@ -161,10 +161,10 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 	# bulk, so that a rotation a row a batch lasts long enough to be killed in: copies of the sealed names (a
 	# sealed field is bound to its kind, not to its row, so a copy opens) as persons without documents
 	for _ in $(seq 7); do
-		sqlite3 "$TAXID_DB" "INSERT INTO person(name_enc, level, created_at, updated_at)
+		dbq "INSERT INTO person(name_enc, level, created_at, updated_at)
 			SELECT name_enc, level, created_at, updated_at FROM person"
 	done
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" -ge 3000 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" -ge 3000 ]
 	lookups >before.txt
 	# how long a whole rotation takes here, a row a batch: the kills land at random fractions of it
 	t0=$(date +%s%N)
@@ -260,11 +260,11 @@ meta() { sqlite3 "$TAXID_DB" "SELECT value FROM meta WHERE key = '$1'"; }
 
 @test "a key file without the key of a generation the database names, or with a wrong one, is refused" {
 	rotation_fixture
-	sqlite3 "$TAXID_DB" "INSERT INTO meta(key, value) VALUES ('key_next', '7')"
+	dbq "INSERT INTO meta(key, value) VALUES ('key_next', '7')"
 	run taxid-register show doc_type=201 doc_no=110105198001010016 operator=op1
 	assert_failure 69
 	assert_output --partial 'holds no key of generation 7'
-	sqlite3 "$TAXID_DB" "DELETE FROM meta WHERE key = 'key_next'"
+	dbq "DELETE FROM meta WHERE key = 'key_next'"
 	run taxid-db keys rotate operator=op-keys
 	assert_success
 	# the data key of generation 2 replaced by another: its check value is not the database's

@@ -155,7 +155,7 @@ tool_actions() {
 	while IFS= read -r t; do
 		n=$((n + 1))
 		grep -qxF ".It Li $t" "$MAN/taxid-db.5" || missing+=("$t")
-	done < <(sqlite3 "$TAXID_DB" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	done < <(dbq "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
 	[ "$n" -gt 0 ]
 	if [ "${#missing[@]}" -ne 0 ]; then
 		echo "tables not in taxid-db(5): ${missing[*]}"

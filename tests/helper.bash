@@ -38,6 +38,11 @@ json_eq() {
 # jfield FILTER: apply a jq filter to $output (one JSON line) and print the result raw.
 jfield() { jq -r "$1" <<<"$output"; }
 
+# dbq SQL: run SQL on the suite's database and print its rows as sqlite3 does (list mode, "|" between columns).
+# Tests read and edit the database through it, so that the PostgreSQL suite (issue 16, docs/PG-PLAN.md) can run
+# the same lines with psql; what is about the SQLite file itself (.dump, a held write lock) stays sqlite3.
+dbq() { sqlite3 "$TAXID_DB" "$@"; }
+
 # Make an Ed25519 issuer key pair in the test directory: keygen NAME -> NAME.pem, NAME.pub
 keygen() {
 	openssl genpkey -algorithm ed25519 -out "$BATS_TEST_TMPDIR/$1.pem" 2>/dev/null &&
