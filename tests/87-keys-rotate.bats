@@ -185,6 +185,8 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 		# no half-written key file is ever left in place, and it stays 0600
 		[ "$(stat -c %a "$TAXID_DB.key")" = 600 ]
 		grep -q '^taxid-key-v[12]' "$TAXID_DB.key"
+		# and it is still a test database's key file (the suite's databases are test databases)
+		grep -qx 'mode test' "$TAXID_DB.key"
 		lookups >between.txt
 		diff before.txt between.txt
 	done
