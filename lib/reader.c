@@ -12,6 +12,9 @@
 #define MAX_REQUEST (1 << 20) /* a request larger than 1 MiB is refused, not buffered */
 #define MAX_DEPTH 256
 
+/* The bytes that end a run of string content: a quote, a backslash, and a raw newline (a cut record). */
+static const unsigned char str_stop[256] = {['"'] = 1, ['\\'] = 1, ['\n'] = 1};
+
 static int fill(struct taxid_ctx *ctx, struct taxid_reader *r, int (*before_block)(struct taxid_ctx *))
 {
 	if (r->eof)
@@ -88,13 +91,21 @@ found:
 				continue;
 			}
 			if (in_str) {
-				if (esc)
+				if (esc) {
 					esc = 0;
-				else if (c == '\\')
+					continue;
+				}
+				/* most of a request's bytes are inside strings: skip to the next one that matters at once */
+				while (i < r->end && !str_stop[(unsigned char)r->buf[i]])
+					i++;
+				if (i == r->end)
+					break;
+				c = r->buf[i];
+				if (c == '\\') {
 					esc = 1;
-				else if (c == '"')
+				} else if (c == '"') {
 					in_str = 0;
-				else if (c == '\n') { /* a raw newline cannot be inside a JSON string: the record was cut */
+				} else { /* a raw newline cannot be inside a JSON string: the record was cut */
 					*cut = 1;
 					goto done;
 				}
