@@ -1,4 +1,5 @@
-/* db.c: the SQLite file — open, permissions, migrations, the prepared-statement cache, transactions. */
+/* db.c: the open database over its engine (lib/db_engine.h; the SQLite engine is lib/db_sqlite.c) — open,
+ * migrations, the statement API, transactions, meta and settings. */
 #ifndef TAXID_DB_H
 #define TAXID_DB_H
 
