@@ -202,13 +202,14 @@ static enum taxid_code import_known(struct taxid_ctx *ctx, const struct import_r
 	return TAXID_OK;
 }
 
-/* A new person: the document, its paired document, the account. */
+/* A new person (taxid_person_find found no one with the document): the document, its paired document, the
+ * account. */
 static enum taxid_code import_new(struct taxid_ctx *ctx, const struct import_rec *r, int level, long long *pid,
 				  long long *aid)
 {
 	long long doc_id;
 	enum taxid_code c;
-	if ((c = taxid_claim_create_person(ctx, &r->cl, level, r->expires_on[0] ? r->expires_on : NULL, pid, &doc_id)) ||
+	if ((c = taxid_claim_insert_person(ctx, &r->cl, level, r->expires_on[0] ? r->expires_on : NULL, pid, &doc_id)) ||
 	    (r->has_paired && (c = taxid_claim_store_paired(ctx, *pid, doc_id, &r->pc))))
 		return c;
 	return r->ia.login ? import_account(ctx, *pid, &r->cl, &r->ia, aid) : TAXID_OK;
