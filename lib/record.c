@@ -236,7 +236,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	if (!c && ctx->reveal && ctx->db)
 		revealer = taxid_reveal_operator(ctx, req, &c);
 	taxid_db_request_reset(ctx);
-	/* The key generation cannot change under a write lock held since the batch began, which looked */
+	/* the key generation cannot change under the write lock a batch holds: the request that began it looked */
 	if (!c && ctx->db && !joined)
 		c = taxid_keys_refresh(ctx);
 	if (!c)
