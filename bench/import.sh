@@ -8,7 +8,7 @@
 #   taxid-register import < people.ndjson > /dev/null
 #       validation of every field, AES-GCM of name, document number and phone, HMAC blind indexes, person,
 #       document and account rows with their unique indexes, one audit row per person (hash chain), one
-#       result line per person, a commit every 1000 records
+#       result line per person, a commit every 20000 records (the default --batch-size)
 #   sqlite3 plain.db < import.sql
 #       .mode csv / .import into one table with the same columns and the same unique keys (document, login
 #       name, phone), in clear text, one transaction; the same journal, synchronous and cache settings

@@ -3,7 +3,7 @@
 #include "taxid.h"
 
 static const struct taxid_opt import_opts[] = {
-	{"batch-size", TAXID_OPT_INT, "N", "commit every N records (default 1000)"},
+	{"batch-size", TAXID_OPT_INT, "N", "commit every N records (default 20000)"},
 	{NULL, 0, NULL, NULL},
 };
 

@@ -290,9 +290,10 @@ enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id,
 	size_t el = 0;
 	if (phone) {
 		taxid_pii_index(ctx->keys, "phone", phone, idx);
-		q = taxid_q(ctx, TAXID_SQL_ACCOUNT_PHONE_TAKEN);
+		int rotating = taxid_pii_index_old(ctx->keys, "phone", phone, old);
+		q = taxid_q(ctx, rotating ? TAXID_SQL_ACCOUNT_PHONE_TAKEN : TAXID_SQL_ACCOUNT_PHONE_TAKEN_ONE);
 		taxid_q_blob(q, 1, idx, 32);
-		if (taxid_pii_index_old(ctx->keys, "phone", phone, old))
+		if (rotating)
 			taxid_q_blob(q, 3, old, 32);
 		if ((c = refuse_taken(ctx, q, 0, TAXID_E_PHONE_TAKEN, "phone")))
 			return c;

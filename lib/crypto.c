@@ -40,9 +40,25 @@ static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 static pthread_key_t hmac_key; /* each thread's HMAC context, see hmac_context() */
 static int hmac_key_ok;
 
-static void hmac_context_free(void *ctx)
+/* A thread's HMAC contexts, each keyed with the key it last took (see hmac_slots()). */
+#define HMAC_SLOTS 2
+#define HMAC_KEY_MAX 64
+struct hmac_slots {
+	struct {
+		EVP_MAC_CTX *ctx;
+		unsigned char key[HMAC_KEY_MAX];
+		size_t keylen; /* 0: not keyed yet */
+	} s[HMAC_SLOTS];
+	int next; /* the slot the next new key takes */
+};
+
+static void hmac_context_free(void *p)
 {
-	EVP_MAC_CTX_free(ctx);
+	struct hmac_slots *hs = p;
+	for (int i = 0; i < HMAC_SLOTS; i++)
+		EVP_MAC_CTX_free(hs->s[i].ctx);
+	OPENSSL_cleanse(hs, sizeof *hs);
+	free(hs);
 }
 
 static void fetch_algorithms(void)
@@ -111,44 +127,70 @@ void taxid_sha256(const void *data, size_t len, unsigned char out[TAXID_SHA256_L
 }
 
 /*
- * One HMAC context per thread, re-keyed on every call: creating a context and resolving its digest each time
- * runs at under half the rate the bulk blind-index work needs. The context keeps only the keyed inner and
- * outer states, no more secret than the key the caller holds anyway; it is freed (and so wiped) when its
- * thread ends.
+ * HMAC contexts per thread, each kept keyed: creating a context and resolving its digest each time runs at
+ * under half the rate the bulk blind-index work needs, and keying one (two SHA-256 blocks and the set-up of
+ * three digest contexts) was still the larger part of a short HMAC. A bulk import alternates two keys (the
+ * blind index and the audit chain), so two contexts keep their keys and a call with one of those keys only
+ * resets its context. The slots hold the keyed inner and outer states and a copy of the key, no more secret
+ * than the key the caller holds anyway; they are wiped and freed when their thread ends.
  */
-static EVP_MAC_CTX *hmac_context(void)
+static struct hmac_slots *hmac_slots(void)
 {
-	EVP_MAC_CTX *ctx;
+	struct hmac_slots *hs;
 	OSSL_PARAM params[2];
 
 	fetch();
 	if (!hmac_key_ok || hmac_mac == NULL)
 		return NULL;
-	if ((ctx = pthread_getspecific(hmac_key)) != NULL)
-		return ctx;
-	if ((ctx = EVP_MAC_CTX_new(hmac_mac)) == NULL)
+	if ((hs = pthread_getspecific(hmac_key)) != NULL)
+		return hs;
+	if ((hs = calloc(1, sizeof *hs)) == NULL)
 		return NULL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char[]){"SHA2-256"}, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_CTX_set_params(ctx, params) != 1 || pthread_setspecific(hmac_key, ctx) != 0) {
-		EVP_MAC_CTX_free(ctx);
+	for (int i = 0; i < HMAC_SLOTS; i++)
+		if ((hs->s[i].ctx = EVP_MAC_CTX_new(hmac_mac)) == NULL || EVP_MAC_CTX_set_params(hs->s[i].ctx, params) != 1) {
+			hmac_context_free(hs);
+			return NULL;
+		}
+	if (pthread_setspecific(hmac_key, hs) != 0) {
+		hmac_context_free(hs);
 		return NULL;
 	}
-	return ctx;
+	return hs;
 }
 
 void taxid_hmac_sha256(const unsigned char *key, size_t keylen, const void *data, size_t len,
 		       unsigned char out[TAXID_SHA256_LEN])
 {
-	/* A NULL key would tell EVP_MAC_init to keep the previous call's key. */
+	/* A NULL key tells EVP_MAC_init to keep the context's key: only for a slot keyed with this very key. */
 	static const unsigned char empty;
-	EVP_MAC_CTX *ctx = hmac_context();
+	struct hmac_slots *hs = hmac_slots();
 	size_t outlen = 0;
+	int i, keep = 0;
 
-	if (ctx == NULL || EVP_MAC_init(ctx, keylen ? key : &empty, keylen, NULL) != 1 ||
+	if (hs == NULL)
+		fatal("hmac");
+	for (i = 0; i < HMAC_SLOTS && keylen > 0 && keylen <= HMAC_KEY_MAX; i++)
+		if (hs->s[i].keylen == keylen && CRYPTO_memcmp(hs->s[i].key, key, keylen) == 0) {
+			keep = 1;
+			break;
+		}
+	if (!keep) {
+		i = hs->next;
+		hs->next = (hs->next + 1) % HMAC_SLOTS;
+		OPENSSL_cleanse(hs->s[i].key, sizeof hs->s[i].key);
+		hs->s[i].keylen = 0;
+	}
+	EVP_MAC_CTX *ctx = hs->s[i].ctx;
+	if (EVP_MAC_init(ctx, keep ? NULL : keylen ? key : &empty, keep ? 0 : keylen, NULL) != 1 ||
 	    EVP_MAC_update(ctx, len ? data : &empty, len) != 1 ||
 	    EVP_MAC_final(ctx, out, &outlen, TAXID_SHA256_LEN) != 1 || outlen != TAXID_SHA256_LEN)
 		fatal("hmac");
+	if (!keep && keylen > 0 && keylen <= HMAC_KEY_MAX) {
+		memcpy(hs->s[i].key, key, keylen);
+		hs->s[i].keylen = keylen;
+	}
 }
 
 int taxid_ct_equal(const void *a, const void *b, size_t len)

@@ -71,8 +71,8 @@ int taxid_q_step(struct taxid_q *q);
 enum taxid_code taxid_q_end(struct taxid_q *q);
 /* Run to completion (rows, if any, are skipped) and end. */
 enum taxid_code taxid_q_exec(struct taxid_q *q);
-/* Step once: the first column of the row (INSERT ... RETURNING id) into *id; a statement that gives no row is
- * TAXID_E_INTERNAL. Ends the statement. */
+/* Step once: the first column of the row (INSERT ... RETURNING id) into *id, or for a plain INSERT the row id it
+ * made; a RETURNING statement that gives no row is TAXID_E_INTERNAL. Ends the statement. */
 enum taxid_code taxid_q_insert_id(struct taxid_q *q, long long *id);
 /* Step once and end: 1 when there was a row (an error is 0, kept on the request). */
 int taxid_q_exists(struct taxid_q *q);

@@ -37,7 +37,9 @@ struct taxid_db_engine {
 	const char *(*col_text)(struct taxid_q *q, int j);
 	const void *(*col_blob)(struct taxid_q *q, int j);
 	size_t (*col_bytes)(struct taxid_q *q, int j);
+	int (*col_count)(struct taxid_q *q); /* columns a row of the statement has (0: no rows, a plain INSERT) */
 	long long (*changes)(struct taxid_ctx *ctx);
+	long long (*last_id)(struct taxid_ctx *ctx); /* the id of the row the last plain INSERT made */
 	int (*in_tx)(struct taxid_ctx *ctx);
 	/* A write transaction that no other writer interleaves with, and its end. */
 	enum taxid_code (*begin)(struct taxid_ctx *ctx);

@@ -315,9 +315,19 @@ static size_t sq_col_bytes(struct taxid_q *q, int j)
 	return (size_t)sqlite3_column_bytes(SQ(q)->st, j);
 }
 
+static int sq_col_count(struct taxid_q *q)
+{
+	return sqlite3_column_count(SQ(q)->st);
+}
+
 static long long sq_changes(struct taxid_ctx *ctx)
 {
 	return sqlite3_changes64(handle(ctx));
+}
+
+static long long sq_last_id(struct taxid_ctx *ctx)
+{
+	return sqlite3_last_insert_rowid(handle(ctx));
 }
 
 static enum taxid_code sq_begin(struct taxid_ctx *ctx)
@@ -330,14 +340,26 @@ static enum taxid_code sq_commit(struct taxid_ctx *ctx)
 	return exec_sql(ctx, "COMMIT");
 }
 
+/* A statement of no values run from the cache: a batch opens and releases a savepoint per request, and
+ * sqlite3_exec would parse it every time. */
+static enum taxid_code exec_cached(struct taxid_ctx *ctx, enum taxid_stmt id)
+{
+	sqlite3_stmt *st = taxid_sql(ctx, id);
+	if (!st)
+		return TAXID_E_INTERNAL;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? TAXID_OK : taxid_db_fail(ctx, rc);
+}
+
 static enum taxid_code sq_savepoint(struct taxid_ctx *ctx)
 {
-	return exec_sql(ctx, "SAVEPOINT request");
+	return exec_cached(ctx, TAXID_SQL_TX_SAVEPOINT);
 }
 
 static enum taxid_code sq_release(struct taxid_ctx *ctx)
 {
-	return exec_sql(ctx, "RELEASE request");
+	return exec_cached(ctx, TAXID_SQL_TX_RELEASE);
 }
 
 static void sq_rollback_savepoint(struct taxid_ctx *ctx)
@@ -361,7 +383,9 @@ const struct taxid_db_engine taxid_db_sqlite = {
 	.col_text = sq_col_text,
 	.col_blob = sq_col_blob,
 	.col_bytes = sq_col_bytes,
+	.col_count = sq_col_count,
 	.changes = sq_changes,
+	.last_id = sq_last_id,
 	.in_tx = in_tx,
 	.begin = sq_begin,
 	.commit = sq_commit,

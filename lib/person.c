@@ -33,9 +33,10 @@ enum taxid_code taxid_person_find_doc(struct taxid_ctx *ctx, enum taxid_doc_type
 	unsigned char idx[32], old[32];
 	memset(p, 0, sizeof *p);
 	taxid_person_doc_index(ctx, t, normalized, idx);
-	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_DOC_FIND);
+	int rotating = taxid_person_doc_index_old(ctx, t, normalized, old);
+	struct taxid_q *q = taxid_q(ctx, rotating ? TAXID_SQL_DOC_FIND : TAXID_SQL_DOC_FIND_ONE);
 	taxid_q_blob(q, 1, idx, 32);
-	if (taxid_person_doc_index_old(ctx, t, normalized, old))
+	if (rotating)
 		taxid_q_blob(q, 2, old, 32);
 	if (!taxid_q_step(q)) {
 		enum taxid_code c = taxid_q_end(q);
@@ -119,23 +120,13 @@ int taxid_name_equal(const char *a, const char *b)
 	return eq;
 }
 
-enum taxid_code taxid_person_ensure(struct taxid_ctx *ctx, const struct taxid_person_new *n, long long *person_id,
-				    int *created)
+/* A new person holding n's document: the caller knows no one holds it. */
+static enum taxid_code person_insert(struct taxid_ctx *ctx, const struct taxid_person_new *n, long long *person_id,
+				     long long *doc_id)
 {
-	struct taxid_person p;
-	enum taxid_code c = taxid_person_find_doc(ctx, n->doc_type, n->info->normalized, &p);
-	*created = 0;
-	if (c == TAXID_OK) {
-		*person_id = p.id;
-		taxid_person_clear(&p);
-		return TAXID_OK;
-	}
-	if (c != TAXID_E_NOT_FOUND)
-		return c;
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	size_t nl;
-	long long doc_id;
 	unsigned char *name = taxid_pii_seal(ctx->keys, "person.name", n->name, &nl);
 	if (!name)
 		return TAXID_E_INTERNAL;
@@ -149,8 +140,25 @@ enum taxid_code taxid_person_ensure(struct taxid_ctx *ctx, const struct taxid_pe
 	taxid_q_text(q, 6, n->info->region[0] ? n->info->region : NULL);
 	taxid_q_text(q, 7, at);
 	free(name);
-	if (!(c = taxid_q_insert_id(q, person_id)) &&
-	    !(c = taxid_person_add_doc(ctx, *person_id, n->doc_type, n->info, n->expires_on, &doc_id)))
+	enum taxid_code c = taxid_q_insert_id(q, person_id);
+	return c ? c : taxid_person_add_doc(ctx, *person_id, n->doc_type, n->info, n->expires_on, doc_id);
+}
+
+enum taxid_code taxid_person_ensure(struct taxid_ctx *ctx, const struct taxid_person_new *n, long long *person_id,
+				    int *created)
+{
+	struct taxid_person p;
+	enum taxid_code c = taxid_person_find_doc(ctx, n->doc_type, n->info->normalized, &p);
+	*created = 0;
+	if (c == TAXID_OK) {
+		*person_id = p.id;
+		taxid_person_clear(&p);
+		return TAXID_OK;
+	}
+	if (c != TAXID_E_NOT_FOUND)
+		return c;
+	long long doc_id;
+	if (!(c = person_insert(ctx, n, person_id, &doc_id)))
 		*created = 1;
 	return c;
 }
@@ -340,17 +348,22 @@ enum taxid_code taxid_claim_matches(struct taxid_ctx *ctx, const struct taxid_pe
 enum taxid_code taxid_claim_create_person(struct taxid_ctx *ctx, const struct taxid_claim *cl, int level,
 					  const char *expires_on, long long *person_id, long long *doc_id)
 {
-	struct taxid_person_new n = {cl->type, &cl->info, cl->name, level, expires_on};
-	int created;
-	enum taxid_code c = taxid_person_ensure(ctx, &n, person_id, &created);
-	if (c)
-		return c;
 	struct taxid_person p;
-	if ((c = taxid_person_find_doc(ctx, cl->type, cl->info.normalized, &p)))
-		return c;
-	*doc_id = p.doc_id;
-	taxid_person_clear(&p);
-	return TAXID_OK;
+	enum taxid_code c = taxid_person_find_doc(ctx, cl->type, cl->info.normalized, &p);
+	if (c == TAXID_OK) {
+		*person_id = p.id;
+		*doc_id = p.doc_id;
+		taxid_person_clear(&p);
+		return TAXID_OK;
+	}
+	return c == TAXID_E_NOT_FOUND ? taxid_claim_insert_person(ctx, cl, level, expires_on, person_id, doc_id) : c;
+}
+
+enum taxid_code taxid_claim_insert_person(struct taxid_ctx *ctx, const struct taxid_claim *cl, int level,
+					  const char *expires_on, long long *person_id, long long *doc_id)
+{
+	struct taxid_person_new n = {cl->type, &cl->info, cl->name, level, expires_on};
+	return person_insert(ctx, &n, person_id, doc_id);
 }
 
 enum taxid_doc_type taxid_claim_paired_type(enum taxid_doc_type t)

@@ -97,6 +97,9 @@ enum taxid_code taxid_claim_matches(struct taxid_ctx *ctx, const struct taxid_pe
 /* Create a person with the claim's document (inside the caller's transaction); *doc_id gets the document's id. */
 enum taxid_code taxid_claim_create_person(struct taxid_ctx *ctx, const struct taxid_claim *cl, int level,
 					  const char *expires_on, long long *person_id, long long *doc_id);
+/* The same when the caller has just found that no one holds the document (taxid_person_find): no second look-up. */
+enum taxid_code taxid_claim_insert_person(struct taxid_ctx *ctx, const struct taxid_claim *cl, int level,
+					  const char *expires_on, long long *person_id, long long *doc_id);
 /* Store the paired document pc for person pid and link document doc_id to it; a paired document another person
  * holds is refused (DOMAIN §6). */
 enum taxid_code taxid_claim_store_paired(struct taxid_ctx *ctx, long long pid, long long doc_id,
