@@ -7,7 +7,7 @@ ZS=11010519491231002X # 张三
 LS=440524188001010014 # 李四
 
 counts() {
-	sqlite3 "$TAXID_DB" "SELECT (SELECT count(*) FROM person) || ' ' || (SELECT count(*) FROM document) || ' ' ||
+	dbq "SELECT (SELECT count(*) FROM person) || ' ' || (SELECT count(*) FROM document) || ' ' ||
 		(SELECT count(*) FROM account) || ' ' || (SELECT count(*) FROM audit) || ' ' || (SELECT count(*) FROM outbox)"
 }
 
@@ -37,12 +37,12 @@ counts() {
 	assert_success
 	[ "$(jfield .status)" = created ]
 	[ "$(jfield .level)" = 3 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT password_hash FROM account')" = "$h" ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT peppered, must_change, initial_expires_at IS NULL FROM account')" = '0|0|1' ]
+	[ "$(dbq 'SELECT password_hash FROM account')" = "$h" ]
+	[ "$(dbq 'SELECT peppered, must_change, initial_expires_at IS NULL FROM account')" = '0|0|1' ]
 	# the login layer accepts it (and re-hashes it with the pepper)
 	run taxid-login account=zhang_san password='Legacy!pass1'
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT peppered FROM account')" = 1 ]
+	[ "$(dbq 'SELECT peppered FROM account')" = 1 ]
 	# malformed or non-argon2id hashes are refused
 	for bad in '$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA' '$argon2id$v=19$m=4294967295,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA' 'plain'; do
 		run taxid-register import <<<"$(jq -nc --arg d $LS --arg h "$bad" '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", password_hash:$h}')"
@@ -54,15 +54,15 @@ counts() {
 	jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"li_si", phone:"13700137000", initial_password:"doc_tail6"}' >in
 	run taxid-register import <in
 	assert_success
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT peppered, must_change, initial_expires_at FROM account')" = "1|1|$(date -u -d 2026-12-25T08:00:00Z +%s)" ]
+	[ "$(dbq 'SELECT peppered, must_change, initial_expires_at FROM account')" = "1|1|$(date -u -d 2026-12-25T08:00:00Z +%s)" ]
 	run taxid-login account=li_si password=010014
 	[ "$(jfield .error.code)" = must_change_password ]
 	run taxid-login account=li_si password=010015
 	[ "$(jfield .error.code)" = bad_credentials ]
 	# an operator setting changes the validity
-	sqlite3 "$TAXID_DB" "INSERT INTO setting VALUES ('password.initial_days', '7')"
+	dbq "INSERT INTO setting VALUES ('password.initial_days', '7')"
 	jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", initial_password:"doc_tail6"}' | taxid-register import >/dev/null
-	[ "$(sqlite3 "$TAXID_DB" "SELECT initial_expires_at FROM account WHERE login_name = 'zhang_san'")" = "$(date -u -d 2026-12-02T08:00:00Z +%s)" ]
+	[ "$(dbq "SELECT initial_expires_at FROM account WHERE login_name = 'zhang_san'")" = "$(date -u -d 2026-12-02T08:00:00Z +%s)" ]
 }
 
 @test "import: a random initial password meets the policy, goes only to the outbox, never to stdout" {
@@ -80,11 +80,11 @@ counts() {
 	[[ $body == *'valid until 2026-12-25T08:00:00Z'* ]]
 	[[ $output != *"$pw"* ]]
 	[[ $stderr != *"$pw"* ]]
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint' >/dev/null
+	dbq 'PRAGMA wal_checkpoint' >/dev/null
 	for f in "$TAXID_DB" "$TAXID_DB-wal"; do
 		[ ! -e "$f" ] || ! grep -aqF -- "$pw" "$f" || { echo "found in $f"; return 1; }
 	done
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT must_change, peppered FROM account')" = '1|1' ]
+	[ "$(dbq 'SELECT must_change, peppered FROM account')" = '1|1' ]
 	run taxid-login account=zhang_san password="$pw"
 	[ "$(jfield .error.code)" = must_change_password ]
 	# two records never share a random password; without a phone there is no way to deliver one
@@ -104,7 +104,7 @@ counts() {
 	assert_success
 	[ "$(jfield .status)/$(jfield .level)" = created/3 ]
 	[ "$(jfield '.account // "none"')" = none ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 0 ]
 	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", face_verified:true}')"
 	[ "$(jfield .status)/$(jfield .level)" = updated/4 ]
 	run taxid-register import <<<"$(jq -nc --arg d $ZS '{doc_type:"201", doc_no:$d, name:"张三", login_name:"zhang_san", initial_password:"doc_tail6"}')"
@@ -118,7 +118,7 @@ counts() {
 	[ "$(jfield .error.code)/$(jfield .error.field)" = identity_occupied/login_name ]
 	run taxid-register import <<<"$(jq -nc --arg d $LS '{doc_type:"201", doc_no:$d, name:"李四", login_name:"zhang_san", initial_password:"doc_tail6"}')"
 	[ "$(jfield .error.code)" = login_name_taken ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 1 ] # the refused record left nothing behind
+	[ "$(dbq 'SELECT count(*) FROM person')" = 1 ] # the refused record left nothing behind
 }
 
 @test "import: batches commit every --batch-size records; a bad record does not spoil its batch" {
@@ -130,20 +130,20 @@ counts() {
 	[ "$(jq -r .line <<<"${lines[10]}")/$(jq -r .error.code <<<"${lines[10]}")" = 11/bad_format ]
 	[ "$(jq -r .error.code <<<"${lines[11]}")" = bad_json ]
 	[ "$(jq -s 'map(select(.status == "created")) | length' <<<"$output")" = 25 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 25 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(DISTINCT password_hash), min(peppered) FROM account')" = '1|0' ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 25 ]
+	[ "$(dbq 'SELECT count(DISTINCT password_hash), min(peppered) FROM account')" = '1|0' ]
 }
 
 @test "fixture | import works for every document type, paired documents included" {
 	taxid-register fixture --count 110 --seed 5 --doc-types 201,208,210,213,227,233,237,238,239,240,241 |
 		taxid-register import >out
 	[ "$(jq -r .status out | sort -u)" = created ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 110 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 110 ]
 	# 233, 237, 238, 239, 240, 241 bring a paired document: 6 of every 11 records
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document')" = 170 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM document WHERE paired_with IS NOT NULL')" = 60 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM account')" = 110 ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(DISTINCT level) FROM person WHERE level IN (3, 4)')" = 2 ]
+	[ "$(dbq 'SELECT count(*) FROM document')" = 170 ]
+	[ "$(dbq 'SELECT count(*) FROM document WHERE paired_with IS NOT NULL')" = 60 ]
+	[ "$(dbq 'SELECT count(*) FROM account')" = 110 ]
+	[ "$(dbq 'SELECT count(DISTINCT level) FROM person WHERE level IN (3, 4)')" = 2 ]
 }
 
 # persons, documents and accounts as import leaves them, but the AES-GCM columns (fresh nonces every time) and
@@ -199,9 +199,9 @@ import_rows() {
 		read -t 10 -r ans <&"${IMP[0]}"
 		[ "$(jq -r .status <<<"$ans")" = created ]
 		# committed while the import still runs, though its batch is far from full
-		[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = "$i" ]
+		[ "$(dbq 'SELECT count(*) FROM person')" = "$i" ]
 	done
 	exec {IMP[1]}>&-
 	wait "$IMP_PID" || true
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM person')" = 3 ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 3 ]
 }
