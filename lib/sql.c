@@ -210,6 +210,23 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;"
 	"CREATE TRIGGER agency_event_no_update BEFORE UPDATE ON agency_event"
 	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;",
+	/* issue 16 (taxid-survival run --region): a run is keyed by its day and a region prefix ('' for the whole
+	 * run), so that workers running disjoint parts of one day each keep their own cursor. Copied aside and back,
+	 * not renamed: ALTER TABLE RENAME opens the TEMP database, after which the connection may no longer change
+	 * temp_store (taxid-register import does) */
+	"CREATE TABLE survival_run_old AS SELECT * FROM survival_run;"
+	"DROP TABLE survival_run;"
+	"CREATE TABLE survival_run ("
+	"  as_of TEXT NOT NULL, region TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL CHECK (state IN ('running', 'done')),"
+	"  phase INTEGER NOT NULL DEFAULT 0, cursor_date TEXT NOT NULL DEFAULT '', cursor_id INTEGER NOT NULL DEFAULT 0,"
+	"  processed INTEGER NOT NULL DEFAULT 0, suspended INTEGER NOT NULL DEFAULT 0,"
+	"  reminded INTEGER NOT NULL DEFAULT 0, terminated INTEGER NOT NULL DEFAULT 0,"
+	"  started_at TEXT NOT NULL, finished_at TEXT, PRIMARY KEY (as_of, region)) STRICT;"
+	"INSERT INTO survival_run(as_of, state, phase, cursor_date, cursor_id, processed, suspended, reminded, terminated,"
+	"  started_at, finished_at) SELECT as_of, state, phase, cursor_date, cursor_id, processed, suspended, reminded,"
+	"  terminated, started_at, finished_at FROM survival_run_old;"
+	"DROP TABLE survival_run_old;",
 };
 
 int taxid_db_schema_version(void)
