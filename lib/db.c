@@ -401,6 +401,11 @@ long long taxid_db_changes(struct taxid_ctx *ctx)
 	return ctx->db ? sqlite3_changes64(ctx->db->h) : 0;
 }
 
+long long taxid_db_last_id(struct taxid_ctx *ctx)
+{
+	return ctx->db ? sqlite3_last_insert_rowid(ctx->db->h) : 0;
+}
+
 int taxid_db_in_tx(struct taxid_ctx *ctx)
 {
 	return ctx->db && !sqlite3_get_autocommit(ctx->db->h);

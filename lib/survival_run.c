@@ -146,6 +146,7 @@ static void bulk_tune(struct taxid_ctx *ctx)
 	enum taxid_code before = taxid_db_request_error(ctx);
 	taxid_q_exec(taxid_q(ctx, TAXID_SQL_SURV_TUNE_MMAP));
 	taxid_q_exec(taxid_q(ctx, TAXID_SQL_SURV_TUNE_CHECKPOINT));
+	taxid_q_exec(taxid_q(ctx, TAXID_SQL_SURV_TUNE_CACHE));
 	if (!before)
 		taxid_db_request_reset(ctx);
 }
@@ -160,7 +161,36 @@ struct run_state {
 	long long processed, suspended, reminded, terminated;
 	int done;
 	json_t *log; /* this batch's changes, audited with its commit */
+	/* the notices this batch queued, in the order of their ids, so that printing them once committed need not
+	 * parse their stored bodies again (those of an earlier attempt or another process are read back) */
+	struct queued {
+		long long id;
+		json_t *body;
+	} *queued;
+	size_t nqueued, capqueued;
 };
+
+static void queued_clear(struct run_state *r)
+{
+	for (size_t i = 0; i < r->nqueued; i++)
+		json_decref(r->queued[i].body);
+	r->nqueued = 0;
+}
+
+/* Keep body (a new reference) as notice id's; out of memory only costs the parse when it is printed. */
+static void queued_add(struct run_state *r, long long id, json_t *body)
+{
+	if (r->nqueued == r->capqueued) {
+		size_t cap = r->capqueued ? r->capqueued * 2 : 256;
+		struct queued *v = realloc(r->queued, cap * sizeof *v);
+		if (!v)
+			return;
+		r->queued = v;
+		r->capqueued = cap;
+	}
+	r->queued[r->nqueued].id = id;
+	r->queued[r->nqueued++].body = json_incref(body);
+}
 
 static enum taxid_code run_get(struct taxid_ctx *ctx, struct run_state *r)
 {
@@ -223,31 +253,36 @@ static void run_log(struct run_state *r, const char *what, long long pid, const 
 
 /* Queue a notice once per (pensioner, kind, key); body (stolen) is what it says, without personal data. *added says
  * whether it is new. */
-static enum taxid_code notice_add(struct taxid_ctx *ctx, long long pid, const char *kind, const char *key, const char *run,
-				  json_t *body, int *added)
+static enum taxid_code notice_add(struct taxid_ctx *ctx, struct run_state *r, long long pid, const char *kind,
+				  const char *key, json_t *body, int *added)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
 	*added = 0;
-	if (!text)
+	if (!text) {
+		json_decref(body);
 		return TAXID_E_INTERNAL;
+	}
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_NOTICE_INSERT);
 	taxid_q_int(q, 1, pid);
 	taxid_q_text(q, 2, kind);
 	taxid_q_text(q, 3, key);
-	taxid_bind_opt(q, 4, run);
+	taxid_q_text(q, 4, r->as_of);
 	taxid_q_text(q, 5, text);
 	taxid_q_text(q, 6, taxid_survival_now(ctx));
 	enum taxid_code c = taxid_q_exec(q);
 	free(text);
 	*added = !c && taxid_db_changes(ctx) > 0;
+	if (*added)
+		queued_add(r, taxid_db_last_id(ctx), body);
+	json_decref(body);
 	return c;
 }
 
-/* A notice row as printed: the stored body plus who it is for, masked unless --reveal. */
-static json_t *notice_row(struct taxid_ctx *ctx, struct taxid_q *q, long long id)
+/* A notice row as printed: the stored body (body, when this process queued it, else parsed from the row) plus who it
+ * is for, masked unless --reveal. */
+static json_t *notice_row(struct taxid_ctx *ctx, struct taxid_q *q, long long id, json_t *body)
 {
-	json_t *row = json_loads(taxid_q_col_text(q, 3), 0, NULL);
+	json_t *row = body ? body : json_loads(taxid_q_col_text(q, 3), 0, NULL);
 	if (!json_is_object(row)) {
 		json_decref(row);
 		row = json_object();
@@ -268,17 +303,26 @@ static void run_bind_region(struct taxid_q *q, int i, const struct run_state *r)
 
 /* Print the committed notices of a run not yet printed, then mark them (in the caller's next commit): a kill in
  * between prints them again on the rerun — at least once, each with its id. */
-static enum taxid_code notices_emit(struct taxid_ctx *ctx, const struct run_state *r)
+static enum taxid_code notices_emit(struct taxid_ctx *ctx, struct run_state *r)
 {
 	enum taxid_code c = TAXID_OK;
 	long long max = 0;
+	size_t k = 0;
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_NOTICE_PENDING);
 	taxid_q_text(q, 1, r->as_of);
 	run_bind_region(q, 2, r);
 	while (!c && taxid_q_step(q)) {
 		max = taxid_q_col_int(q, 0);
-		c = taxid_emit(ctx, notice_row(ctx, q, max));
+		while (k < r->nqueued && r->queued[k].id < max)
+			k++;
+		json_t *body = NULL;
+		if (k < r->nqueued && r->queued[k].id == max) {
+			body = r->queued[k].body;
+			r->queued[k].body = NULL; /* taken by the row */
+		}
+		c = taxid_emit(ctx, notice_row(ctx, q, max, body));
 	}
+	queued_clear(r);
 	enum taxid_code e = taxid_q_end(q);
 	if (c || e)
 		return c ? c : e;
@@ -305,7 +349,7 @@ static enum taxid_code run_age18(struct taxid_ctx *ctx, struct run_state *r, str
 	if (c)
 		return c;
 	run_log(r, "terminated", p->id, p->since, "age_18");
-	c = notice_add(ctx, p->id, "termination", "age_18", r->as_of,
+	c = notice_add(ctx, r, p->id, "termination", "age_18",
 		       json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", "termination", "as_of", r->as_of, "reason", "age_18",
 				 "birthday", p->ends_on, "payment_stops_from", p->since),
 		       &added);
@@ -337,7 +381,7 @@ static enum taxid_code run_suspend(struct taxid_ctx *ctx, struct run_state *r, s
 				       json_pack("{s:s,s:s}", "run", r->as_of, "valid_until", p->valid_until), NULL)))
 		return c;
 	run_log(r, "suspended", p->id, p->since, NULL);
-	c = notice_add(ctx, p->id, "suspension", p->since, r->as_of,
+	c = notice_add(ctx, r, p->id, "suspension", p->since,
 		       json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", "suspension", "as_of", r->as_of, "valid_until",
 				 p->valid_until, "lapsed_on", p->lapse_on, "suspended_from", p->since),
 		       &added);
@@ -372,7 +416,7 @@ static enum taxid_code run_deadline(struct taxid_ctx *ctx, struct run_state *r, 
 		body = json_pack("{s:s,s:s,s:s,s:I,s:i,s:s}", "notice", "reminder", "as_of", r->as_of, "valid_until", p->valid_until,
 				 "days_left", (json_int_t)left, "offset", pol->reminders[k], "lapses_on", p->lapse_on);
 	}
-	enum taxid_code c = notice_add(ctx, p->id, "reminder", key, r->as_of, body, &added);
+	enum taxid_code c = notice_add(ctx, r, p->id, "reminder", key, body, &added);
 	r->reminded += added;
 	return c;
 }
@@ -448,6 +492,10 @@ static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, l
 	free(v);
 	json_decref(r->log);
 	r->log = NULL;
+	queued_clear(r);
+	free(r->queued);
+	r->queued = NULL;
+	r->capqueued = 0;
 	return c;
 }
 
