@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "db.h"
 #include "ids.h"
+#include "json_out.h"
 #include "keys.h"
 #include "ledger.h"
 #include "record.h"
@@ -168,6 +169,7 @@ struct run_state {
 		json_t *body;
 	} *queued;
 	size_t nqueued, capqueued;
+	struct taxid_json_buf text; /* a notice's body as stored (the writer of result lines, not json_dumps) */
 };
 
 static void queued_clear(struct run_state *r)
@@ -256,9 +258,11 @@ static void run_log(struct run_state *r, const char *what, long long pid, const 
 static enum taxid_code notice_add(struct taxid_ctx *ctx, struct run_state *r, long long pid, const char *kind,
 				  const char *key, json_t *body, int *added)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	struct taxid_json_buf *text = &r->text;
+	text->n = 0;
+	taxid_json_value(text, body);
 	*added = 0;
-	if (!text) {
+	if (text->bad) {
 		json_decref(body);
 		return TAXID_E_INTERNAL;
 	}
@@ -267,10 +271,9 @@ static enum taxid_code notice_add(struct taxid_ctx *ctx, struct run_state *r, lo
 	taxid_q_text(q, 2, kind);
 	taxid_q_text(q, 3, key);
 	taxid_q_text(q, 4, r->as_of);
-	taxid_q_text(q, 5, text);
+	taxid_q_textn(q, 5, text->p, text->n);
 	taxid_q_text(q, 6, taxid_survival_now(ctx));
 	enum taxid_code c = taxid_q_exec(q);
-	free(text);
 	*added = !c && taxid_db_changes(ctx) > 0;
 	if (*added)
 		queued_add(r, taxid_db_last_id(ctx), body);
@@ -496,6 +499,7 @@ static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, l
 	free(r->queued);
 	r->queued = NULL;
 	r->capqueued = 0;
+	taxid_json_free(&r->text);
 	return c;
 }
 
