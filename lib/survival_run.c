@@ -147,7 +147,6 @@ static void bulk_tune(struct taxid_ctx *ctx)
 	enum taxid_code before = taxid_db_request_error(ctx);
 	taxid_q_exec(taxid_q(ctx, TAXID_SQL_SURV_TUNE_MMAP));
 	taxid_q_exec(taxid_q(ctx, TAXID_SQL_SURV_TUNE_CHECKPOINT));
-	taxid_q_exec(taxid_q(ctx, TAXID_SQL_SURV_TUNE_CACHE));
 	if (!before)
 		taxid_db_request_reset(ctx);
 }
