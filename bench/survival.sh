@@ -93,9 +93,12 @@ INSERT INTO survival_event(pensioner_id, kind, on_date, month, payment, detail, 
 INSERT INTO survival_notice(pensioner_id, kind, key, run, body, created_at)
   SELECT id, 'termination', 'age_18', '$asof', json_object('notice', 'termination', 'payment_stops_from', since), '$TAXID_NOW'
   FROM temp.ending WHERE true ON CONFLICT DO NOTHING;
--- lapses: suspended from the month after the lapse
-CREATE TEMP TABLE lapsed AS SELECT id, valid_until, lapse_on, strftime('%Y-%m', lapse_on, 'start of month', '+1 month') AS since
+-- lapses: suspended from the first month not yet paid, the month after the run's (issue 13); the ledger records the
+-- months up to the run's month as paid (here only the run's month: every pensioner was enrolled that month)
+CREATE TEMP TABLE lapsed AS SELECT id, valid_until, lapse_on, strftime('%Y-%m', '$asof', 'start of month', '+1 month') AS since
   FROM pensioner WHERE state = 'active' AND valid_until <= date('$asof', '+30 days') AND lapse_on <= '$asof';
+INSERT INTO survival_ledger(pensioner_id, month, state, updated_at)
+  SELECT id, strftime('%Y-%m', '$asof'), 'paid', '$TAXID_NOW' FROM temp.lapsed WHERE true ON CONFLICT DO NOTHING;
 UPDATE pensioner SET state = 'suspended', reason = 'lapse', since_month = l.since, owed_from = l.since,
   updated_at = '$TAXID_NOW' FROM temp.lapsed l WHERE pensioner.id = l.id;
 INSERT INTO survival_event(pensioner_id, kind, on_date, month, payment, detail, created_at)
@@ -147,7 +150,8 @@ best_pair "$runs" taxid_run sql_run fresh
 state() {
 	sqlite3 "$1" "SELECT state, reason, since_month, count(*) FROM pensioner GROUP BY 1, 2, 3;
 		SELECT kind, count(*), min(key), max(key) FROM survival_notice WHERE emitted_at IS NOT NULL GROUP BY kind;
-		SELECT kind, payment, count(*) FROM survival_event WHERE kind <> 'enroll' GROUP BY 1, 2;"
+		SELECT kind, payment, month, count(*) FROM survival_event WHERE kind <> 'enroll' GROUP BY 1, 2, 3;
+		SELECT month, state, count(*) FROM survival_ledger GROUP BY 1, 2;"
 }
 if [ "$(state t.db)" != "$(state s.db)" ]; then
 	echo "bench: taxid-survival and the SQL job disagree:" >&2

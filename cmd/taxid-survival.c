@@ -13,6 +13,7 @@ static const struct taxid_opt due_opts[] = {
 
 static const struct taxid_opt run_opts[] = {
 	{"as-of", TAXID_OPT_STRING, "DATE", "the day of the run (required)"},
+	{"region", TAXID_OPT_STRING, "CODE", "only this province, prefecture or county: a 2, 4 or 6-digit prefix"},
 	{"batch", TAXID_OPT_INT, "N", "commit every N pensioners (default 1000)"},
 	{"format", TAXID_OPT_STRING, "FMT", "json (default) or csv: the notices as a spreadsheet, the summary on stderr"},
 	{NULL, 0, NULL, NULL},
@@ -77,7 +78,8 @@ static const struct taxid_action actions[] = {
 	 "[as_of] [within] [region] [employer] [format]",
 	 "list who is due soon, in grace, overdue, suspended for a lapse, or owes the app certification, one per line",
 	 due_opts},
-	{"run", taxid_survival_run, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "as_of [batch] [format]",
+	{"run", taxid_survival_run, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS,
+	 "as_of [region] [batch] [format]",
 	 "the batch for a date: end at 18, suspend after a lapse, remind; notices one per line; restartable", run_opts},
 	{"report outbox", taxid_survival_report_outbox, TAXID_ACT_DB_WRITE | TAXID_ACT_NO_INPUT | TAXID_ACT_ROWS, "[limit]",
 	 "print fingerprint certifications not yet reported to the certification system and mark them reported",

@@ -218,6 +218,11 @@ long long taxid_db_changes(struct taxid_ctx *ctx)
 	return ctx->db ? ctx->db->e->changes(ctx) : 0;
 }
 
+long long taxid_db_last_id(struct taxid_ctx *ctx)
+{
+	return ctx->db ? ctx->db->e->last_id(ctx) : 0;
+}
+
 int taxid_db_in_tx(struct taxid_ctx *ctx)
 {
 	return ctx->db && ctx->db->conn && ctx->db->e->in_tx(ctx);

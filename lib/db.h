@@ -88,6 +88,8 @@ const void *taxid_q_col_blob(struct taxid_q *q, int j, size_t *n); /* NULL and 0
 size_t taxid_q_col_bytes(struct taxid_q *q, int j);
 /* Rows changed by the last INSERT, UPDATE or DELETE of this connection. */
 long long taxid_db_changes(struct taxid_ctx *ctx);
+/* The rowid of the last row this connection inserted (no RETURNING: SQLite stages its rows in a temporary table). */
+long long taxid_db_last_id(struct taxid_ctx *ctx);
 /* 1 inside a transaction. */
 int taxid_db_in_tx(struct taxid_ctx *ctx);
 /* The first database error since the request began (TAXID_OK when none); the record loop resets it. */

@@ -210,6 +210,39 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;"
 	"CREATE TRIGGER agency_event_no_update BEFORE UPDATE ON agency_event"
 	"  BEGIN SELECT RAISE(ABORT, 'agency history is kept'); END;",
+	/* issue 16 (taxid-survival run --region): a run is keyed by its day and a region prefix ('' for the whole
+	 * run), so that workers running disjoint parts of one day each keep their own cursor. Copied aside and back,
+	 * not renamed: ALTER TABLE RENAME opens the TEMP database, after which the connection may no longer change
+	 * temp_store (taxid-register import does) */
+	"CREATE TABLE survival_run_old AS SELECT * FROM survival_run;"
+	"DROP TABLE survival_run;"
+	"CREATE TABLE survival_run ("
+	"  as_of TEXT NOT NULL, region TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL CHECK (state IN ('running', 'done')),"
+	"  phase INTEGER NOT NULL DEFAULT 0, cursor_date TEXT NOT NULL DEFAULT '', cursor_id INTEGER NOT NULL DEFAULT 0,"
+	"  processed INTEGER NOT NULL DEFAULT 0, suspended INTEGER NOT NULL DEFAULT 0,"
+	"  reminded INTEGER NOT NULL DEFAULT 0, terminated INTEGER NOT NULL DEFAULT 0,"
+	"  started_at TEXT NOT NULL, finished_at TEXT, PRIMARY KEY (as_of, region)) STRICT;"
+	"INSERT INTO survival_run(as_of, state, phase, cursor_date, cursor_id, processed, suspended, reminded, terminated,"
+	"  started_at, finished_at) SELECT as_of, state, phase, cursor_date, cursor_id, processed, suspended, reminded,"
+	"  terminated, started_at, finished_at FROM survival_run_old;"
+	"DROP TABLE survival_run_old;",
+	/* issue 17 item 3: SQLite (3.40) checks "x IN (a, b, c, ...)" of a CHECK constraint by building a temporary
+	 * b-tree of the list on every row written — a tenth of the survival run's time. The same constraints as
+	 * comparisons (the same truth for every value, NULL included), changed in place as SQLite documents for
+	 * CHECK constraints (https://sqlite.org/lang_altertable.html#otheralter): no row moves. */
+	"PRAGMA main.writable_schema = ON;"
+	"UPDATE main.sqlite_schema SET sql = replace(sql, 'CHECK (state IN (''pending'', ''active'', ''suspended'', ''terminated''))',"
+	"  'CHECK (state = ''pending'' OR state = ''active'' OR state = ''suspended'' OR state = ''terminated'')') WHERE type = 'table' AND name = 'pensioner';"
+	"UPDATE main.sqlite_schema SET sql = replace(sql, 'CHECK (relation IN (''child'', ''spouse'', ''parent'', ''other''))',"
+	"  'CHECK (relation = ''child'' OR relation = ''spouse'' OR relation = ''parent'' OR relation = ''other'')') WHERE type = 'table' AND name = 'pensioner';"
+	"UPDATE main.sqlite_schema SET sql = replace(sql, 'CHECK (card_state IN (''normal'', ''lost'', ''frozen''))',"
+	"  'CHECK (card_state = ''normal'' OR card_state = ''lost'' OR card_state = ''frozen'')') WHERE type = 'table' AND name = 'pensioner';"
+	"UPDATE main.sqlite_schema SET sql = replace(sql, 'CHECK (payment IN (''suspended'', ''resumed'', ''started'', ''terminated''))',"
+	"  'CHECK (payment = ''suspended'' OR payment = ''resumed'' OR payment = ''started'' OR payment = ''terminated'')') WHERE type = 'table' AND name = 'survival_event';"
+	"UPDATE main.sqlite_schema SET sql = replace(sql, 'CHECK (state IN (''paid'', ''withheld'', ''back_paid'', ''overpaid'', ''recovered''))',"
+	"  'CHECK (state = ''paid'' OR state = ''withheld'' OR state = ''back_paid'' OR state = ''overpaid'' OR state = ''recovered'')') WHERE type = 'table' AND name = 'survival_ledger';"
+	"PRAGMA writable_schema = RESET;",
 };
 
 int taxid_db_schema_version(void)

@@ -7,6 +7,8 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "ids.h"
+#include "json_out.h"
 #include "keys.h"
 #include "ledger.h"
 #include "record.h"
@@ -151,18 +153,51 @@ static void bulk_tune(struct taxid_ctx *ctx)
 
 struct run_state {
 	char as_of[TAXID_DATE_LEN];
+	const char *region; /* the region prefix of a part, "" for the whole run */
+	char lo[8], hi[8];  /* lo <= region < hi: the part's pensioners (unused for the whole run) */
 	int phase; /* 0 dependants turning 18, 1 deadlines, 2 finished */
 	char cursor_date[TAXID_DATE_LEN];
 	long long cursor_id;
 	long long processed, suspended, reminded, terminated;
 	int done;
 	json_t *log; /* this batch's changes, audited with its commit */
+	/* the notices this batch queued, in the order of their ids, so that printing them once committed need not
+	 * parse their stored bodies again (those of an earlier attempt or another process are read back) */
+	struct queued {
+		long long id;
+		json_t *body;
+	} *queued;
+	size_t nqueued, capqueued;
+	struct taxid_json_buf text; /* a notice's body as stored (the writer of result lines, not json_dumps) */
 };
+
+static void queued_clear(struct run_state *r)
+{
+	for (size_t i = 0; i < r->nqueued; i++)
+		json_decref(r->queued[i].body);
+	r->nqueued = 0;
+}
+
+/* Keep body (a new reference) as notice id's; out of memory only costs the parse when it is printed. */
+static void queued_add(struct run_state *r, long long id, json_t *body)
+{
+	if (r->nqueued == r->capqueued) {
+		size_t cap = r->capqueued ? r->capqueued * 2 : 256;
+		struct queued *v = realloc(r->queued, cap * sizeof *v);
+		if (!v)
+			return;
+		r->queued = v;
+		r->capqueued = cap;
+	}
+	r->queued[r->nqueued].id = id;
+	r->queued[r->nqueued++].body = json_incref(body);
+}
 
 static enum taxid_code run_get(struct taxid_ctx *ctx, struct run_state *r)
 {
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_RUN_GET);
 	taxid_q_text(q, 1, r->as_of);
+	taxid_q_text(q, 2, r->region);
 	int row = taxid_q_step(q);
 	if (row) {
 		r->done = strcmp(taxid_q_col_text(q, 0), "done") == 0;
@@ -189,6 +224,7 @@ static enum taxid_code run_save(struct taxid_ctx *ctx, const struct run_state *r
 	taxid_q_int(q, 6, r->suspended);
 	taxid_q_int(q, 7, r->reminded);
 	taxid_q_int(q, 8, r->terminated);
+	taxid_q_text(q, 9, r->region);
 	return taxid_q_exec(q);
 }
 
@@ -197,7 +233,7 @@ static enum taxid_code run_save(struct taxid_ctx *ctx, const struct run_state *r
 static enum taxid_code run_audit(struct taxid_ctx *ctx, struct run_state *r, const char *step)
 {
 	char subject[32];
-	snprintf(subject, sizeof subject, "run:%s", r->as_of);
+	snprintf(subject, sizeof subject, "run:%s%s%s", r->as_of, r->region[0] ? ":" : "", r->region);
 	json_t *d = r->log ? r->log : json_object();
 	json_object_set_new(d, "step", json_string(step));
 	enum taxid_code c = taxid_audit(ctx, "survival.run", subject, NULL, d);
@@ -218,31 +254,37 @@ static void run_log(struct run_state *r, const char *what, long long pid, const 
 
 /* Queue a notice once per (pensioner, kind, key); body (stolen) is what it says, without personal data. *added says
  * whether it is new. */
-static enum taxid_code notice_add(struct taxid_ctx *ctx, long long pid, const char *kind, const char *key, const char *run,
-				  json_t *body, int *added)
+static enum taxid_code notice_add(struct taxid_ctx *ctx, struct run_state *r, long long pid, const char *kind,
+				  const char *key, json_t *body, int *added)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
+	struct taxid_json_buf *text = &r->text;
+	text->n = 0;
+	taxid_json_value(text, body);
 	*added = 0;
-	if (!text)
+	if (text->bad) {
+		json_decref(body);
 		return TAXID_E_INTERNAL;
+	}
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_NOTICE_INSERT);
 	taxid_q_int(q, 1, pid);
 	taxid_q_text(q, 2, kind);
 	taxid_q_text(q, 3, key);
-	taxid_bind_opt(q, 4, run);
-	taxid_q_text(q, 5, text);
+	taxid_q_text(q, 4, r->as_of);
+	taxid_q_textn(q, 5, text->p, text->n);
 	taxid_q_text(q, 6, taxid_survival_now(ctx));
 	enum taxid_code c = taxid_q_exec(q);
-	free(text);
 	*added = !c && taxid_db_changes(ctx) > 0;
+	if (*added)
+		queued_add(r, taxid_db_last_id(ctx), body);
+	json_decref(body);
 	return c;
 }
 
-/* A notice row as printed: the stored body plus who it is for, masked unless --reveal. */
-static json_t *notice_row(struct taxid_ctx *ctx, struct taxid_q *q, long long id)
+/* A notice row as printed: the stored body (body, when this process queued it, else parsed from the row) plus who it
+ * is for, masked unless --reveal. */
+static json_t *notice_row(struct taxid_ctx *ctx, struct taxid_q *q, long long id, json_t *body)
 {
-	json_t *row = json_loads(taxid_q_col_text(q, 3), 0, NULL);
+	json_t *row = body ? body : json_loads(taxid_q_col_text(q, 3), 0, NULL);
 	if (!json_is_object(row)) {
 		json_decref(row);
 		row = json_object();
@@ -254,18 +296,35 @@ static json_t *notice_row(struct taxid_ctx *ctx, struct taxid_q *q, long long id
 	return row;
 }
 
+/* The part's bounds as parameters i and i + 1 (both NULL for the whole run). */
+static void run_bind_region(struct taxid_q *q, int i, const struct run_state *r)
+{
+	taxid_bind_opt(q, i, r->region[0] ? r->lo : NULL);
+	taxid_bind_opt(q, i + 1, r->region[0] ? r->hi : NULL);
+}
+
 /* Print the committed notices of a run not yet printed, then mark them (in the caller's next commit): a kill in
  * between prints them again on the rerun — at least once, each with its id. */
-static enum taxid_code notices_emit(struct taxid_ctx *ctx, const char *run)
+static enum taxid_code notices_emit(struct taxid_ctx *ctx, struct run_state *r)
 {
 	enum taxid_code c = TAXID_OK;
 	long long max = 0;
+	size_t k = 0;
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_NOTICE_PENDING);
-	taxid_q_text(q, 1, run);
+	taxid_q_text(q, 1, r->as_of);
+	run_bind_region(q, 2, r);
 	while (!c && taxid_q_step(q)) {
 		max = taxid_q_col_int(q, 0);
-		c = taxid_emit(ctx, notice_row(ctx, q, max));
+		while (k < r->nqueued && r->queued[k].id < max)
+			k++;
+		json_t *body = NULL;
+		if (k < r->nqueued && r->queued[k].id == max) {
+			body = r->queued[k].body;
+			r->queued[k].body = NULL; /* taken by the row */
+		}
+		c = taxid_emit(ctx, notice_row(ctx, q, max, body));
 	}
+	queued_clear(r);
 	enum taxid_code e = taxid_q_end(q);
 	if (c || e)
 		return c ? c : e;
@@ -274,9 +333,10 @@ static enum taxid_code notices_emit(struct taxid_ctx *ctx, const char *run)
 	if (!max)
 		return TAXID_OK;
 	q = taxid_q(ctx, TAXID_SQL_SURV_NOTICE_EMITTED);
-	taxid_q_text(q, 1, run);
+	taxid_q_text(q, 1, r->as_of);
 	taxid_q_text(q, 2, taxid_survival_now(ctx));
 	taxid_q_int(q, 3, max);
+	run_bind_region(q, 4, r);
 	return taxid_q_exec(q);
 }
 
@@ -291,7 +351,7 @@ static enum taxid_code run_age18(struct taxid_ctx *ctx, struct run_state *r, str
 	if (c)
 		return c;
 	run_log(r, "terminated", p->id, p->since, "age_18");
-	c = notice_add(ctx, p->id, "termination", "age_18", r->as_of,
+	c = notice_add(ctx, r, p->id, "termination", "age_18",
 		       json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", "termination", "as_of", r->as_of, "reason", "age_18",
 				 "birthday", p->ends_on, "payment_stops_from", p->since),
 		       &added);
@@ -323,7 +383,7 @@ static enum taxid_code run_suspend(struct taxid_ctx *ctx, struct run_state *r, s
 				       json_pack("{s:s,s:s}", "run", r->as_of, "valid_until", p->valid_until), NULL)))
 		return c;
 	run_log(r, "suspended", p->id, p->since, NULL);
-	c = notice_add(ctx, p->id, "suspension", p->since, r->as_of,
+	c = notice_add(ctx, r, p->id, "suspension", p->since,
 		       json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", "suspension", "as_of", r->as_of, "valid_until",
 				 p->valid_until, "lapsed_on", p->lapse_on, "suspended_from", p->since),
 		       &added);
@@ -358,16 +418,17 @@ static enum taxid_code run_deadline(struct taxid_ctx *ctx, struct run_state *r, 
 		body = json_pack("{s:s,s:s,s:s,s:I,s:i,s:s}", "notice", "reminder", "as_of", r->as_of, "valid_until", p->valid_until,
 				 "days_left", (json_int_t)left, "offset", pol->reminders[k], "lapses_on", p->lapse_on);
 	}
-	enum taxid_code c = notice_add(ctx, p->id, "reminder", key, r->as_of, body, &added);
+	enum taxid_code c = notice_add(ctx, r, p->id, "reminder", key, body, &added);
 	r->reminded += added;
 	return c;
 }
 
 static json_t *run_summary(const struct run_state *r, int already)
 {
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b}", "run", r->as_of, "state", "done", "processed", (json_int_t)r->processed,
-			 "suspended", (json_int_t)r->suspended, "reminders", (json_int_t)r->reminded, "terminated",
-			 (json_int_t)r->terminated, "already_done", already);
+	return json_pack("{s:s,s:s*,s:s,s:I,s:I,s:I,s:I,s:b}", "run", r->as_of, "region", r->region[0] ? r->region : NULL,
+			 "state", "done", "processed", (json_int_t)r->processed, "suspended", (json_int_t)r->suspended,
+			 "reminders", (json_int_t)r->reminded, "terminated", (json_int_t)r->terminated, "already_done",
+			 already);
 }
 
 /* One batch of the run's current phase from its cursor, read whole, then handled; the cursor moves past it and, when
@@ -382,11 +443,13 @@ static enum taxid_code run_batch(struct taxid_ctx *ctx, struct run_state *r, str
 		taxid_q_text(q, 1, r->as_of);
 		taxid_q_int(q, 2, r->cursor_id);
 		taxid_q_int(q, 3, batch);
+		run_bind_region(q, 4, r);
 	} else {
 		taxid_q_text(q, 1, lim);
 		taxid_q_text(q, 2, r->cursor_date);
 		taxid_q_int(q, 3, r->cursor_id);
 		taxid_q_int(q, 4, batch);
+		run_bind_region(q, 5, r);
 	}
 	long long n = 0;
 	while (n < batch && taxid_q_step(q))
@@ -425,12 +488,17 @@ static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, l
 			break;
 		if ((r->log && (c = run_audit(ctx, r, "batch"))) || (c = run_save(ctx, r)) || (c = taxid_db_commit(ctx)))
 			break;
-		if ((c = taxid_db_begin(ctx)) || (c = notices_emit(ctx, r->as_of)))
+		if ((c = taxid_db_begin(ctx)) || (c = notices_emit(ctx, r)))
 			break;
 	}
 	free(v);
 	json_decref(r->log);
 	r->log = NULL;
+	queued_clear(r);
+	free(r->queued);
+	r->queued = NULL;
+	r->capqueued = 0;
+	taxid_json_free(&r->text);
 	return c;
 }
 
@@ -440,6 +508,7 @@ static enum taxid_code run_finish(struct taxid_ctx *ctx, struct run_state *r)
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_RUN_DONE);
 	taxid_q_text(q, 1, r->as_of);
 	taxid_q_text(q, 2, taxid_survival_now(ctx));
+	taxid_q_text(q, 3, r->region);
 	enum taxid_code c = taxid_q_exec(q);
 	if (c)
 		return c;
@@ -460,8 +529,28 @@ static enum taxid_code run_done(struct taxid_ctx *ctx, const struct run_state *r
 {
 	if (!ctx->csv_columns)
 		return taxid_emit(ctx, run_summary(r, already));
-	fprintf(stderr, "%s: run %s done%s: %lld processed, %lld suspended, %lld reminders, %lld terminated\n",
-		ctx->tool->name, r->as_of, already ? " already" : "", r->processed, r->suspended, r->reminded, r->terminated);
+	fprintf(stderr, "%s: run %s%s%s done%s: %lld processed, %lld suspended, %lld reminders, %lld terminated\n",
+		ctx->tool->name, r->as_of, r->region[0] ? " region " : "", r->region, already ? " already" : "", r->processed,
+		r->suspended, r->reminded, r->terminated);
+	return TAXID_OK;
+}
+
+/* "region" of a run: a province, prefecture or county prefix (2, 4 or 6 digits of a mainland province); absent for
+ * the whole run. Sets the part's bounds: "1101" is every region from "1101" up to, not including, "1102". */
+static enum taxid_code run_region(struct taxid_ctx *ctx, json_t *req, struct run_state *r)
+{
+	enum taxid_code c = TAXID_OK;
+	const char *s = taxid_req_str(ctx, req, "region", 0, &c);
+	r->region = "";
+	if (c || !s)
+		return c;
+	size_t n = strlen(s);
+	if ((n != 2 && n != 4 && n != 6) || strspn(s, "0123456789") != n || !taxid_region_province_ok(s))
+		return taxid_fail(ctx, TAXID_E_BAD_VALUE, "region");
+	r->region = s;
+	memcpy(r->lo, s, n + 1);
+	memcpy(r->hi, s, n + 1);
+	r->hi[n - 1]++; /* '9' becomes ':', above every digit */
 	return TAXID_OK;
 }
 
@@ -478,6 +567,8 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	/* A run dated after today would suspend people whose window has not ended (issue 13): refused, nothing changes. */
 	if (as_of > taxid_survival_today(ctx))
 		return taxid_fail_detail(ctx, TAXID_E_BAD_VALUE, "as_of", json_pack("{s:s}", "reason", "in_the_future"));
+	if ((c = run_region(ctx, req, &r)))
+		return c;
 	long long batch = taxid_req_int(ctx, req, "batch", ctx->batch_size, &c);
 	if (c)
 		return c;
@@ -490,6 +581,7 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_SURV_RUN_START);
 	taxid_q_text(q, 1, r.as_of);
 	taxid_q_text(q, 2, taxid_survival_now(ctx));
+	taxid_q_text(q, 3, r.region);
 	if ((c = taxid_q_exec(q)))
 		return c;
 	if (taxid_db_changes(ctx) > 0 && (c = run_audit(ctx, &r, "start")))
@@ -499,7 +591,7 @@ enum taxid_code taxid_survival_run(struct taxid_ctx *ctx, json_t *req, json_t *o
 	if (r.done)
 		return run_done(ctx, &r, 1);
 	/* Notices an interrupted attempt committed but may not have printed. */
-	if ((c = notices_emit(ctx, r.as_of)) || (c = run_batches(ctx, &r, batch, as_of)))
+	if ((c = notices_emit(ctx, &r)) || (c = run_batches(ctx, &r, batch, as_of)))
 		return c;
 	if (!r.done && (c = run_finish(ctx, &r)))
 		return c;
