@@ -33,11 +33,11 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jq -r .enrolled <<<"${lines[0]}")" = true ]
 	[ "$(jq -r .enrolled <<<"${lines[1]}")" = true ]
 	[ "$(jq -c '[.enrolled,.already_enrolled,.changed,.differs]' <<<"${lines[2]}")" = '[false,true,false,[]]' ]
-	before=$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner; SELECT count(*) FROM audit')
+	before=$(dbq 'SELECT count(*) FROM pensioner; SELECT count(*) FROM audit')
 	run taxid-survival enroll - "$SPECIALIST" <in.ndjson
 	assert_success
 	[ "$(jq -s -c 'map(.already_enrolled)' <<<"$output")" = '[true,true,true]' ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner; SELECT count(*) FROM audit')" = "$before" ]
+	[ "$(dbq 'SELECT count(*) FROM pensioner; SELECT count(*) FROM audit')" = "$before" ]
 	# the same document under another name is not the same person
 	run enrol 张叁 "$a"
 	assert_failure 1
@@ -55,7 +55,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run env TAXID_OPERATOR=op-test taxid-survival --reveal status doc_type=201 doc_no="$a"
 	[ "$(jfield .doc_no)" = "$a" ]
 	[ "$(jfield .name)" = 张三丰 ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 1 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 1 ]
 	# the name is stored only encrypted
 	! sqlite3 "$TAXID_DB" .dump | grep -q 张三丰
 }
@@ -293,7 +293,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jq -c '[.error.code, .error.reason, .error.age, .error.retirement_age]' <<<"$output")" = '["no_certification_needed","below_retirement_age",56,60]' ]
 	run certify "$woman" 女士
 	assert_success
-	sqlite3 "$TAXID_DB" "INSERT INTO setting VALUES ('survival.retirement_age.female', '55')"
+	dbq "INSERT INTO setting VALUES ('survival.retirement_age.female', '55')"
 	run certify "$woman" 女士
 	[ "$(jfield .error.reason)" = below_retirement_age ]
 	# the name exactly: traditional for simplified is another name
@@ -323,7 +323,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run certify "$a" 张三
 	[ "$(jfield .error.code)" = person_deceased ]
 	# the messages people see, in Chinese
-	sqlite3 "$TAXID_DB" "DELETE FROM setting WHERE key = 'survival.retirement_age.female'"
+	dbq "DELETE FROM setting WHERE key = 'survival.retirement_age.female'"
 	zh() {
 		env LC_ALL=zh_CN.UTF-8 taxid-survival certify doc_type=201 "doc_no=$1" "name=$2" "method=$3" \
 			'operator:={"id":"op-test","role":"officer"}'
@@ -395,7 +395,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run taxid-survival special doc_type=201 doc_no="$a" name=张三 "$OFFICER" reason='bedridden, home visit'
 	assert_success
 	[ "$(jfield .method)" = special ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT actor FROM survival_cert WHERE method = 'special'")" = of-01 ]
+	[ "$(dbq "SELECT actor FROM survival_cert WHERE method = 'special'")" = of-01 ]
 }
 
 @test "a new retiree awaits approval; the first certification starts payment with arrears" {
@@ -430,7 +430,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run taxid-survival run --as-of 2026-11-25
 	assert_success
 	first=$output
-	dump() { sqlite3 "$TAXID_DB" 'SELECT * FROM pensioner; SELECT * FROM survival_event; SELECT * FROM survival_notice;
+	dump() { dbq 'SELECT * FROM pensioner; SELECT * FROM survival_event; SELECT * FROM survival_notice;
 		SELECT * FROM survival_run; SELECT id, hex(hash) FROM audit'; }
 	before=$(dump)
 	run taxid-survival run --as-of 2026-11-25
@@ -479,7 +479,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	taxid-survival card doc_type=201 doc_no="$a" state=lost "$SPECIALIST" >/dev/null
 	taxid-survival photo "$OFFICER" doc_type=201 doc_no="$a" source=fetched:other-province >/dev/null
 	taxid-survival policy set region=110105 kind=birthday "$OFFICER" >/dev/null
-	[ "$(sqlite3 "$TAXID_DB" "SELECT group_concat(action || '/' || coalesce(actor, '-'), ' ') FROM audit")" = \
+	[ "$(dbq "SELECT group_concat(action || '/' || coalesce(actor, '-'), ' ') FROM audit")" = \
 		'survival.enroll/sp-07 survival.card/sp-07 survival.photo/of-01 survival.policy/of-01' ]
 	[ "$(status "$a" | jq -c '[.card, .photo, .window.kind]')" = '["lost",true,"birthday"]' ]
 	run taxid-verify audit
@@ -505,5 +505,5 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	run enrol 王五 "$d"
 	assert_failure 1
 	[ "$(jfield .error.code)/$(jfield .error.reason)" = identity_abnormal/household_cancelled ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM pensioner')" = 2 ]
+	[ "$(dbq 'SELECT count(*) FROM pensioner')" = 2 ]
 }

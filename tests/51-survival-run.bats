@@ -30,7 +30,7 @@ dump() {
 @test "a run killed with SIGKILL mid-way finishes on the rerun with the same final state as an uninterrupted run" {
 	gen 20000 2025-06 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = 20000 ]
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	for x in a b; do
 		cp "$TAXID_DB" $x.db
 		cp "$TAXID_DB.key" $x.db.key
@@ -84,8 +84,8 @@ dump() {
 	taxid-survival run --as-of 2026-11-25 --batch 50 >one.out &
 	taxid-survival run --as-of 2026-11-25 --batch 50 >two.out &
 	wait
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state, processed, suspended FROM survival_run")" = 'done|3000|3000' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*), count(DISTINCT pensioner_id) FROM survival_event WHERE kind = 'lapse'")" = '3000|3000' ]
+	[ "$(dbq "SELECT state, processed, suspended FROM survival_run")" = 'done|3000|3000' ]
+	[ "$(dbq "SELECT count(*), count(DISTINCT pensioner_id) FROM survival_event WHERE kind = 'lapse'")" = '3000|3000' ]
 	[ "$(cat one.out two.out | jq -r '.notice_id // empty' | sort -un | wc -l)" = 3000 ]
 }
 
@@ -148,7 +148,7 @@ outcome() {
 
 @test "run --region: four workers on four provinces at once, killed with SIGKILL at random and restarted, end as one uninterrupted run" {
 	genr 4000 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	for x in one w; do
 		cp "$TAXID_DB" $x.db
 		cp "$TAXID_DB.key" $x.db.key
@@ -195,7 +195,7 @@ outcome() {
 @test "run --region: a prefix is 2, 4 or 6 digits; 110000 is that one code, 11 the province; 12 is never touched by 11" {
 	genr 10 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
 	# the first ten are all lapsed, one in each region
-	suspended() { sqlite3 "$TAXID_DB" "SELECT group_concat(region, ' ') FROM (SELECT region FROM pensioner WHERE state = 'suspended' ORDER BY region)"; }
+	suspended() { dbq "SELECT group_concat(region, ' ') FROM (SELECT region FROM pensioner WHERE state = 'suspended' ORDER BY region)"; }
 	cp "$TAXID_DB" fresh.db
 	cp "$TAXID_DB.key" fresh.db.key
 	run taxid-survival run --as-of 2026-11-25 --region 110105
@@ -207,7 +207,7 @@ outcome() {
 	run taxid-survival run --as-of 2026-11-25 --region 11
 	[ "$(tail -n 1 <<<"$output" | jq -c '[.region, .processed, .suspended]')" = '["11",2,2]' ]
 	[ "$(suspended)" = '110000 110105 110108 110229' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT state FROM pensioner WHERE region LIKE '12%'" | sort -u)" = active ]
+	[ "$(dbq "SELECT state FROM pensioner WHERE region LIKE '12%'" | sort -u)" = active ]
 	# 110000 as a six-digit code is that region only, not the province
 	TAXID_DB=fresh.db run taxid-survival run --as-of 2026-11-25 --region 110000
 	[ "$(tail -n 1 <<<"$output" | jq -c '[.region, .processed, .suspended]')" = '["110000",1,1]' ]
@@ -229,5 +229,5 @@ outcome() {
 	assert_failure
 	[ "$(jfield .error.code)" = bad_value ] || [ "$(jfield .error.code)" = bad_type ]
 	[ "$(outcome "$TAXID_DB")" = "$before" ]
-	[ "$(sqlite3 "$TAXID_DB" 'SELECT count(*) FROM survival_run')" = 0 ]
+	[ "$(dbq 'SELECT count(*) FROM survival_run')" = 0 ]
 }

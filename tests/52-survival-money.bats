@@ -31,7 +31,7 @@ lapsed_in_may() {
 @test "run --as-of after today (the operator's calendar) is refused and changes nothing; due and report may look ahead" {
 	a=$(ric 11010519500101001)
 	enrol 甲 "$a" 2025-10-15 >/dev/null # lapsed on 2026-10-16: any run from that day suspends
-	dump() { sqlite3 "$TAXID_DB" 'SELECT * FROM pensioner; SELECT * FROM survival_run; SELECT * FROM survival_ledger;
+	dump() { dbq 'SELECT * FROM pensioner; SELECT * FROM survival_run; SELECT * FROM survival_ledger;
 		SELECT count(*) FROM survival_notice; SELECT count(*) FROM audit'; }
 	before=$(dump)
 	# now is 2026-11-25T08:00Z, 16:00 in Shanghai: today is 2026-11-25; the day after is refused
@@ -151,7 +151,7 @@ lapsed_in_may() {
 	output=$(status "$a")
 	[ "$(jq -c '[.payments.overpaid, .payments.recovered, [.ledger[] | select(.state == "recovered") | .reason]]' <<<"$output")" = \
 		'[0,5,["offset","offset","repayment","repayment","repayment"]]' ]
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM audit WHERE action = 'survival.recover' AND actor = 'of-01'")" = 2 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'survival.recover' AND actor = 'of-01'")" = 2 ]
 	run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
 }
@@ -208,7 +208,7 @@ lapsed_in_may() {
 	output=$(status "$b")
 	[ "$(jq -c '[.state, .payments.overpaid, .payments.back_paid, .payments.paid]' <<<"$output")" = '["active",0,3,7]' ]
 	# the months owed are audited, by the officer
-	[ "$(sqlite3 "$TAXID_DB" "SELECT json_extract(detail, '$.owed.back_pay_months') FROM audit WHERE action = 'survival.event'
+	[ "$(dbq "SELECT json_extract(detail, '$.owed.back_pay_months') FROM audit WHERE action = 'survival.event'
 		AND json_extract(detail, '$.event') = 'reappeared' AND actor = 'of-01' ORDER BY id")" = "$(printf '4\n3')" ]
 	# 甲 certifies again like anyone alive
 	run taxid-survival certify doc_type=201 doc_no="$a" name=甲 method=offline_device "$SPECIALIST"

@@ -14,7 +14,7 @@ enrol() {
 }
 
 status() { taxid-survival status doc_type=201 "doc_no=$1"; }
-count() { sqlite3 "$TAXID_DB" "$1"; }
+count() { dbq "$1"; }
 
 SPECIALIST='operator:={"id":"sp-07","role":"specialist"}'
 OFFICER='operator:={"id":"of-01","role":"officer"}'

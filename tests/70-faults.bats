@@ -80,7 +80,7 @@ import_dump() {
 	taxid-register fixture --count "$n" --seed 70 --password 'Fault#Pass70' >in.ndjson
 	# an empty database bound to its key, checkpointed, copied for every trial
 	taxid-verify sms outbox >/dev/null
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	fresh ref "$TAXID_DB"
 	t0=$(now_ms)
 	taxid-register import --db ref.db --batch-size 8 <in.ndjson >/dev/null
@@ -168,7 +168,7 @@ batches_whole() {
 	n=1000
 	gen "$n" | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = "$n" ]
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	fresh ref "$TAXID_DB"
 	t0=$(now_ms)
 	taxid-survival run --db ref.db --as-of 2026-11-25 --batch 10 >ref.out
@@ -211,7 +211,7 @@ login_dump() {
 @test "SIGKILL during a stream of logins: sound, a whole number of requests applied, resuming reaches the uninterrupted state" {
 	account wang_wu 'Right#Pass1' 13800138000 11010519491231002X
 	account li_si 'Right#Pass2' 13900139000 110105195001010039
-	sqlite3 "$TAXID_DB" "INSERT INTO setting(key, value) VALUES ('login.password_only', '1')"
+	dbq "INSERT INTO setting(key, value) VALUES ('login.password_only', '1')"
 	keygen cap
 	trust cap captcha
 	# 14 attempts: good and bad passwords, an unknown account, li_si locked by five failures then refused;
@@ -238,7 +238,7 @@ login_dump() {
 		wang_wu Right#Pass1
 	EOF
 	[ "$n" = 14 ]
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	# the state after each prefix of k attempts, from uninterrupted runs
 	for k in $(seq 0 "$n"); do
 		fresh p "$TAXID_DB"
@@ -308,7 +308,7 @@ canon_dump() { sqlite3 "$1" "$CANON_SQL"; }
 		legal_rep:='{"doc_type":"201","doc_no":"110105198001010016","name":"王法人"}' operator=op1 >/dev/null
 	R=$(login_sms wang_rep "$pw" 13800138001 | jq -r .session.token)
 	[ "${#R}" -eq 43 ]
-	mapfile -t logins < <(sqlite3 "$TAXID_DB" "SELECT login_name FROM account WHERE login_name != 'wang_rep' ORDER BY id")
+	mapfile -t logins < <(dbq "SELECT login_name FROM account WHERE login_name != 'wang_rep' ORDER BY id")
 	[ "${#logins[@]}" -eq 8 ]
 	# 13 grants that change something (each person a tax handler, half an invoice clerk too), each after 20 that
 	# are refused (a repeat, unknown persons, bad roles), so that the changes are spread over a longer stream
@@ -331,7 +331,7 @@ canon_dump() { sqlite3 "$1" "$CANON_SQL"; }
 		n=$((n + 1))
 	done <grants.txt >in.ndjson
 	[ "$n" = 253 ]
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	CANON_SQL=$(canon_sql "$TAXID_DB")
 	[[ $CANON_SQL == *"length(rep_enc) > 0"* && $CANON_SQL != *token_hash* && $CANON_SQL == *"hex(no_index)"* ]]
 	# the state after each prefix: the stream applied one request per process, the dump hashed after each; a
@@ -400,7 +400,7 @@ full_then_whole() {
 @test "a file size limit (ulimit -f) stops an import with a clear message and exit 74; the database stays sound" {
 	taxid-register fixture --count 2000 --seed 71 --password 'Fault#Pass71' >big.ndjson
 	taxid-register fixture --count 10 --seed 72 --password 'Fault#Pass72' | taxid-register import >/dev/null
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	# SIGXFSZ ignored, so that a write past the limit fails with EFBIG instead of killing the process
 	run --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 400; exec taxid-register import <big.ndjson'
 	assert_failure 74
@@ -538,7 +538,7 @@ refused() {
 # a bound database with one account, checkpointed (no -wal left), as every condition's starting point
 base_db() {
 	account zhang_san 'Right#Pass1' 13800138000 11010519491231002X
-	sqlite3 "$TAXID_DB" 'PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE; PRAGMA journal_mode = WAL' >/dev/null
+	dbq 'PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE; PRAGMA journal_mode = WAL' >/dev/null
 	rm -f "$TAXID_DB-wal" "$TAXID_DB-shm"
 }
 
@@ -550,7 +550,7 @@ base_db() {
 		printf '%s\n' "$output" >"$name.out"
 		printf '%s\n' "$stderr" >"$name.err"
 	done < <(writers)
-	[ "$(sqlite3 "$TAXID_DB" "SELECT count(*) FROM account WHERE login_name = 'marker_login'")" = 1 ]
+	[ "$(dbq "SELECT count(*) FROM account WHERE login_name = 'marker_login'")" = 1 ]
 	[ "$(jq -r .login_tx login.out | wc -c)" -gt 20 ]
 	! grep -rlaF -e "$M_DOC" -e "$M_PHONE" -e "$M_PW" -e "${M_PW#Marker}" .
 }
@@ -605,7 +605,7 @@ base_db() {
 
 @test "every writing tool: a database of a newer schema exits 78 and is not touched" {
 	base_db
-	v=$(sqlite3 "$TAXID_DB" 'PRAGMA user_version')
-	sqlite3 "$TAXID_DB" "PRAGMA user_version = $((v + 1))"
+	v=$(dbq 'PRAGMA user_version')
+	dbq "PRAGMA user_version = $((v + 1))"
 	refused "newer schema" 78 "has schema version $((v + 1)), newer than this program's $v"
 }
