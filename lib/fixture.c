@@ -325,6 +325,13 @@ static void login_name(struct taxid_fixture *f, long i, const char *surname_hint
 		snprintf(out, 64, "tax_%s", idx);
 		break;
 	}
+	/* A login name has at most 16 characters (taxid_login_name_check). Two long syllables and an index of five or
+	 * more base-36 digits (from record 1,679,616 on) would have 17: keep the second syllable and the index, which
+	 * stays unique. The names of every shorter run are unchanged. */
+	size_t len = strlen(out);
+	char *cut = strchr(out, '_');
+	if (len > 16 && cut && cut[1] != 0 && strchr(cut + 1, '_'))
+		memmove(out, cut + 1, len - (size_t)(cut + 1 - out) + 1);
 }
 
 /* The last year any of a region's names was in use ("[-2010]崇文区"); 0 when one is still current. */

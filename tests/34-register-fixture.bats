@@ -117,3 +117,16 @@ need_stdnum() {
 	run taxid-register fixture --count -1
 	[ "$(jfield .error.code)" = bad_value ]
 }
+
+@test "fixture: login names stay within 16 characters past record 1,679,616, where the index takes five base-36 digits" {
+	# The records after the 4-digit base-36 indexes run out (36^4 = 1,679,616): at 10M, 6,419 names had 17
+	# characters and their import was refused. Only the tail is kept; every one of them must import.
+	taxid-register fixture --no-progress --count 1680000 --seed 1 --password 'Fixture!pw1' | tail -n 384 >tail.ndjson
+	[ "$(wc -l <tail.ndjson)" = 384 ]
+	[ "$(jq -r .ref tail.ndjson | head -n 1)" = fx-1679617 ]
+	# the longest kind of name is there: two syllables and a 5-digit index, shortened to one syllable
+	[ "$(jq -r .login_name tail.ndjson | grep -E '^[a-z]+_[0-9a-z]{5}$' | grep -vc '^tax_')" -gt 0 ]
+	[ "$(jq -r '.login_name | length' tail.ndjson | sort -n | tail -n 1)" -le 16 ]
+	taxid-register import <tail.ndjson >out
+	[ "$(jq -r .status out | sort -u)" = created ]
+}
