@@ -1,6 +1,7 @@
 /* The stream reader: finds one JSON value after another in standard input without parsing it, resynchronising
  * after a cut or oversized record. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +166,14 @@ done:
 	r->line += nl;
 	r->start = i;
 	return TAXID_SCAN_OK;
+}
+
+int taxid_input_ready(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n > 0;
 }

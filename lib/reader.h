@@ -22,5 +22,8 @@ enum taxid_scan { TAXID_SCAN_OK, TAXID_SCAN_EOF, TAXID_SCAN_ERROR };
 enum taxid_scan taxid_reader_next(struct taxid_ctx *ctx, struct taxid_reader *r,
 				  int (*before_block)(struct taxid_ctx *), size_t *vs, size_t *ve, long *line, int *too_large,
 				  int *cut);
+/* 1 when fd has bytes (or its end) waiting, so that the next read returns at once: a before_block hook hands over
+ * its work only when the read would block. */
+int taxid_input_ready(int fd);
 
 #endif

@@ -1,7 +1,6 @@
 /* The one read-handle-write loop: a stream of JSON objects in, one result line out each, inside the transaction
  * each action needs. The command line is lib/cmdline.c, the reader lib/reader.c, the writer lib/json_out.c. */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,24 +129,13 @@ static int flush_batch(struct taxid_ctx *ctx)
 	return taxid_json_write(&pending, ctx->out);
 }
 
-/* Standard input has bytes (or its end) waiting: the next read returns at once. */
-static int input_ready(void)
-{
-	struct pollfd p = {.fd = 0, .events = POLLIN};
-	int n;
-	do
-		n = poll(&p, 1, 0);
-	while (n < 0 && errno == EINTR);
-	return n > 0;
-}
-
 /* Before a read that would block, hand over what is done: pipelines stream, batches commit. A read that will
  * not block (a file, a producer ahead of us) goes on without it: committing there made a batch of whatever one
  * read held (about 170 import records of 64 KiB) instead of --batch-size, and each commit rewrote every index
  * page it had touched to the WAL, more of them as the indexes grew (issue 17 item 1). */
 static int before_block(struct taxid_ctx *ctx)
 {
-	if (input_ready())
+	if (taxid_input_ready(0))
 		return 0;
 	if (ctx->action->flags & TAXID_ACT_BATCH && flush_batch(ctx))
 		return -1;

@@ -6,7 +6,6 @@
  * stays bounded whatever the input's length. Input that ends within the first chunk, or that pauses before
  * the first chunk is full (a conversation on a pipe), is answered in the parent: no worker is started. */
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "db.h"
 #include "json_out.h"
+#include "reader.h"
 #include "record.h"
 #include "record_jobs.h"
 
@@ -247,8 +247,7 @@ static void drain(struct taxid_ctx *ctx)
 /* Before a read that would block, everything read so far is answered (a conversation on a pipe goes on). */
 static int before_block(struct taxid_ctx *ctx)
 {
-	struct pollfd p = {.fd = 0, .events = POLLIN};
-	if (poll(&p, 1, 0) != 0)
+	if (taxid_input_ready(0))
 		return 0;
 	dispatch(ctx, 1);
 	drain(ctx);
