@@ -178,6 +178,8 @@ static enum taxid_code fail(struct taxid_ctx *ctx, const char *state, const char
 		taxid_db_note_conflict(ctx); /* the record loop runs the request again: nothing to say yet */
 		return c;
 	}
+	if (state && strcmp(state, "25P02") == 0)
+		return c; /* a statement after the transaction's first error, which was said (or is a conflict) */
 	char *m = scrub(taxid_db_conn(ctx), msg);
 	say(ctx, c == TAXID_E_DB_BUSY ? "database busy" : c == TAXID_E_IO_ERROR ? "cannot write" : "database error", m);
 	free(m);
