@@ -23,7 +23,7 @@ absent() {
 	done
 }
 
-teardown() {
+local_teardown() {
 	exec 4>&- 2>/dev/null || true
 }
 

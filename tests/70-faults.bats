@@ -380,7 +380,7 @@ canon_dump() { sqlite3 "$1" "$CANON_SQL"; }
 
 # ---- a full disk ----
 
-teardown() {
+local_teardown() {
 	if mountpoint -q "$BATS_TEST_TMPDIR/mnt" 2>/dev/null; then
 		umount "$BATS_TEST_TMPDIR/mnt"
 	fi

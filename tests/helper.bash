@@ -12,18 +12,63 @@ if [ -n "${TAXID_SCAN_DIR:-}" ]; then
 	export PATH="$TAXID_SCAN_DIR/bin:$PATH"
 fi
 
+# The engine under test: SQLite files, or with TAXID_TEST_PG (the socket directory of a throwaway cluster that
+# scripts/pg-cluster.sh starts for make check-pg) one fresh PostgreSQL database per test, dropped after it. The
+# key file is $TAXID_KEY on both: beside the database on SQLite (TAXID_KEYFILE stays unset, as a user has it),
+# and named by TAXID_KEYFILE on PostgreSQL, where a URI has no "beside".
 setup() {
-	export TAXID_DB="$BATS_TEST_TMPDIR/t.db"
 	export TAXID_NOW=2026-11-25T08:00:00Z TAXID_TEST_DB=1 TAXID_QUIET_ARGV_SECRETS=1
 	unset TAXID_KEYFILE TAXID_TZ
 	export LANG=C LC_ALL=C
 	cd "$BATS_TEST_TMPDIR" || return 1
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		TAXID_PG_NAME=taxid_t${BATS_SUITE_TEST_NUMBER}_$$
+		# from the migrated template when the harness made one, else empty
+		pg_admin "SELECT format('CREATE DATABASE %I TEMPLATE %I', '$TAXID_PG_NAME',
+			coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))" || return 1
+		export TAXID_DB="postgresql:///$TAXID_PG_NAME?host=$TAXID_TEST_PG"
+		export TAXID_KEYFILE="$BATS_TEST_TMPDIR/t.db.key"
+		export TAXID_KEY=$TAXID_KEYFILE
+	else
+		export TAXID_DB="$BATS_TEST_TMPDIR/t.db"
+		export TAXID_KEY="$TAXID_DB.key"
+	fi
 	if [ -n "${TAXID_SCAN_DIR:-}" ]; then # what this test's tools print, and where its databases are
 		TAXID_SCAN_OUT=$(mktemp -d "$TAXID_SCAN_DIR/t.XXXXXX") && export TAXID_SCAN_OUT || return 1
 		printf '%s\n' "$BATS_TEST_TMPDIR" "${BATS_FILE_TMPDIR:-}" >"$TAXID_SCAN_OUT/dirs"
 	fi
 	if declare -F local_setup >/dev/null; then local_setup; fi
 }
+
+# A test file's own clean-up is local_teardown; the test's PostgreSQL database and its copies go after it.
+teardown() {
+	local status=0
+	if declare -F local_teardown >/dev/null; then local_teardown || status=$?; fi
+	if [ -n "${TAXID_PG_NAME:-}" ]; then
+		pg_admin "SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database
+			WHERE datname = '$TAXID_PG_NAME' OR left(datname, length('$TAXID_PG_NAME') + 1) = '${TAXID_PG_NAME}_'" ||
+			status=1
+	fi
+	return "$status"
+}
+
+# db_engine: the engine this run tests, "sqlite" or "pg".
+db_engine() { if [ -n "${TAXID_TEST_PG:-}" ]; then echo pg; else echo sqlite; fi; }
+
+# skip_on_pg REASON: skip a test about the SQLite file itself (its WAL, file modes, PRAGMAs, a file system that
+# fills up) on PostgreSQL. Every such skip is listed in tests/expected-skips-pg.txt.
+skip_on_pg() { if [ -n "${TAXID_TEST_PG:-}" ]; then skip "$1"; fi; }
+
+# pg_psql ARGS...: psql as the tests use it: no psqlrc, rows unaligned with "|" between columns and NULL as
+# nothing (sqlite3's list mode), stop at the first error.
+pg_psql() { "${TAXID_PG_BIN:+$TAXID_PG_BIN/}psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_admin SQL: run SQL on the test cluster's "postgres" database and each statement it returns (\gexec), so a
+# database can be created or dropped under a computed name.
+pg_admin() { printf '%s \\gexec\n' "$1" | pg_psql -h "$TAXID_TEST_PG" -d postgres >/dev/null; }
+
+# pg_name: the PostgreSQL database that $TAXID_DB names.
+pg_name() { local n=${TAXID_DB#postgres*:///}; echo "${n%%\?*}"; }
 
 # json_eq EXPECTED ACTUAL: equal as JSON (keys sorted).
 json_eq() {
@@ -38,10 +83,56 @@ json_eq() {
 # jfield FILTER: apply a jq filter to $output (one JSON line) and print the result raw.
 jfield() { jq -r "$1" <<<"$output"; }
 
-# dbq SQL: run SQL on the suite's database and print its rows as sqlite3 does (list mode, "|" between columns).
-# Tests read and edit the database through it, so that the PostgreSQL suite (issue 16, docs/PG-PLAN.md) can run
-# the same lines with psql; what is about the SQLite file itself (.dump, a held write lock) stays sqlite3.
-dbq() { sqlite3 "$TAXID_DB" "$@"; }
+# dbq SQL...: run SQL on the suite's database and print its rows as sqlite3 does (list mode, "|" between columns).
+# Tests read and edit the database through it, so that the PostgreSQL suite (issue 16, docs/PG-PLAN.md) runs the
+# same lines with psql; what is about the SQLite file itself (a held write lock, PRAGMAs) stays sqlite3.
+dbq() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		if [ $# -eq 0 ]; then pg_psql -d "$TAXID_DB"; else printf '%s;\n' "$@" | pg_psql -d "$TAXID_DB"; fi
+	else
+		sqlite3 "$TAXID_DB" "$@"
+	fi
+}
+
+# db_dump: the whole database as text (sqlite3 .dump, pg_dump), for tests that look for data in clear in it.
+db_dump() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		"${TAXID_PG_BIN:+$TAXID_PG_BIN/}pg_dump" --no-owner -d "$TAXID_DB"
+	else
+		sqlite3 "$TAXID_DB" .dump
+	fi
+}
+
+# db_path NAME: what TAXID_DB or --db names for the copy NAME of db_copy: NAME.db in the test directory on SQLite
+# (its key file NAME.db.key beside it), a database of its own on PostgreSQL (the same key file, TAXID_KEYFILE).
+db_path() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		echo "postgresql:///${TAXID_PG_NAME}_$1?host=$TAXID_TEST_PG"
+	else
+		echo "$BATS_TEST_TMPDIR/$1.db"
+	fi
+}
+
+# db_copy NAME: keep a copy of the database $TAXID_DB names, with its key, as NAME (replacing an older one).
+# No tool may hold it open.
+db_copy() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		pg_admin "SELECT format('DROP DATABASE IF EXISTS %I', '${TAXID_PG_NAME}_$1')
+			UNION ALL SELECT format('CREATE DATABASE %I TEMPLATE %I', '${TAXID_PG_NAME}_$1', '$(pg_name)')"
+	else
+		cp "$TAXID_DB" "$BATS_TEST_TMPDIR/$1.db" && cp "$TAXID_DB.key" "$BATS_TEST_TMPDIR/$1.db.key"
+	fi
+}
+
+# db_restore NAME: put the copy NAME back in place of the database $TAXID_DB names, with its key.
+db_restore() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		pg_admin "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', '$(pg_name)')
+			UNION ALL SELECT format('CREATE DATABASE %I TEMPLATE %I', '$(pg_name)', '${TAXID_PG_NAME}_$1')"
+	else
+		cp "$BATS_TEST_TMPDIR/$1.db" "$TAXID_DB" && cp "$BATS_TEST_TMPDIR/$1.db.key" "$TAXID_DB.key"
+	fi
+}
 
 # Make an Ed25519 issuer key pair in the test directory: keygen NAME -> NAME.pem, NAME.pub
 keygen() {
