@@ -1,6 +1,8 @@
 #!/bin/bash
 # A throwaway PostgreSQL cluster for the test suite (issue 16: make check-pg).
-#   scripts/pg-cluster.sh run COMMAND...   make a cluster in a new temporary directory, run COMMAND with
+#   scripts/pg-cluster.sh run [--sql FILE] COMMAND...
+#                                          make a cluster in a new temporary directory (FILE loaded into its
+#                                          template1, so into every database made after), run COMMAND with
 #                                          TAXID_TEST_PG (the socket directory) and TAXID_PG_BIN (the server's
 #                                          bin directory) set, then stop the cluster and remove the directory,
 #                                          whatever happens (the command fails, Ctrl-C, kill); exits as COMMAND
@@ -123,17 +125,25 @@ end_run() {
 	stop "$base"
 }
 
-# run COMMAND...: the command runs as a job of its own (its own process group, stdin from /dev/null, SIGINT not
+# run [--sql FILE] COMMAND...: the command runs as a job of its own (its own process group, stdin from /dev/null, SIGINT not
 # ignored even when this script was started in the background), so that a signal to this script ends the whole
 # suite (bats, the tests, the tools) before the cluster goes.
 run() {
-	local status
+	local status sql=
+	if [ "${1:-}" = --sql ]; then
+		sql=$2
+		shift 2
+	fi
+	[ $# -gt 0 ] || die "usage: scripts/pg-cluster.sh run [--sql FILE] COMMAND..."
 	child=
 	base=$(mktemp -d "${TMPDIR:-/tmp}/taxid-pg.XXXXXX") || die "cannot make a temporary directory"
 	trap end_run EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	start "$base" >/dev/null || exit 69
+	if [ -n "$sql" ]; then
+		"$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$base" -d template1 -f "$sql" || die "cannot load '$sql'"
+	fi
 	export TAXID_TEST_PG=$base TAXID_PG_BIN=$bin
 	echo "pg-cluster: PostgreSQL $("$bin/postgres" --version | sed 's/^[^0-9]*//; s/ .*//') on $base${user:+ (server user $user)}"
 	set -m
@@ -147,7 +157,7 @@ run() {
 }
 
 case "${1:-}" in
-run) shift; [ $# -gt 0 ] || die "usage: scripts/pg-cluster.sh run COMMAND..."; run "$@" ;;
+run) shift; run "$@" ;;
 start)
 	[ $# -eq 2 ] || die "usage: scripts/pg-cluster.sh start DIR"
 	[ ! -e "$2" ] || [ -z "$(ls -A "$2")" ] || die "'$2' is not empty"
@@ -156,5 +166,5 @@ start)
 	trap - EXIT
 	;;
 stop) [ $# -eq 2 ] || die "usage: scripts/pg-cluster.sh stop DIR"; stop "$2" ;;
-*) echo "usage: scripts/pg-cluster.sh run COMMAND... | start DIR | stop DIR" >&2; exit 64 ;;
+*) echo "usage: scripts/pg-cluster.sh run [--sql FILE] COMMAND... | start DIR | stop DIR" >&2; exit 64 ;;
 esac

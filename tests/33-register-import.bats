@@ -80,9 +80,10 @@ counts() {
 	[[ $body == *'valid until 2026-12-25T08:00:00Z'* ]]
 	[[ $output != *"$pw"* ]]
 	[[ $stderr != *"$pw"* ]]
-	dbq 'PRAGMA wal_checkpoint' >/dev/null
-	for f in "$TAXID_DB" "$TAXID_DB-wal"; do
-		[ ! -e "$f" ] || ! grep -aqF -- "$pw" "$f" || { echo "found in $f"; return 1; }
+	db_checkpoint '(PASSIVE)'
+	files=$(db_files '' -wal)
+	for f in $files; do
+		! grep -aqF -- "$pw" "$f" || { echo "found in $f"; return 1; }
 	done
 	[ "$(dbq 'SELECT must_change, peppered FROM account')" = '1|1' ]
 	run taxid-login account=zhang_san password="$pw"

@@ -103,13 +103,15 @@ rename() {
 	ctx=$(jfield .error.change_tx)
 	[ ${#ltx} -ge 22 ] && [ ${#qr} -ge 22 ] && [ ${#ctx} -ge 22 ]
 	# none of the three is in the database, its WAL or the key file
+	files=$(db_files '' -wal)
 	for id in "$ltx" "$qr" "$ctx"; do
 		[ "$(dbq "select count(*) from challenge where id = '$id'")" = 0 ]
-		run ! grep -aqF "$id" "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB.key"
+		run ! grep -aqF "$id" $files "$TAXID_KEY"
 	done
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_checkpoint
+	main=$(db_file)
 	for id in "$ltx" "$qr" "$ctx"; do
-		run ! grep -aqF "$id" "$TAXID_DB"
+		run ! grep -aqF "$id" "$main"
 	done
 	# the QR attack: a logged-in app confirms; whoever read the backup polls with what the table holds
 	account li_si "$PW" 13700137000 440524188001010014 李四

@@ -88,9 +88,45 @@ jfield() { jq -r "$1" <<<"$output"; }
 # same lines with psql; what is about the SQLite file itself (a held write lock, PRAGMAs) stays sqlite3.
 dbq() {
 	if [ -n "${TAXID_TEST_PG:-}" ]; then
-		if [ $# -eq 0 ]; then pg_psql -d "$TAXID_DB"; else printf '%s;\n' "$@" | pg_psql -d "$TAXID_DB"; fi
+		# the SQLite functions of tests/pg-sqlite.sql, which the tools do not see
+		if [ $# -eq 0 ]; then
+			PGOPTIONS='-c search_path=public,taxid_sqlite' pg_psql -d "$TAXID_DB"
+		else
+			printf '%s;\n' "$@" | PGOPTIONS='-c search_path=public,taxid_sqlite' pg_psql -d "$TAXID_DB"
+		fi
 	else
 		sqlite3 "$TAXID_DB" "$@"
+	fi
+}
+
+# db_checkpoint [MODE]: move SQLite's WAL into the main file (PRAGMA wal_checkpoint, TRUNCATE unless MODE says),
+# so that what a test reads from the files is all there; nothing to do on PostgreSQL.
+db_checkpoint() {
+	[ -n "${TAXID_TEST_PG:-}" ] || dbq "PRAGMA wal_checkpoint${1:-(TRUNCATE)}" >/dev/null
+}
+
+# db_files [SUFFIX...]: the files that hold the database at rest, one per line, for tests that look for data in
+# clear in them: on SQLite the file and its WAL and shared-memory files (or the SUFFIXes given: '' -wal) where
+# they exist; on PostgreSQL a pg_dump of the database, made now (the server's files are not the tests' to read).
+db_files() {
+	local s
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		db_file
+	else
+		[ $# -gt 0 ] || set -- '' -wal -shm
+		for s; do
+			[ ! -e "$TAXID_DB$s" ] || echo "$TAXID_DB$s"
+		done
+	fi
+}
+
+# db_file: the one file that holds the database after db_checkpoint: the SQLite file, or a pg_dump made now.
+db_file() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		db_dump >"$BATS_TEST_TMPDIR/db.dump" || return 1
+		echo "$BATS_TEST_TMPDIR/db.dump"
+	else
+		echo "$TAXID_DB"
 	fi
 }
 
