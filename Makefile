@@ -28,7 +28,7 @@ DESTDIR  ?=
 
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS     := sqlite3 libcrypto libargon2 jansson
+PKGS     := sqlite3 libcrypto libargon2 jansson libpq
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION)
 
 CFLAGS   ?= -O2 -g
@@ -97,7 +97,7 @@ else
 Q := @
 endif
 
-$(P)build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def lib/sql.def
+$(P)build/lib/%.o: lib/%.c $(wildcard lib/*.h) lib/errors.def lib/sql.def lib/sql_pg.def
 	@mkdir -p $(P)build/lib
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<

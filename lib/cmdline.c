@@ -317,6 +317,25 @@ static int leave(json_t *req, int status)
 	return status;
 }
 
+/* A PostgreSQL URI (issue 16): connect with it, print it without its password, and keep the keys in the local
+ * file TAXID_KEYFILE names (there is no "beside the database" for a server). 0, or a usage error's status. */
+static int set_db(struct taxid_ctx *ctx)
+{
+	static char *shown;
+	const char *k = getenv("TAXID_KEYFILE");
+	if (!taxid_db_is_uri(ctx->db_path))
+		return 0;
+	free(shown);
+	if (!(shown = taxid_db_display(ctx->db_path)))
+		return 70;
+	ctx->db_uri = ctx->db_path;
+	ctx->db_path = shown;
+	if ((!k || !*k) && ctx->action->flags & (TAXID_ACT_DB_READ | TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH | TAXID_ACT_DB_OPTIONAL))
+		return usage_error(ctx->tool, "a PostgreSQL database ('%s') needs TAXID_KEYFILE: its keys stay in a local file",
+				   shown);
+	return 0;
+}
+
 int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **request, int *single)
 {
 	const struct taxid_tool *tool = ctx->tool;
@@ -436,7 +455,7 @@ int taxid_cmdline_parse(struct taxid_ctx *ctx, int argc, char **argv, json_t **r
 	if (!act)
 		act = tool->actions;
 	ctx->action = act;
-	if ((rc = set_clock(ctx, now, tz)))
+	if ((rc = set_clock(ctx, now, tz)) || (rc = set_db(ctx)))
 		return leave(req, rc);
 	*single = (operands && !from_stdin) || (act->flags & TAXID_ACT_NO_INPUT);
 	*request = req;

@@ -16,6 +16,7 @@ struct taxid_db {
 	struct taxid_db_conn *conn;
 	int fresh;                     /* schema version 0 when opened */
 	enum taxid_code request_error; /* the first database error of the current request */
+	int conflict;                  /* the current request lost a write conflict (PostgreSQL): run it again */
 	struct taxid_keys keys;
 	struct taxid_audit_head audit_head, audit_head_sp;
 	json_t *settings;              /* settings read in the open transaction, NULL outside */
@@ -29,17 +30,28 @@ enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create)
 	struct taxid_db *db = calloc(1, sizeof *db);
 	if (!db)
 		return TAXID_E_INTERNAL;
-	db->e = &taxid_db_sqlite;
+	db->e = ctx->db_uri ? &taxid_db_pg : &taxid_db_sqlite;
 	ctx->db = db;
 	enum taxid_code c = db->e->open(ctx, create, &db->conn, &db->fresh);
 	if (c)
 		taxid_db_close(ctx);
-	return c;
+	return c == TAXID_E_DB_MISSING && create < 0 ? TAXID_OK : c;
 }
 
 struct taxid_db_conn *taxid_db_conn(struct taxid_ctx *ctx)
 {
 	return ctx->db->conn;
+}
+
+void taxid_db_note_conflict(struct taxid_ctx *ctx)
+{
+	if (ctx->db)
+		ctx->db->conflict = 1;
+}
+
+int taxid_db_conflict(struct taxid_ctx *ctx)
+{
+	return ctx->db && ctx->db->conflict;
 }
 
 void taxid_db_note_error(struct taxid_ctx *ctx, enum taxid_code c)
@@ -235,8 +247,10 @@ enum taxid_code taxid_db_request_error(struct taxid_ctx *ctx)
 
 void taxid_db_request_reset(struct taxid_ctx *ctx)
 {
-	if (ctx->db)
+	if (ctx->db) {
 		ctx->db->request_error = TAXID_OK;
+		ctx->db->conflict = 0;
+	}
 }
 
 /* What a transaction keeps in memory (the audit head, settings read) lives as long as the transaction. */

@@ -34,10 +34,17 @@ enum taxid_stmt {
 
 /* The schema version this binary writes (PRAGMA user_version). */
 int taxid_db_schema_version(void);
+/* 1 when s names a PostgreSQL database (postgresql://... or postgres://...), not a SQLite file. */
+int taxid_db_is_uri(const char *s);
+/* The URI as it may be printed: any password replaced by *** (malloc'd). */
+char *taxid_db_display(const char *uri);
+/* 1 when the current request lost a write conflict to another transaction (PostgreSQL): roll back, run again. */
+int taxid_db_conflict(struct taxid_ctx *ctx);
 /* Open ctx->db_path into ctx->db: create (mode 0600) when create is set, else fail with DB_MISSING; check
  * permissions, WAL, busy timeout, foreign keys, migrate forward, refuse a newer schema. The keys are not
  * loaded here: whoever opens loads them next (lib/record.c: keys, mode, audit). */
 enum taxid_code taxid_db_open(struct taxid_ctx *ctx, int create);
+/* create < 0: open the database if it exists (ctx->db stays NULL, and nothing is said, when it does not). */
 /* 1 when the file had schema version 0 when it was opened (made by this open or by a run that stopped early). */
 int taxid_db_fresh(struct taxid_ctx *ctx);
 /* Where the keys of the open database live (filled by taxid_keys_load, wiped by taxid_db_close). */

@@ -20,7 +20,7 @@ struct taxid_db_engine {
 	const char *name;
 	/* Open (creating when create is set and the engine can) ctx->db_path, check it, migrate it forward and refuse
 	 * a newer schema; *fresh: its schema version was 0 when opened. ctx->db is set, with conn NULL, while it
-	 * runs. */
+	 * runs. create < 0: a database that does not exist is DB_MISSING without a word. */
 	enum taxid_code (*open)(struct taxid_ctx *ctx, int create, struct taxid_db_conn **conn, int *fresh);
 	void (*close)(struct taxid_db_conn *conn);
 	/* Statement id, reset and unbound (NULL, said on stderr, when it cannot be prepared). */
@@ -52,9 +52,13 @@ struct taxid_db_engine {
 };
 
 extern const struct taxid_db_engine taxid_db_sqlite;
+extern const struct taxid_db_engine taxid_db_pg;
 
 /* The engine's connection of the open database. */
 struct taxid_db_conn *taxid_db_conn(struct taxid_ctx *ctx);
+/* A write conflict another transaction won (PostgreSQL's serialization failure or deadlock): the request is
+ * rolled back and run again (taxid_db_conflict). */
+void taxid_db_note_conflict(struct taxid_ctx *ctx);
 /* Note c as the request's database error unless one is noted already. */
 void taxid_db_note_error(struct taxid_ctx *ctx, enum taxid_code c);
 

@@ -141,8 +141,9 @@ static enum taxid_code sq_open(struct taxid_ctx *ctx, int create, struct taxid_d
 {
 	int is_new = access(ctx->db_path, F_OK) != 0;
 	enum taxid_code c;
-	if (is_new && !create) {
-		say(ctx, "cannot open", "no such file (it is created by the actions that write)");
+	if (is_new && create <= 0) {
+		if (!create)
+			say(ctx, "cannot open", "no such file (it is created by the actions that write)");
 		return TAXID_E_DB_MISSING;
 	}
 	if (is_new && ctx->now_pinned && !taxid_dbmode_env_test()) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -186,6 +187,14 @@ static void result_object_done(json_t *o)
 	}
 }
 
+/* The pause before attempt+1 of a request that lost a write conflict: growing, with jitter, so that two
+ * writers that keep meeting part. */
+static void conflict_pause(int attempt)
+{
+	struct timespec ts = {0, (long)(1000000L * (1 << (attempt < 8 ? attempt : 8)) * (50 + rand() % 100) / 100)};
+	nanosleep(&ts, NULL);
+}
+
 /* Run one request through the action's handler inside the transaction it needs; returns 0 to go on. */
 static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 {
@@ -204,59 +213,78 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 
 	int own = writes && !batch && (a->flags & TAXID_ACT_OWN_TX);
 	int joined = 0; /* a request joining its batch's open transaction */
-	if (writes && !own) {
-		if (batch) {
-			joined = L.in_tx;
-			if (!L.in_tx && !(c = taxid_db_begin(ctx)))
-				L.in_tx = 1;
-			if (!c)
-				c = taxid_db_savepoint(ctx);
-		} else {
-			c = taxid_db_begin(ctx);
-		}
-	}
-	int began = writes && !own && !c;
-	/* --reveal is an operator's action: it names who reveals before anything is shown (SECURITY rule 31) */
-	const char *revealer = NULL;
-	json_decref(ctx->reveal_subjects);
-	ctx->reveal_subjects = NULL;
-	ctx->reveal_more = 0;
-	if (!c && ctx->reveal && ctx->db)
-		revealer = taxid_reveal_operator(ctx, req, &c);
-	taxid_db_request_reset(ctx);
-	/* the key generation cannot change under the write lock a batch holds: the request that began it looked */
-	if (!c && ctx->db && !joined)
-		c = taxid_keys_refresh(ctx);
-	if (!c)
-		c = a->fn(ctx, req, out);
-	/* a database error the handler did not pass on still decides the request (issue 15: taxid_q keeps it) */
-	enum taxid_code dberr = taxid_db_request_error(ctx);
-	if (dberr && taxid_error_exit(c) <= TAXID_EXIT_REFUSED)
-		c = dberr;
-	if (own) /* the handler opened its transaction (or returned before it needed one) */
-		began = taxid_db_in_tx(ctx);
-	if (!c && ctx->reveal && ctx->db && began)
-		c = taxid_reveal_audit(ctx, revealer, a->name, line);
-	if (began) {
-		int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
-		if (batch) {
-			if (keep) {
-				enum taxid_code k = taxid_db_release(ctx);
-				if (k)
-					c = k;
+	int began;
+	/* On PostgreSQL a request's transaction may lose a write conflict to another one (SERIALIZABLE, no
+	 * database-wide lock): it was rolled back whole, so it runs again from the start, a bounded number of times. */
+	for (int attempt = 1;; attempt++) {
+		if (writes && !own) {
+			if (batch) {
+				joined = L.in_tx;
+				if (!L.in_tx && !(c = taxid_db_begin(ctx)))
+					L.in_tx = 1;
+				if (!c)
+					c = taxid_db_savepoint(ctx);
 			} else {
-				taxid_db_rollback_savepoint(ctx);
+				c = taxid_db_begin(ctx);
 			}
-			L.in_batch++;
-		} else if (keep) {
-			enum taxid_code k = taxid_db_commit(ctx);
-			if (k) {
-				taxid_db_rollback(ctx);
-				c = k;
-			}
-		} else {
-			taxid_db_rollback(ctx);
 		}
+		began = writes && !own && !c;
+		/* --reveal is an operator's action: it names who reveals before anything is shown (SECURITY rule 31) */
+		const char *revealer = NULL;
+		json_decref(ctx->reveal_subjects);
+		ctx->reveal_subjects = NULL;
+		ctx->reveal_more = 0;
+		if (!c && ctx->reveal && ctx->db)
+			revealer = taxid_reveal_operator(ctx, req, &c);
+		taxid_db_request_reset(ctx);
+		/* the key generation cannot change under the write lock a batch holds: the request that began it looked */
+		if (!c && ctx->db && !joined)
+			c = taxid_keys_refresh(ctx);
+		if (!c)
+			c = a->fn(ctx, req, out);
+		/* a database error the handler did not pass on still decides the request (issue 15: taxid_q keeps it) */
+		enum taxid_code dberr = taxid_db_request_error(ctx);
+		if (dberr && taxid_error_exit(c) <= TAXID_EXIT_REFUSED)
+			c = dberr;
+		if (own) /* the handler opened its transaction (or returned before it needed one) */
+			began = taxid_db_in_tx(ctx);
+		if (!c && ctx->reveal && ctx->db && began)
+			c = taxid_reveal_audit(ctx, revealer, a->name, line);
+		if (began) {
+			int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
+			if (batch) {
+				if (keep) {
+					enum taxid_code k = taxid_db_release(ctx);
+					if (k)
+						c = k;
+				} else {
+					taxid_db_rollback_savepoint(ctx);
+				}
+				L.in_batch++;
+			} else if (keep) {
+				enum taxid_code k = taxid_db_commit(ctx);
+				if (k) {
+					taxid_db_rollback(ctx);
+					c = k;
+				}
+			} else {
+				taxid_db_rollback(ctx);
+			}
+		}
+		if (!(c && !batch && taxid_db_conflict(ctx)))
+			break;
+		if (attempt == TAXID_CONFLICT_TRIES) {
+			fprintf(stderr, "%s: database busy: the request lost a write conflict %d times\n", ctx->tool->name, attempt);
+			break;
+		}
+		taxid_db_rollback(ctx);
+		json_object_clear(out);
+		ctx->err_field = NULL;
+		json_decref(ctx->err_detail);
+		ctx->err_detail = NULL;
+		ctx->keep_on_error = 0;
+		c = TAXID_OK;
+		conflict_pause(attempt);
 	}
 	ctx->done++;
 	if (c)
@@ -404,7 +432,7 @@ static enum taxid_code open_db(struct taxid_ctx *ctx, int create)
 {
 	int unbound = 0;
 	enum taxid_code c = taxid_db_open(ctx, create);
-	if (c)
+	if (c || !ctx->db)
 		return c;
 	if ((c = taxid_keys_load(ctx, &unbound)) || (c = taxid_dbmode_load(ctx, unbound)) || (c = taxid_audit_attach(ctx)))
 		taxid_db_close(ctx);
@@ -444,9 +472,9 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		c = open_db(ctx, 0);
 	else if (act->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH))
 		c = open_db(ctx, 1);
-	else if ((act->flags & TAXID_ACT_DB_OPTIONAL || ctx->reveal) && access(ctx->db_path, F_OK) == 0)
+	else if (act->flags & TAXID_ACT_DB_OPTIONAL || ctx->reveal)
 		/* with --reveal an existing database is opened so that the reveal is audited */
-		c = open_db(ctx, 0);
+		c = open_db(ctx, -1);
 	if (c) {
 		json_decref(req);
 		return taxid_error_exit(c);

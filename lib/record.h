@@ -61,7 +61,8 @@ struct taxid_tool {
 struct taxid_ctx {
 	const struct taxid_tool *tool;
 	const struct taxid_action *action;
-	const char *db_path;
+	const char *db_path;         /* the SQLite file, or the PostgreSQL URI as printed (password hidden) */
+	const char *db_uri;          /* the PostgreSQL URI to connect with (NULL: db_path is a SQLite file) */
 	const char *key_path;        /* NULL: <db>.key or $TAXID_KEYFILE */
 	struct taxid_db *db;         /* opened before the first request per the action's flags (NULL if absent and optional) */
 	struct taxid_keys *keys;     /* the open database's keys (lib/db.c keeps them; NULL when no database) */
@@ -88,6 +89,8 @@ struct taxid_ctx {
 	 * out, after which refusals go to standard error so that standard output stays one CSV file) */
 	int input_csv;
 #define TAXID_MAX_JOBS 64
+/* How many times a request that lost a write conflict (PostgreSQL) runs before it fails with db_busy. */
+#define TAXID_CONFLICT_TRIES 20
 	int jobs; /* --jobs N: worker processes for a read-only NDJSON stream (0: the number of processors) */
 	const char *const *csv_columns;
 	int csv_started;

@@ -6,17 +6,16 @@
 # Says what it does; does nothing when everything is there. Needs root (or sudo) to install.
 set -eu
 
-# The compiler and the libraries (libcsv: CSV input, issue 18 item 6; libpq: the PostgreSQL engine, issue 16); jq
-# and openssl for scripts/demo.sh; the PostgreSQL server (the distribution's, 15 on Debian 12) for a database on
-# PostgreSQL and for make check-pg, which starts a cluster of its own.
+# The compiler and the libraries (libcsv: CSV input, issue 18 item 6; libpq: a PostgreSQL database, issue 16); jq and openssl for scripts/demo.sh.
 BUILD="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev libpq-dev"
-RUN="jq openssl postgresql"
+RUN="jq openssl"
 # bats and its libraries, the helpers tests call (sqlite3, argon2, python3 with python-stdnum, zsh and
 # bash-completion, util-linux's script, systemd-analyze), make lint (mandoc, shellcheck), make fuzz (clang with its
 # runtime), make valgrind, the report's browser test (chromium, python3-pil: tests/54), and make bench's peak
-# memory (GNU time).
+# memory (GNU time), and make check-pg's throwaway server (postgresql).
 TEST="sqlite3 bats bats-support bats-assert bats-file mandoc shellcheck argon2 python3-stdnum bash-completion zsh
-clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil time"
+clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil time
+postgresql"
 case "${1:-}" in
 "") PKGS="$BUILD $RUN" ;;
 --test) PKGS="$BUILD $RUN $TEST" ;;

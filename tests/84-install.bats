@@ -129,7 +129,7 @@ deps_run() {
 	run deps_run
 	assert_success
 	for p in build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev libpq-dev jq \
-		openssl postgresql; do
+		openssl; do
 		assert_line "$p"
 	done
 	for p in bats bats-assert shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
@@ -137,7 +137,8 @@ deps_run() {
 	done
 	run deps_run --test
 	assert_success
-	for p in libcsv-dev jq bats bats-support bats-assert bats-file shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
+	for p in libcsv-dev jq bats bats-support bats-assert bats-file shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum \
+		postgresql; do
 		assert_line "$p"
 	done
 	run deps_run --deb
