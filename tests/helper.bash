@@ -149,6 +149,13 @@ db_path() {
 	fi
 }
 
+# db_new NAME: make the database db_path NAME names, empty, for a test that needs a second one (on SQLite the
+# first tool to write makes it). Its key file is the test's to name: NAME.db.key beside it on SQLite.
+db_new() {
+	[ -z "${TAXID_TEST_PG:-}" ] || pg_admin "SELECT format('CREATE DATABASE %I TEMPLATE %I', '${TAXID_PG_NAME}_$1',
+		coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))"
+}
+
 # db_copy NAME: keep a copy of the database $TAXID_DB names, with its key, as NAME (replacing an older one).
 # No tool may hold it open.
 db_copy() {
