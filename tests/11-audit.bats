@@ -18,7 +18,11 @@ five_rows() {
 
 # tamper SQL: run SQL on the audit table with its append-only triggers removed.
 tamper() {
-	dbq "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $1"
+	if [ "$(db_engine)" = pg ]; then
+		dbq "DROP TRIGGER audit_no_update ON audit; DROP TRIGGER audit_no_delete ON audit; $1"
+	else
+		dbq "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $1"
+	fi
 }
 
 # expect_broken ID: the chain check refuses with audit_broken at row ID.

@@ -133,6 +133,7 @@ rename() {
 }
 
 @test "item 6 / rule 22: a database readable by group or others is refused with 69, not only a writable one" {
+	skip_on_pg "the SQLite file's mode"
 	taxid-login qr issue >/dev/null
 	for m in 640 604 644 440; do
 		chmod "$m" "$TAXID_DB"
@@ -229,7 +230,7 @@ sms() {
 	# its own name in another case is no clash
 	run rename "$PW" Wang_Wu
 	assert_success
-	[ "$(dbq "select login_name from account where login_name like 'wang%'")" = Wang_Wu ]
+	[ "$(dbq "select login_name from account where lower(login_name) like 'wang%'")" = Wang_Wu ]
 	# lookups are exact: ZHANG_SAN is an unknown account, answered as one
 	run taxid-login account=ZHANG_SAN password="$PW"
 	[ "$(jfield .error.code)" = bad_credentials ]

@@ -65,7 +65,9 @@ pg_psql() { "${TAXID_PG_BIN:+$TAXID_PG_BIN/}psql" -X -q -A -t -v ON_ERROR_STOP=1
 
 # pg_admin SQL: run SQL on the test cluster's "postgres" database and each statement it returns (\gexec), so a
 # database can be created or dropped under a computed name.
-pg_admin() { printf '%s \\gexec\n' "$1" | pg_psql -h "$TAXID_TEST_PG" -d postgres >/dev/null; }
+pg_admin() {
+	printf '%s \\gexec\n' "$1" | PGOPTIONS='-c client_min_messages=warning' pg_psql -h "$TAXID_TEST_PG" -d postgres >/dev/null
+}
 
 # pg_name: the PostgreSQL database that $TAXID_DB names.
 pg_name() { local n=${TAXID_DB#postgres*:///}; echo "${n%%\?*}"; }
@@ -156,24 +158,32 @@ db_new() {
 		coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))"
 }
 
+# db_clone FROM TO: replace the database TO with a copy of FROM and its key: PostgreSQL database names, or SQLite
+# files (the key files beside them). No tool may hold FROM open.
+db_clone() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		pg_admin "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', '$2')
+			UNION ALL SELECT format('CREATE DATABASE %I TEMPLATE %I', '$2', '$1')"
+	else
+		cp "$1" "$2" && cp "$1.key" "$2.key"
+	fi
+}
+
 # db_copy NAME: keep a copy of the database $TAXID_DB names, with its key, as NAME (replacing an older one).
-# No tool may hold it open.
 db_copy() {
 	if [ -n "${TAXID_TEST_PG:-}" ]; then
-		pg_admin "SELECT format('DROP DATABASE IF EXISTS %I', '${TAXID_PG_NAME}_$1')
-			UNION ALL SELECT format('CREATE DATABASE %I TEMPLATE %I', '${TAXID_PG_NAME}_$1', '$(pg_name)')"
+		db_clone "$(pg_name)" "${TAXID_PG_NAME}_$1"
 	else
-		cp "$TAXID_DB" "$BATS_TEST_TMPDIR/$1.db" && cp "$TAXID_DB.key" "$BATS_TEST_TMPDIR/$1.db.key"
+		db_clone "$TAXID_DB" "$BATS_TEST_TMPDIR/$1.db"
 	fi
 }
 
 # db_restore NAME: put the copy NAME back in place of the database $TAXID_DB names, with its key.
 db_restore() {
 	if [ -n "${TAXID_TEST_PG:-}" ]; then
-		pg_admin "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', '$(pg_name)')
-			UNION ALL SELECT format('CREATE DATABASE %I TEMPLATE %I', '$(pg_name)', '${TAXID_PG_NAME}_$1')"
+		db_clone "${TAXID_PG_NAME}_$1" "$(pg_name)"
 	else
-		cp "$BATS_TEST_TMPDIR/$1.db" "$TAXID_DB" && cp "$BATS_TEST_TMPDIR/$1.db.key" "$TAXID_DB.key"
+		db_clone "$BATS_TEST_TMPDIR/$1.db" "$TAXID_DB"
 	fi
 }
 
