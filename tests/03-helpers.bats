@@ -29,8 +29,8 @@ table() {
 	assert_output '1|x|[1,true,"x"]|'
 	run dbq "SELECT group_concat(id), group_concat(tool, ' ') FROM (SELECT id, tool FROM helper_check ORDER BY id) AS s"
 	assert_output '1,2|v'
-	run dbq "SELECT length(zeroblob(32))"
-	assert_output 32
+	run dbq "SELECT length(zeroblob(32)), length(randomblob(32)), CAST(randomblob(8) = randomblob(8) AS INTEGER)"
+	assert_output '32|32|0'
 	run dbq "SELECT 1" "SELECT 2"
 	assert_output $'1\n2'
 	run ! dbq "SELECT nosuch FROM helper_check"

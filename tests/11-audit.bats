@@ -256,7 +256,7 @@ swap() {
 		print uc hmac_sha256_hex($b, $key), " ", $r->{h}, "\n"' <<<"$row")
 	[ "${want% *}" = "${want#* }" ]
 	# and row 2's prev is row 1's hash
-	[ "$(dbq "SELECT (SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1)")" = 1 ]
+	[ "$(dbq "SELECT CAST((SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1) AS INTEGER)")" = 1 ]
 }
 
 @test "swapping any two rows (a reordering) is reported at the first of them" {

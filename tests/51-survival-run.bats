@@ -192,7 +192,7 @@ outcome() {
 @test "run --region: a prefix is 2, 4 or 6 digits; 110000 is that one code, 11 the province; 12 is never touched by 11" {
 	genr 10 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
 	# the first ten are all lapsed, one in each region
-	suspended() { dbq "SELECT group_concat(region, ' ') FROM (SELECT region FROM pensioner WHERE state = 'suspended' ORDER BY region)"; }
+	suspended() { dbq "SELECT group_concat(region, ' ') FROM (SELECT region FROM pensioner WHERE state = 'suspended' ORDER BY region) AS s"; }
 	db_copy fresh
 	run taxid-survival run --as-of 2026-11-25 --region 110105
 	assert_success

@@ -2,7 +2,9 @@
 -- loads this file into template1 of its throwaway cluster, so every test database has them. They live in a schema
 -- of their own, taxid_sqlite, which only dbq puts on its search_path: the tools never see them, so no statement
 -- of lib/sql.def can come to rely on them. Results are text as sqlite3 prints them: hex() upper-case, a JSON true
--- as 1, group_concat skipping NULLs with "," unless told.
+-- as 1, group_concat skipping NULLs with "," unless told. What no function can bridge stays for the test to write
+-- in SQL both accept: a boolean is printed t or f (select CAST(x IS NULL AS INTEGER)), a subquery in FROM needs
+-- an alias, json_extract gives text (CAST(... AS INTEGER) = 4), LIKE is case-sensitive.
 CREATE SCHEMA taxid_sqlite;
 
 CREATE FUNCTION taxid_sqlite.hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE STRICT
@@ -34,3 +36,7 @@ CREATE FUNCTION taxid_sqlite.json_extract(text, text) RETURNS text LANGUAGE sql 
 	AS $$ SELECT taxid_sqlite.json_extract($1::json, $2) $$;
 CREATE FUNCTION taxid_sqlite.json_extract(jsonb, text) RETURNS text LANGUAGE sql IMMUTABLE STRICT
 	AS $$ SELECT taxid_sqlite.json_extract($1::json, $2) $$;
+
+CREATE FUNCTION taxid_sqlite.randomblob(integer) RETURNS bytea LANGUAGE sql VOLATILE STRICT
+	AS $$ SELECT decode(string_agg(lpad(to_hex(floor(random() * 256)::integer), 2, '0'), ''), 'hex')
+		FROM generate_series(1, $1) $$;
