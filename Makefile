@@ -1,6 +1,7 @@
 # taxid: one non-recursive GNU Makefile.
 #   make                 build lib/libtaxid.a and bin/taxid-*
 #   make check           run the bats suite against the built binaries
+#   make check-pg        the same suite on PostgreSQL, in a throwaway cluster of its own (TESTS="tests/x.bats ...")
 #   make demo            the main job on a local database (./demo.db)
 #   make lint            mandoc -Tlint -W warning, shellcheck, no bats assertion that cannot fail, lib/LAYERS
 #   make SANITIZE=address,undefined check
@@ -120,6 +121,14 @@ $(P)bin/%: cmd/%.c $(LIBA) $(wildcard lib/*.h)
 check: all
 	TAXID_BIN=$(abspath $(P)bin) tests/run
 
+# Issue 16: scripts/pg-cluster.sh makes a PostgreSQL cluster in a temporary directory (socket only, run as an
+# unprivileged user when invoked as root), runs the suite with one database per test, and removes the cluster on
+# any exit. TESTS names some files; the default is all of them. tests/pg-sqlite.sql gives the tests' own SQL
+# (dbq) the few SQLite functions it uses.
+TESTS ?=
+check-pg: all
+	TAXID_BIN=$(abspath $(P)bin) scripts/pg-cluster.sh run --sql tests/pg-sqlite.sql tests/run $(TESTS)
+
 demo: all
 	TAXID_BIN=$(abspath $(P)bin) scripts/demo.sh
 
@@ -196,4 +205,4 @@ deb-deps:
 clean:
 	rm -rf $(P)build $(P)bin $(LIBA) asan
 
-.PHONY: all check demo deps test-deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean
+.PHONY: all check check-pg demo deps test-deps deb deb-deps lint print-cc mutate fuzz valgrind proof bench install uninstall clean

@@ -150,9 +150,8 @@ CSV
 @test "run --format csv: the notices as a spreadsheet, the same as the JSON notices; the summary on stderr" {
 	people_files
 	taxid-survival --input csv enroll <in.csv >/dev/null
-	cp "$TAXID_DB" j.db
-	cp "$TAXID_DB.key" j.db.key
-	taxid-survival --db j.db run --as-of 2026-11-25 >run.json
+	db_copy j
+	taxid-survival --db "$(db_path j)" run --as-of 2026-11-25 >run.json
 	run --separate-stderr taxid-survival run --as-of 2026-11-25 --format csv
 	assert_success
 	printf '%s\n' "$output" >run.csv

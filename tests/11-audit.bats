@@ -18,7 +18,11 @@ five_rows() {
 
 # tamper SQL: run SQL on the audit table with its append-only triggers removed.
 tamper() {
-	dbq "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $1"
+	if [ "$(db_engine)" = pg ]; then
+		dbq "DROP TRIGGER audit_no_update ON audit; DROP TRIGGER audit_no_delete ON audit; $1"
+	else
+		dbq "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; $1"
+	fi
 }
 
 # expect_broken ID: the chain check refuses with audit_broken at row ID.
@@ -112,10 +116,10 @@ expect_broken() {
 
 @test "editing any hashed column of a row is detected" {
 	five_rows
-	cp "$TAXID_DB" pristine.db
+	db_copy pristine
 	for change in "at = '2026-11-25T08:00:01Z'" "tool = 'taxid-login'" "action = 'trust_remove'" \
 		"actor = 'root'" "subject = 'someone-else'" "prev = zeroblob(32)" "hash = zeroblob(32)"; do
-		cp pristine.db "$TAXID_DB"
+		db_restore pristine
 		rm -f "$TAXID_DB-wal" "$TAXID_DB-shm"
 		tamper "UPDATE audit SET $change WHERE id = 2"
 		expect_broken 2
@@ -191,13 +195,13 @@ six_rows() {
 	five_rows || return 1
 	taxid-verify --now 2026-11-25T08:01:00Z sms send phone=13700137000 purpose=register >/dev/null || return 1
 	[ "$(audit_count)" = 6 ] || return 1
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	cp "$TAXID_DB" pristine.db
+	db_checkpoint
+	db_copy pristine
 }
 
 restore() {
 	rm -f "$TAXID_DB-wal" "$TAXID_DB-shm"
-	cp pristine.db "$TAXID_DB"
+	db_restore pristine
 }
 
 # broken_at: the id verification reports as the first broken link (and that it refused).
@@ -237,7 +241,7 @@ swap() {
 	# 32-bit little-endian length and its bytes (NULL: length 0), under HMAC-SHA-256 with the audit key
 	# (HMAC-SHA-256 of "taxid/v1/audit" under the key file's 32-byte master key, lib/keys.c; SECURITY rule 30);
 	# computed here with Perl from the stored row and the key file
-	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_DB.key")
+	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_KEY")
 	[ "${#master}" = 64 ]
 	row=$(sqlite3 -json "$TAXID_DB" "SELECT id, at, tool, action, actor, subject, detail, hex(prev) AS p,
 		hex(hash) AS h FROM audit WHERE id = 2")
@@ -252,7 +256,7 @@ swap() {
 		print uc hmac_sha256_hex($b, $key), " ", $r->{h}, "\n"' <<<"$row")
 	[ "${want% *}" = "${want#* }" ]
 	# and row 2's prev is row 1's hash
-	[ "$(dbq "SELECT (SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1)")" = 1 ]
+	[ "$(dbq "SELECT CAST((SELECT prev FROM audit WHERE id = 2) = (SELECT hash FROM audit WHERE id = 1) AS INTEGER)")" = 1 ]
 }
 
 @test "swapping any two rows (a reordering) is reported at the first of them" {
@@ -263,7 +267,7 @@ swap() {
 			swap "$i" "$j"
 			[ "$(dbq "SELECT count(*) FROM audit")" = 6 ]
 			[ "$(dbq "SELECT hex(hash) FROM audit WHERE id = $i")" = \
-				"$(sqlite3 pristine.db "SELECT hex(hash) FROM audit WHERE id = $j")" ]
+				"$(TAXID_DB=$(db_path pristine) dbq "SELECT hex(hash) FROM audit WHERE id = $j")" ]
 			[ "$(broken_at)" = "$i" ] || { echo "swap of rows $i and $j" >&2; false; }
 		done
 	done

@@ -65,11 +65,13 @@ refused() {
 	assert_success
 	[[ "$output$stderr" != *"$code"* ]]
 	[ -z "$stderr" ]
-	for f in "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB-shm"; do
-		[ ! -e "$f" ] || ! grep -aq "$code" "$f" || false
+	files=$(db_files)
+	for f in $files; do
+		! grep -aq "$code" "$f" || false
 	done
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	! grep -aq "$code" "$TAXID_DB" || false
+	db_checkpoint
+	main=$(db_file)
+	! grep -aq "$code" "$main" || false
 	# a 32-byte keyed hash, not the bare SHA-256 of the code
 	[ "$(dbq 'SELECT length(secret_hash) FROM challenge')" = 32 ]
 	stored=$(dbq 'SELECT lower(hex(secret_hash)) FROM challenge')

@@ -10,11 +10,11 @@ CARD=6222020003001234
 
 reveals() { dbq "SELECT count(*) FROM audit WHERE action = 'reveal'"; }
 
-# assert_not_in_files VALUE...: none of the values is in the database, its WAL or shared-memory file.
+# assert_not_in_files VALUE...: none of the values is in the database, its WAL or shared-memory file (db_files).
 assert_not_in_files() {
-	local f v
-	for f in "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB-shm"; do
-		[ -e "$f" ] || continue
+	local f v files
+	files=$(db_files) || return 1
+	for f in $files; do
 		for v in "$@"; do
 			if grep -aqF "$v" "$f"; then
 				echo "'$v' found in clear in $f" >&2
@@ -132,7 +132,7 @@ assert_not_in_files() {
 	assert_success
 	# before and after a checkpoint: the WAL, then the main file
 	assert_not_in_files "$DOC" "$PHONE" "$CARD" 110105194912310 1380013
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_checkpoint
 	assert_not_in_files "$DOC" "$PHONE" "$CARD" 110105194912310 1380013
 	# what is stored is masked
 	run dbq "SELECT DISTINCT subject FROM audit WHERE subject IS NOT NULL ORDER BY 1"

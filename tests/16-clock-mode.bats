@@ -112,7 +112,7 @@ real_verdict() {
 	assert_failure 64
 	[[ $stderr == *"TAXID_TEST_DB=1"* ]]
 	[ ! -e "$TAXID_DB" ]
-	[ ! -e "$TAXID_DB.key" ]
+	[ ! -e "$TAXID_KEY" ]
 	run --separate-stderr env TAXID_TEST_DB=1 taxid-verify --now 2026-11-25T08:00:00Z sms send phone=13800138000 purpose=login
 	assert_success
 	[ "$(jfield .expires_at)" = 2026-11-25T08:05:00Z ]
@@ -145,11 +145,11 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	normal
 	taxid-verify sms send phone=13800138000 purpose=login >/dev/null
 	# a normal database's key file has no "mode test" line; a test database's has
-	run ! grep -qx 'mode test' "$TAXID_DB.key"
+	run ! grep -qx 'mode test' "$TAXID_KEY"
 	TAXID_TEST_DB=1 TAXID_DB=own.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
 	grep -qx 'mode test' own.db.key
 	# the office's mistake: a test database made under the production key file is refused, and so is the reverse
-	run --separate-stderr env TAXID_TEST_DB=1 TAXID_DB=shared.db TAXID_KEYFILE="$TAXID_DB.key" \
+	run --separate-stderr env TAXID_TEST_DB=1 TAXID_DB=shared.db TAXID_KEYFILE="$TAXID_KEY" \
 		taxid-verify sms send phone=13800138000 purpose=login
 	assert_failure 69
 	assert_output ''
@@ -160,7 +160,7 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	# the attack that rule closes: a seal valid under the production key (what a test database sharing that key
 	# file held before) written into the production database by someone who can write the file
 	local master secret seal
-	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_DB.key")
+	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_KEY")
 	[ ${#master} = 64 ]
 	secret=$(printf 'taxid/v1/secret' | hmac_hex "$master")
 	seal=$(printf 'db_mode\0test' | hmac_hex "$secret")
@@ -192,7 +192,7 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	# only the key file's owner can make it a test key file, and then the database is one
 	dbq "insert into meta(key, value) values ('key_check', '$check'), ('db_mode', 'test'),
 		('db_mode_seal', '$seal')"
-	printf 'mode test\n' >>"$TAXID_DB.key"
+	printf 'mode test\n' >>"$TAXID_KEY"
 	run --separate-stderr taxid-verify db
 	[ "$(jfield .mode)" = test ]
 }

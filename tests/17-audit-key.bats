@@ -121,7 +121,7 @@ head_anchor() {
 
 @test "the links are HMAC-SHA-256 under a key derived from the key file (taxid/v1/audit), not plain SHA-256" {
 	rows 2
-	run python3 - "$TAXID_DB" "$TAXID_DB.key" <<'PY'
+	run python3 - "$TAXID_DB" "$TAXID_KEY" <<'PY'
 import hashlib, hmac, sqlite3, struct, sys
 master = bytes.fromhex(open(sys.argv[2]).read().split()[1])
 key = hmac.new(master, b"taxid/v1/audit", hashlib.sha256).digest()

@@ -49,9 +49,9 @@ req_code() {
 	[ "$(dbq "SELECT level FROM person")" = 0 ]
 	# the audit row names the operator and hall, not the code
 	[ "$(dbq "SELECT action, actor FROM audit WHERE action = 'regcode_issue'")" = 'regcode_issue|op7' ]
-	dbq 'PRAGMA wal_checkpoint' >/dev/null
+	db_checkpoint '(PASSIVE)'
 	absent "$code" "$TAXID_DB" "$TAXID_DB-wal"
-	sqlite3 "$TAXID_DB" .dump >dump.sql
+	db_dump >dump.sql
 	absent "$code" dump.sql
 	taxid-verify audit >/dev/null
 }

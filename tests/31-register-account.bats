@@ -37,8 +37,8 @@ bare() {
 	[ "$(jfield .level)" = 4 ]
 	[ "$(jfield .method)" = face ]
 	[ "$(jfield .account)" = 1 ]
-	[ "$(dbq 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
-	[ "$(dbq "SELECT photo_ref LIKE 'face:face:%' FROM person")" = 1 ]
+	[ "$(dbq 'SELECT level, CAST(photo_ref IS NOT NULL AS INTEGER) FROM person')" = '4|1' ]
+	[ "$(dbq "SELECT CAST(photo_ref LIKE 'face:face:%' AS INTEGER) FROM person")" = 1 ]
 	run dbq 'SELECT consent FROM account'
 	json_eq '{"face":{"accepted_at":"2026-11-25T08:00:00Z","version":"2023.2"},"pip":{"accepted_at":"2026-11-25T08:00:00Z","version":"2024.1"}}' "$output"
 	[ "$(dbq 'SELECT region, peppered, must_change FROM account')" = '110105|1|0' ]

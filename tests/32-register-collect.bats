@@ -123,7 +123,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	run collect doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)" expires_on=2036-01-01
 	assert_success
 	[ "$(jfield .photo)" = true ]
-	[ "$(dbq 'SELECT photo_ref IS NOT NULL FROM person')" = 1 ]
+	[ "$(dbq 'SELECT CAST(photo_ref IS NOT NULL AS INTEGER) FROM person')" = 1 ]
 	[ "$(dbq 'SELECT expires_on FROM document')" = 2036-01-01 ]
 	run collect doc_type=201 doc_no=$LS name=李四 face:="$(verdict face face $LS fail 0.3)"
 	assert_failure 1
@@ -172,7 +172,7 @@ collect() { taxid-register collect consent:='{"pip":"1","face":"1"}' operator=op
 	assert_success
 	[ "$(jfield '.supplemented | join(",")')" = photo,level ]
 	[ "$(jfield .level)" = 4 ]
-	[ "$(dbq 'SELECT level, photo_ref IS NOT NULL FROM person')" = '4|1' ]
+	[ "$(dbq 'SELECT level, CAST(photo_ref IS NOT NULL AS INTEGER) FROM person')" = '4|1' ]
 	run taxid-register supplement consent:='{"pip":"1","face":"1"}' doc_type=201 doc_no=$LS name=李四
 	[ "$(jfield .error.code)" = already_complete ]
 }

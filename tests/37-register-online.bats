@@ -36,7 +36,7 @@ import_zs() {
 	run taxid-register collect doc_type=201 doc_no=$LS name=李四 operator=op7 'consent:={"pip":"2024.1"}'
 	assert_success
 	[ "$(dbq "SELECT json_extract(detail, '\$.consent.pip.version') FROM audit WHERE action = 'collect'")" = 2024.1 ]
-	[ "$(dbq "SELECT json_extract(detail, '\$.consent.pip.accepted_at') IS NOT NULL FROM audit WHERE action = 'collect'")" = 1 ]
+	[ "$(dbq "SELECT CAST(json_extract(detail, '\$.consent.pip.accepted_at') IS NOT NULL AS INTEGER) FROM audit WHERE action = 'collect'")" = 1 ]
 	import_zs
 	dbq "UPDATE account SET consent = '{\"face\":{\"version\":\"2023.2\",\"accepted_at\":\"x\"}}'"
 	run taxid-register collect doc_type=201 doc_no=$ZS name=张三 operator=op7 'consent:={"pip":"2025.1"}'
@@ -54,8 +54,8 @@ import_zs() {
 		'consent:={"pip":"2024.1"}'
 	[ "$(jfield .error.code)" = consent_required ]
 	[ "$(jfield .error.field)" = consent.face ]
-	[ "$(dbq 'SELECT photo_ref IS NULL FROM person')" = 1 ]
-	[ "$(dbq 'SELECT consent IS NULL FROM account')" = 1 ]
+	[ "$(dbq 'SELECT CAST(photo_ref IS NULL AS INTEGER) FROM person')" = 1 ]
+	[ "$(dbq 'SELECT CAST(consent IS NULL AS INTEGER) FROM account')" = 1 ]
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2024.1","face":"2023.2"}'
 	assert_success
@@ -68,7 +68,7 @@ import_zs() {
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=李四 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2024.1","face":"2023.2"}'
 	assert_failure
-	[ "$(dbq 'SELECT consent IS NULL FROM account')" = 1 ]
+	[ "$(dbq 'SELECT CAST(consent IS NULL AS INTEGER) FROM account')" = 1 ]
 }
 
 @test "change: the notice and the face agreement are required; the versions replace those on the account" {
@@ -79,7 +79,7 @@ import_zs() {
 		'consent:={"pip":"2024.1"}'
 	[ "$(jfield .error.code)" = consent_required ]
 	[ "$(jfield .error.field)" = consent.face ]
-	[ "$(dbq 'SELECT region IS NULL FROM account')" = 1 ]
+	[ "$(dbq 'SELECT CAST(region IS NULL AS INTEGER) FROM account')" = 1 ]
 	run taxid-register change doc_type=201 doc_no=$ZS name=张三 region=110101 face:="$(verdict face face $ZS)" \
 		'consent:={"pip":"2024.1","face":"2023.2"}'
 	assert_success

@@ -70,7 +70,7 @@ every_online() {
 	[ "$(accounts)" = 7 ]
 	[ "$(dbq 'SELECT DISTINCT level FROM person')" = 4 ]
 	[ "$(dbq 'SELECT count(*) FROM person WHERE photo_ref IS NOT NULL')" = 0 ]
-	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'register' AND json_extract(detail, '\$.method') = '$1' AND json_extract(detail, '\$.level') = 4")" = 7 ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'register' AND json_extract(detail, '\$.method') = '$1' AND CAST(json_extract(detail, '\$.level') AS INTEGER) = 4")" = 7 ]
 	# the paired documents are linked to their permits, on the same person
 	[ "$(dbq 'SELECT count(*) FROM document d JOIN document q ON q.id = d.paired_with WHERE q.person_id = d.person_id')" = 3 ]
 }
@@ -259,7 +259,7 @@ import3() {
 	assert_success
 	[ "$(jfield .level)/$(jfield .method)" = 4/registry ]
 	[ "$(jfield '.supplemented | join(",")')/$(jfield '.missing | join(",")')" = level/photo ]
-	[ "$(dbq 'SELECT level, photo_ref IS NULL FROM person')" = '4|1' ]
+	[ "$(dbq 'SELECT level, CAST(photo_ref IS NULL AS INTEGER) FROM person')" = '4|1' ]
 	[ "$(dbq "SELECT json_extract(detail, '\$.method') FROM audit WHERE action = 'supplement'")" = registry ]
 	# level 4 without a photo: a registry verdict brings no photo
 	run taxid-register supplement doc_type=201 doc_no=$ZS name=张三 consent:='{"pip":"1"}' registry:="$(proof registry $ZS)"

@@ -103,13 +103,15 @@ rename() {
 	ctx=$(jfield .error.change_tx)
 	[ ${#ltx} -ge 22 ] && [ ${#qr} -ge 22 ] && [ ${#ctx} -ge 22 ]
 	# none of the three is in the database, its WAL or the key file
+	files=$(db_files '' -wal)
 	for id in "$ltx" "$qr" "$ctx"; do
 		[ "$(dbq "select count(*) from challenge where id = '$id'")" = 0 ]
-		run ! grep -aqF "$id" "$TAXID_DB" "$TAXID_DB-wal" "$TAXID_DB.key"
+		run ! grep -aqF "$id" $files "$TAXID_KEY"
 	done
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_checkpoint
+	main=$(db_file)
 	for id in "$ltx" "$qr" "$ctx"; do
-		run ! grep -aqF "$id" "$TAXID_DB"
+		run ! grep -aqF "$id" "$main"
 	done
 	# the QR attack: a logged-in app confirms; whoever read the backup polls with what the table holds
 	account li_si "$PW" 13700137000 440524188001010014 李四
@@ -131,6 +133,7 @@ rename() {
 }
 
 @test "item 6 / rule 22: a database readable by group or others is refused with 69, not only a writable one" {
+	skip_on_pg "the SQLite file's mode"
 	taxid-login qr issue >/dev/null
 	for m in 640 604 644 440; do
 		chmod "$m" "$TAXID_DB"
@@ -227,7 +230,7 @@ sms() {
 	# its own name in another case is no clash
 	run rename "$PW" Wang_Wu
 	assert_success
-	[ "$(dbq "select login_name from account where login_name like 'wang%'")" = Wang_Wu ]
+	[ "$(dbq "select login_name from account where lower(login_name) like 'wang%'")" = Wang_Wu ]
 	# lookups are exact: ZHANG_SAN is an unknown account, answered as one
 	run taxid-login account=ZHANG_SAN password="$PW"
 	[ "$(jfield .error.code)" = bad_credentials ]

@@ -57,7 +57,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .name)" = 张三丰 ]
 	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'reveal'")" = 1 ]
 	# the name is stored only encrypted
-	! sqlite3 "$TAXID_DB" .dump | grep -q 张三丰
+	! db_dump | grep -q 张三丰
 }
 
 @test "the rolling window: 29 February falls back to 28 February, month ends clamp, grace days" {

@@ -20,7 +20,7 @@ gen() {
 
 # dump DB: the survival state and the audit chain, canonically ordered.
 dump() {
-	sqlite3 "$1" 'SELECT * FROM pensioner ORDER BY id; SELECT * FROM survival_event ORDER BY id;
+	TAXID_DB=$1 dbq 'SELECT * FROM pensioner ORDER BY id; SELECT * FROM survival_event ORDER BY id;
 		SELECT * FROM survival_notice ORDER BY id; SELECT * FROM survival_cert ORDER BY id; SELECT * FROM survival_run;
 		SELECT * FROM survival_ledger ORDER BY pensioner_id, month;
 		SELECT id, at, action, actor, subject, detail, hex(prev), hex(hash) FROM audit ORDER BY id;
@@ -30,40 +30,39 @@ dump() {
 @test "a run killed with SIGKILL mid-way finishes on the rerun with the same final state as an uninterrupted run" {
 	gen 20000 2025-06 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = 20000 ]
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_checkpoint
 	for x in a b; do
-		cp "$TAXID_DB" $x.db
-		cp "$TAXID_DB.key" $x.db.key
+		db_copy $x
 	done
-	TAXID_DB=a.db taxid-survival run --as-of 2026-11-25 --batch 100 >a.out
+	TAXID_DB=$(db_path a) taxid-survival run --as-of 2026-11-25 --batch 100 >a.out
 	[ "$(tail -n 1 a.out | jq -c '[.processed, .suspended]')" = '[20000,20000]' ]
 
-	TAXID_DB=b.db taxid-survival run --as-of 2026-11-25 --batch 100 >b1.out 2>/dev/null &
+	TAXID_DB=$(db_path b) taxid-survival run --as-of 2026-11-25 --batch 100 >b1.out 2>/dev/null &
 	pid=$!
 	for _ in $(seq 1 3000); do
-		n=$(sqlite3 b.db 'SELECT processed FROM survival_run' 2>/dev/null || true)
+		n=$(TAXID_DB=$(db_path b) dbq 'SELECT processed FROM survival_run' 2>/dev/null || true)
 		[ "${n:-0}" -gt 0 ] && break
 		sleep 0.01
 	done
 	kill -KILL "$pid"
 	wait "$pid" || true
-	state=$(sqlite3 b.db "SELECT state || ' ' || processed FROM survival_run")
+	state=$(TAXID_DB=$(db_path b) dbq "SELECT state || ' ' || processed FROM survival_run")
 	echo "killed at: $state" >&3
 	[[ $state == running* ]]
 	[ "${state#running }" -lt 20000 ]
 
-	TAXID_DB=b.db run taxid-survival run --as-of 2026-11-25 --batch 100
+	TAXID_DB=$(db_path b) run taxid-survival run --as-of 2026-11-25 --batch 100
 	assert_success
 	[ "$(tail -n 1 <<<"$output" | jq -c '[.processed, .suspended, .already_done]')" = '[20000,20000,false]' ]
 	printf '%s\n' "$output" >b2.out
-	[ "$(dump a.db | sha256sum)" = "$(dump b.db | sha256sum)" ]
+	[ "$(dump "$(db_path a)" | sha256sum)" = "$(dump "$(db_path b)" | sha256sum)" ]
 	# every notice was printed at least once over the two attempts, none lost
 	[ "$(cat b1.out b2.out | jq -R -r 'fromjson? | .notice_id // empty' | sort -un | wc -l)" = 20000 ]
 	# and a third run changes nothing
-	TAXID_DB=b.db run taxid-survival run --as-of 2026-11-25
+	TAXID_DB=$(db_path b) run taxid-survival run --as-of 2026-11-25
 	[ "$(jfield .already_done)" = true ]
-	[ "$(dump a.db | sha256sum)" = "$(dump b.db | sha256sum)" ]
-	TAXID_DB=b.db run taxid-verify audit
+	[ "$(dump "$(db_path a)" | sha256sum)" = "$(dump "$(db_path b)" | sha256sum)" ]
+	TAXID_DB=$(db_path b) run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
 }
 
@@ -102,7 +101,7 @@ genr() {
 # outcome DB: what a run leaves, without row ids and without the runs' own bookkeeping (cursors, audit rows):
 # pensioner states, events, notices (printed or not), the payment ledger.
 outcome() {
-	sqlite3 "$1" "SELECT id, region, state, reason, since_month, owed_from, valid_until, lapse_on FROM pensioner ORDER BY id;
+	TAXID_DB=$1 dbq "SELECT id, region, state, reason, since_month, owed_from, valid_until, lapse_on FROM pensioner ORDER BY id;
 		SELECT pensioner_id, kind, on_date, month, payment, detail, actor, created_at FROM survival_event
 			ORDER BY pensioner_id, kind, on_date, month, detail;
 		SELECT pensioner_id, kind, key, run, body, created_at, emitted_at IS NOT NULL FROM survival_notice
@@ -114,16 +113,15 @@ outcome() {
 	genr 600 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = 600 ]
 	for x in whole parts; do
-		cp "$TAXID_DB" $x.db
-		cp "$TAXID_DB.key" $x.db.key
+		db_copy $x
 	done
-	TAXID_DB=whole.db run taxid-survival run --as-of 2026-11-25 --batch 7
+	TAXID_DB=$(db_path whole) run taxid-survival run --as-of 2026-11-25 --batch 7
 	assert_success
 	[ "$(tail -n 1 <<<"$output" | jq -c '[.region, .processed, .suspended, .reminders]')" = '[null,378,200,178]' ]
 	[ "$(grep -c '"notice"' <<<"$output")" = 378 ]
 	total=0
 	for p in 11 12 13 31; do
-		TAXID_DB=parts.db run taxid-survival run --as-of 2026-11-25 --region $p --batch 7
+		TAXID_DB=$(db_path parts) run taxid-survival run --as-of 2026-11-25 --region $p --batch 7
 		assert_success
 		last=$(tail -n 1 <<<"$output")
 		[ "$(jq -r .region <<<"$last")" = $p ]
@@ -132,32 +130,31 @@ outcome() {
 		total=$((total + $(jq .processed <<<"$last")))
 	done
 	[ $total = 378 ]
-	[ "$(outcome whole.db)" = "$(outcome parts.db)" ]
-	[ "$(sqlite3 parts.db "SELECT region, state FROM survival_run ORDER BY region" | tr '\n' ' ')" = '11|done 12|done 13|done 31|done ' ]
+	[ "$(outcome "$(db_path whole)")" = "$(outcome "$(db_path parts)")" ]
+	[ "$(TAXID_DB=$(db_path parts) dbq "SELECT region, state FROM survival_run ORDER BY region" | tr '\n' ' ')" = '11|done 12|done 13|done 31|done ' ]
 	# the whole run of the same day still does everything: here nothing is left to do, no notice twice
-	TAXID_DB=parts.db run taxid-survival run --as-of 2026-11-25
+	TAXID_DB=$(db_path parts) run taxid-survival run --as-of 2026-11-25
 	assert_success
 	[ "$(jq -c '[.processed, .suspended, .reminders, .already_done]' <<<"$output")" = '[178,0,0,false]' ]
-	[ "$(outcome whole.db)" = "$(outcome parts.db)" ]
+	[ "$(outcome "$(db_path whole)")" = "$(outcome "$(db_path parts)")" ]
 	# and a part again is already done
-	TAXID_DB=parts.db run taxid-survival run --as-of 2026-11-25 --region 12
+	TAXID_DB=$(db_path parts) run taxid-survival run --as-of 2026-11-25 --region 12
 	[ "$(jq -c '[.region, .already_done]' <<<"$output")" = '["12",true]' ]
-	TAXID_DB=parts.db run taxid-verify audit
+	TAXID_DB=$(db_path parts) run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
 }
 
 @test "run --region: four workers on four provinces at once, killed with SIGKILL at random and restarted, end as one uninterrupted run" {
 	genr 4000 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_checkpoint
 	for x in one w; do
-		cp "$TAXID_DB" $x.db
-		cp "$TAXID_DB.key" $x.db.key
+		db_copy $x
 	done
-	TAXID_DB=one.db taxid-survival run --as-of 2026-11-25 >one.out
+	TAXID_DB=$(db_path one) taxid-survival run --as-of 2026-11-25 >one.out
 
 	regions=(11 12 13 31)
 	declare -A pid
-	start() { TAXID_DB=w.db taxid-survival run --as-of 2026-11-25 --region "$1" --batch 2 >>"w.$1.out" 2>>"w.$1.err" & pid[$1]=$!; }
+	start() { TAXID_DB=$(db_path w) taxid-survival run --as-of 2026-11-25 --region "$1" --batch 2 >>"w.$1.out" 2>>"w.$1.err" & pid[$1]=$!; }
 	for p in "${regions[@]}"; do start "$p"; done
 	kills=0
 	# while any worker runs: kill one of those running at a random moment, and start it again (twelve times at most)
@@ -180,24 +177,23 @@ outcome() {
 	done
 	echo "killed $kills times" >&3
 	[ "$kills" -gt 0 ]
-	[ "$(sqlite3 w.db "SELECT region, state FROM survival_run ORDER BY region" | tr '\n' ' ')" = '11|done 12|done 13|done 31|done ' ]
-	[ "$(outcome one.db)" = "$(outcome w.db)" ]
+	[ "$(TAXID_DB=$(db_path w) dbq "SELECT region, state FROM survival_run ORDER BY region" | tr '\n' ' ')" = '11|done 12|done 13|done 31|done ' ]
+	[ "$(outcome "$(db_path one)")" = "$(outcome "$(db_path w)")" ]
 	# every notice was printed at least once by the worker of its province, each under its id
-	n=$(sqlite3 w.db "SELECT count(*) FROM survival_notice")
+	n=$(TAXID_DB=$(db_path w) dbq "SELECT count(*) FROM survival_notice")
 	[ "$(cat w.*.out | jq -R -r 'fromjson? | .notice_id // empty' | sort -un | wc -l)" = "$n" ]
 	for p in "${regions[@]}"; do
 		[ "$(jq -R -r 'fromjson? | select(.notice) | .region[0:2]' "w.$p.out" | sort -u)" = "$p" ]
 	done
-	TAXID_DB=w.db run taxid-verify audit
+	TAXID_DB=$(db_path w) run taxid-verify audit
 	[ "$(jfield .chain)" = intact ]
 }
 
 @test "run --region: a prefix is 2, 4 or 6 digits; 110000 is that one code, 11 the province; 12 is never touched by 11" {
 	genr 10 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >/dev/null
 	# the first ten are all lapsed, one in each region
-	suspended() { dbq "SELECT group_concat(region, ' ') FROM (SELECT region FROM pensioner WHERE state = 'suspended' ORDER BY region)"; }
-	cp "$TAXID_DB" fresh.db
-	cp "$TAXID_DB.key" fresh.db.key
+	suspended() { dbq "SELECT group_concat(region, ' ') FROM (SELECT region FROM pensioner WHERE state = 'suspended' ORDER BY region) AS s"; }
+	db_copy fresh
 	run taxid-survival run --as-of 2026-11-25 --region 110105
 	assert_success
 	[ "$(suspended)" = 110105 ]
@@ -209,12 +205,12 @@ outcome() {
 	[ "$(suspended)" = '110000 110105 110108 110229' ]
 	[ "$(dbq "SELECT state FROM pensioner WHERE region LIKE '12%'" | sort -u)" = active ]
 	# 110000 as a six-digit code is that region only, not the province
-	TAXID_DB=fresh.db run taxid-survival run --as-of 2026-11-25 --region 110000
+	TAXID_DB=$(db_path fresh) run taxid-survival run --as-of 2026-11-25 --region 110000
 	[ "$(tail -n 1 <<<"$output" | jq -c '[.region, .processed, .suspended]')" = '["110000",1,1]' ]
-	[ "$(TAXID_DB=fresh.db suspended)" = 110000 ]
+	[ "$(TAXID_DB=$(db_path fresh) suspended)" = 110000 ]
 	# the top of a range: 31 takes 310101 and 310115, and nothing of 32 or above
-	TAXID_DB=fresh.db run taxid-survival run --as-of 2026-11-25 --region 31
-	[ "$(TAXID_DB=fresh.db suspended)" = '110000 310101 310115' ]
+	TAXID_DB=$(db_path fresh) run taxid-survival run --as-of 2026-11-25 --region 31
+	[ "$(TAXID_DB=$(db_path fresh) suspended)" = '110000 310101 310115' ]
 }
 
 @test "run --region: a region that is not a 2, 4 or 6-digit prefix of a mainland province is refused and changes nothing" {

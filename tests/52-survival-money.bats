@@ -73,7 +73,7 @@ lapsed_in_may() {
 	# On 2026-12-10, before certifying: December began while suspended, so it is withheld (shown, not yet recorded)
 	output=$(taxid-survival --now 2026-12-10T02:00:00Z status doc_type=201 doc_no="$a")
 	[ "$(jq -c '[.ledger[-1], .owed.months]' <<<"$output")" = '[{"month":"2026-12","state":"withheld","reason":"lapse","recorded":false},1]' ]
-	cp "$TAXID_DB" b.db && cp "$TAXID_DB.key" b.db.key
+	db_copy b
 	# Certified on 2026-12-10: back pay for the months withheld — December only, 1 — and payment from January 2027.
 	# June-November were paid to someone who proves alive: owed to nobody, they stay paid.
 	run taxid-survival --now 2026-12-10T02:00:00Z certify doc_type=201 doc_no="$a" name=张三 method=offline_device "$SPECIALIST"
@@ -85,11 +85,11 @@ lapsed_in_may() {
 	today=$(jq -c '.ledger' <<<"$output")
 	# The same certification dated 2026-11-20 (before the suspension), entered on 2026-12-10: December had begun
 	# withheld all the same, so the same 1 month and the same next payment, January; the same ledger
-	run taxid-survival --db b.db --now 2026-12-10T02:00:00Z certify doc_type=201 doc_no="$a" name=张三 \
+	run taxid-survival --db "$(db_path b)" --now 2026-12-10T02:00:00Z certify doc_type=201 doc_no="$a" name=张三 \
 		method=offline_device "$SPECIALIST" at=2026-11-20
 	assert_success
 	[ "$(jq -c '[.certified_on, .payment_from, .back_pay_months]' <<<"$output")" = '["2026-11-20","2027-01",1]' ]
-	[ "$(taxid-survival --db b.db --now 2026-12-10T02:00:00Z status doc_type=201 doc_no="$a" | jq -c .ledger)" = "$today" ]
+	[ "$(taxid-survival --db "$(db_path b)" --now 2026-12-10T02:00:00Z status doc_type=201 doc_no="$a" | jq -c .ledger)" = "$today" ]
 }
 
 @test "an enrolment with an old last_certified never creates back pay for months before the enrolment" {

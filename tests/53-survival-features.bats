@@ -102,7 +102,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	# audited by the officer, masked (first character and a star each); stored only encrypted
 	[ "$(count "SELECT actor || ' ' || json_extract(detail, '\$.changes[0].old') || ' ' || json_extract(detail, '\$.changes[0].new') || ' ' || json_extract(detail, '\$.reason') FROM audit WHERE action = 'survival.update'")" = \
 		'of-01 欧** 欧** ID card shows 峰' ]
-	run sqlite3 "$TAXID_DB" .dump
+	run db_dump
 	refute_output --partial 欧阳锋
 	refute_output --partial 欧阳峰
 	[ "$(status "$a" | jq -c '.corrections | map([.field, .old, .new, .operator])')" = '[["name","欧**","欧**","of-01"]]' ]
@@ -126,7 +126,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .error.code)" = not_found ]
 	[ "$(status "$right" | jq -c '[.name, .state, .corrections[0].field]')" = '["张*","active","document"]' ]
 	[ "$(count "SELECT birth_date FROM person p JOIN pensioner x ON x.person_id = p.id WHERE x.id = 1")" = 1949-12-13 ]
-	run sqlite3 "$TAXID_DB" .dump
+	run db_dump
 	refute_output --partial "$a"
 	refute_output --partial "$right"
 }
@@ -251,7 +251,7 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 @test "13.7: working days follow the State Council's calendar: a death reported after National Day" {
 	a=$(ric 11010519491231002)
 	enrol 张三 "$a" 2026-03-01 >/dev/null
-	cp "$TAXID_DB" base.db && cp "$TAXID_DB.key" base.db.key
+	db_copy base
 	# death on Friday 2026-09-25, reported on Monday 2026-10-26; the days after the death:
 	#   Sep 26 Sat, Sep 27 Sun (Mid-Autumn)             0
 	#   Sep 28 Mon, 29 Tue, 30 Wed                      3  (3)
@@ -266,13 +266,13 @@ OFFICER='operator:={"id":"of-01","role":"officer"}'
 	[ "$(jq -c '[.reported_after_working_days, .late_report, .calendar_unknown_years]' <<<"$output")" = '[17,false,null]' ]
 	# the limit at its boundary: Oct 27, 28, 29 are days 18, 19, 20 (in time); Oct 30 is day 21 (late)
 	for now in 2026-10-29:20:false 2026-10-30:21:true; do
-		cp base.db "$TAXID_DB" && cp base.db.key "$TAXID_DB.key"
+		db_restore base
 		export TAXID_NOW=${now%%:*}T08:00:00Z
 		run taxid-survival event doc_type=201 doc_no="$a" event=death date=2026-09-25 'operator:={"id":"of-01","role":"officer"}'
 		[ "$(jq -c '[.reported_after_working_days, .late_report]' <<<"$output")" = "[$(cut -d: -f2 <<<"$now"),$(cut -d: -f3 <<<"$now")]" ]
 	done
 	# an adjusted working day counts: Fri 2026-09-18 to Mon 2026-09-21 is Sun 20 (worked) and Mon 21 = 2
-	cp base.db "$TAXID_DB" && cp base.db.key "$TAXID_DB.key"
+	db_restore base
 	export TAXID_NOW=2026-09-21T08:00:00Z
 	run taxid-survival event doc_type=201 doc_no="$a" event=declared_dead date=2026-09-18 'operator:={"id":"of-01","role":"officer"}'
 	[ "$(jfield .reported_after_working_days)" = 2 ]

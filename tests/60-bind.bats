@@ -378,7 +378,7 @@ rel_state() { taxid-bind list tin="$1" operator=op1 | jq -r --argjson r "$2" 'se
 	assert_failure
 	[ "$(dbq "select count(*) from relation_event")" = 9 ]
 	[ "$(dbq "select count(*) from relation")" = 5 ]
-	[ "$(dbq "select group_concat(action, ',') from (select action from audit where action in ('grant', 'confirm', 'revoke', 'unbind') order by id)")" = grant,confirm,revoke,grant,confirm,unbind ]
+	[ "$(dbq "select group_concat(action, ',') from (select action from audit where action in ('grant', 'confirm', 'revoke', 'unbind') order by id) as s")" = grant,confirm,revoke,grant,confirm,unbind ]
 	taxid-verify audit | jq -e '.chain == "intact"'
 }
 

@@ -231,10 +231,11 @@ local_setup() {
 	assert_success
 	run taxid-bind enter session="$Z" tin=$E1 declaration_password=Wrong2026pw captcha:="$(verdict cap captcha $E1)"
 	! grep -q 'Decl2026pw\|Wrong2026pw\|Other2026pw' <<<"$output" || false
-	dbq "pragma wal_checkpoint(truncate)" >/dev/null
-	for f in "$TAXID_DB" "$TAXID_DB"-wal; do
-		[ ! -e "$f" ] || ! grep -qa 'Decl2026pw\|Other2026pw\|Wrong2026pw' "$f" || false
+	db_checkpoint
+	files=$(db_files '' -wal)
+	for f in $files; do
+		! grep -qa 'Decl2026pw\|Other2026pw\|Wrong2026pw' "$f" || false
 	done
-	! sqlite3 "$TAXID_DB" .dump | grep -q 'Decl2026pw\|Other2026pw' || false
+	! db_dump | grep -q 'Decl2026pw\|Other2026pw' || false
 	[ "$(dbq "select count(*) from audit where detail like '%2026pw%'")" = 0 ]
 }

@@ -128,7 +128,8 @@ deps_run() {
 @test "make deps installs what building and running need; the test and lint tools come with make test-deps" {
 	run deps_run
 	assert_success
-	for p in build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev jq openssl; do
+	for p in build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev libpq-dev jq \
+		openssl; do
 		assert_line "$p"
 	done
 	for p in bats bats-assert shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
@@ -136,7 +137,8 @@ deps_run() {
 	done
 	run deps_run --test
 	assert_success
-	for p in libcsv-dev jq bats bats-support bats-assert bats-file shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
+	for p in libcsv-dev jq bats bats-support bats-assert bats-file shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum \
+		postgresql; do
 		assert_line "$p"
 	done
 	run deps_run --deb

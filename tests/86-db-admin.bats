@@ -93,10 +93,10 @@ seed_db() {
 	assert_success
 	[ "$(stat -c %a copy.db)" = 600 ]
 	json_eq "$head" "$(jfield .audit_head)"
-	[ "$(jfield .key_file)" = "$TAXID_DB.key" ]
+	[ "$(jfield .key_file)" = "$TAXID_KEY" ]
 	jfield .key_note | grep -q 'apart'
 	# the key file's secret is nowhere in the copy, and no key file came along
-	key=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_DB.key")
+	key=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_KEY")
 	[ -n "$key" ]
 	run grep -caF "$key" copy.db
 	assert_output 0
@@ -224,7 +224,7 @@ seed_db() {
 	[ "$(jq -r '.[0].detail | fromjson | .force' <<<"$row")" = true ]
 	# the rolled-back history is kept: the replaced file still holds every row
 	[ "$(sqlite3 "$replaced" 'SELECT count(*) FROM audit')" = "$(cat audit_rows)" ]
-	TAXID_KEYFILE=$TAXID_DB.key run taxid-verify --db "$replaced" audit --anchor "$head"
+	TAXID_KEYFILE=$TAXID_KEY run taxid-verify --db "$replaced" audit --anchor "$head"
 	assert_success
 	[ "$(failures)" = 0 ] # what the restore rolled back
 }
@@ -254,7 +254,7 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	[ "$(finding file_mode)" = error ]
 	[ "$(jq -rs 'last | .error.code' <<<"$output")" = unhealthy ]
 	chmod 600 "$TAXID_DB"
-	chmod 640 "$TAXID_DB.key"
+	chmod 640 "$TAXID_KEY"
 	run taxid-db doctor
 	assert_failure 1
 	[ "$(finding key_mode)" = error ]
@@ -309,7 +309,7 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 
 @test "doctor: a corrupt file is an integrity error, a missing one an error" {
 	seed_db
-	dbq 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_checkpoint
 	page=$(dbq "SELECT rootpage FROM sqlite_master WHERE name = 'person'")
 	size=$(dbq 'PRAGMA page_size')
 	printf '\x0d\xff\xff\xff\xff\xff\xff\xff' | dd of="$TAXID_DB" bs=1 seek=$(((page - 1) * size)) conv=notrunc 2>/dev/null

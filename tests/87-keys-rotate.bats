@@ -55,7 +55,7 @@ lookups() {
 	} | jq -c 'del(.line, .created_at, .updated_at, .account.peppered)' # a login rehashes with the pepper
 }
 
-data_lines() { grep -c '^data ' "$TAXID_DB.key"; }
+data_lines() { grep -c '^data ' "$TAXID_KEY"; }
 meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 
 @test "a rotation re-seals every personal field and blind index: every look-up answers the same, the old key file opens nothing" {
@@ -63,7 +63,7 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	lookups >before.txt
 	grep -q '"ok":true' before.txt
 	! grep -q '"ok":false' before.txt || { grep '"ok":false' before.txt; false; }
-	cp "$TAXID_DB.key" old.key
+	cp "$TAXID_KEY" old.key
 	dbq "SELECT hex(name_enc) FROM person UNION ALL SELECT hex(no_index) FROM document
 		UNION ALL SELECT hex(phone_index) FROM account WHERE phone_index IS NOT NULL
 		UNION ALL SELECT hex(rep_index) FROM enterprise UNION ALL SELECT hex(account_enc) FROM pensioner" | sort >blobs.before
@@ -72,9 +72,9 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	[ "$(jfield .generation)" = 2 ]
 	rows=$(jfield .rows)
 	[ "$rows" -ge 80 ]
-	[ "$(stat -c %a "$TAXID_DB.key")" = 600 ]
+	[ "$(stat -c %a "$TAXID_KEY")" = 600 ]
 	[ "$(data_lines)" = 1 ]
-	grep -q '^data 2 ' "$TAXID_DB.key"
+	grep -q '^data 2 ' "$TAXID_KEY"
 	[ "$(meta key_gen)" = 2 ]
 	[ "$(meta key_next)" = 0 ]
 	lookups >after.txt
@@ -89,15 +89,15 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	assert_failure 69
 	assert_output --partial 'holds no key of generation 2'
 	# ... and even with the database told it is of generation 1 again, the old key opens no row
-	cp "$TAXID_DB" old-view.db
-	sqlite3 old-view.db "UPDATE meta SET value = '1' WHERE key = 'key_gen'"
-	run env TAXID_KEYFILE=old.key taxid-register -d old-view.db show doc_type=201 doc_no=110105198001010016 operator=op1
+	db_copy old-view
+	TAXID_DB=$(db_path old-view) dbq "UPDATE meta SET value = '1' WHERE key = 'key_gen'"
+	run env TAXID_KEYFILE=old.key taxid-register -d "$(db_path old-view)" show doc_type=201 doc_no=110105198001010016 operator=op1
 	assert_failure 1
 	[ "$(jfield .error.code)" = not_found ]
-	run env TAXID_KEYFILE=old.key taxid-register -d old-view.db show login_name=wang_rep operator=op1
+	run env TAXID_KEYFILE=old.key taxid-register -d "$(db_path old-view)" show login_name=wang_rep operator=op1
 	assert_failure
 	refute_output --partial '"ok":true'
-	run env TAXID_KEYFILE=old.key taxid-register -d old-view.db show phone=13800138001 operator=op1
+	run env TAXID_KEYFILE=old.key taxid-register -d "$(db_path old-view)" show phone=13800138001 operator=op1
 	assert_failure 1
 	[ "$(jfield .error.code)" = not_found ]
 	# the audit chain (its key never rotates) still verifies, and doctor is content
@@ -128,7 +128,7 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 
 @test "keys rotate needs an operator and a batch of 1 to 100000; refused, nothing changes" {
 	rotation_fixture
-	cp "$TAXID_DB.key" key.before
+	cp "$TAXID_KEY" key.before
 	run taxid-db keys rotate
 	assert_failure 1
 	[ "$(jfield .error.code)" = operator_required ]
@@ -144,7 +144,7 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 		assert_failure 1
 		[ "$(jfield .error.field)" = batch ]
 	done
-	cmp key.before "$TAXID_DB.key"
+	cmp key.before "$TAXID_KEY"
 	[ -z "$(meta key_next)" ]
 	[ "$(dbq "SELECT count(*) FROM audit WHERE action LIKE 'keys_%'")" = 0 ]
 	# the boundaries themselves are taken
@@ -180,13 +180,13 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 		if [ "$(meta key_next)" != 0 ] && [ -n "$(meta key_next)" ]; then
 			mid=$((mid + 1))
 			[ "$(data_lines)" = 2 ] # both keys while a rotation is open
-			cp "$TAXID_DB.key" mid.key
+			cp "$TAXID_KEY" mid.key
 		fi
 		# no half-written key file is ever left in place, and it stays 0600
-		[ "$(stat -c %a "$TAXID_DB.key")" = 600 ]
-		grep -q '^taxid-key-v[12]' "$TAXID_DB.key"
+		[ "$(stat -c %a "$TAXID_KEY")" = 600 ]
+		grep -q '^taxid-key-v[12]' "$TAXID_KEY"
 		# and it is still a test database's key file (the suite's databases are test databases)
-		grep -qx 'mode test' "$TAXID_DB.key"
+		grep -qx 'mode test' "$TAXID_KEY"
 		lookups >between.txt
 		diff before.txt between.txt
 	done
@@ -205,7 +205,7 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	assert_success
 	gen=$(jfield .generation)
 	[ "$(data_lines)" = 1 ]
-	grep -q "^data $gen " "$TAXID_DB.key"
+	grep -q "^data $gen " "$TAXID_KEY"
 	[ "$(meta key_next)" = 0 ]
 	lookups >after.txt
 	diff before.txt after.txt
@@ -218,11 +218,11 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	run taxid doctor
 	assert_success
 	# the state after the database's commit and before the old key left the file: a rerun only drops it
-	cp mid.key "$TAXID_DB.key.mid"
-	last=$(grep '^data ' "$TAXID_DB.key")
-	{ grep -v '^data ' "$TAXID_DB.key"; grep '^data ' mid.key | head -n 1; echo "$last"; } >both.key
+	cp mid.key "$TAXID_KEY.mid"
+	last=$(grep '^data ' "$TAXID_KEY")
+	{ grep -v '^data ' "$TAXID_KEY"; grep '^data ' mid.key | head -n 1; echo "$last"; } >both.key
 	chmod 600 both.key
-	mv both.key "$TAXID_DB.key"
+	mv both.key "$TAXID_KEY"
 	[ "$(data_lines)" = 2 ]
 	run taxid-db keys rotate operator=op-keys
 	assert_success
@@ -272,9 +272,9 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	# the data key of generation 2 replaced by another: its check value is not the database's
 	# (the first hex digit flipped, 0 and 1 each way: the old two-step sed left a key starting 0x unchanged)
 	local before
-	before=$(grep '^data 2 ' "$TAXID_DB.key")
-	sed -i -E '/^data 2 /{s/^data 2 0/data 2 X/; s/^data 2 [^X]/data 2 0/; s/^data 2 X/data 2 1/}' "$TAXID_DB.key"
-	[ "$(grep '^data 2 ' "$TAXID_DB.key")" != "$before" ]
+	before=$(grep '^data 2 ' "$TAXID_KEY")
+	sed -i -E '/^data 2 /{s/^data 2 0/data 2 X/; s/^data 2 [^X]/data 2 0/; s/^data 2 X/data 2 1/}' "$TAXID_KEY"
+	[ "$(grep '^data 2 ' "$TAXID_KEY")" != "$before" ]
 	run taxid-register show doc_type=201 doc_no=110105198001010016 operator=op1
 	assert_failure 69
 	assert_output --partial 'the key of generation 2'

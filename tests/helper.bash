@@ -12,18 +12,65 @@ if [ -n "${TAXID_SCAN_DIR:-}" ]; then
 	export PATH="$TAXID_SCAN_DIR/bin:$PATH"
 fi
 
+# The engine under test: SQLite files, or with TAXID_TEST_PG (the socket directory of a throwaway cluster that
+# scripts/pg-cluster.sh starts for make check-pg) one fresh PostgreSQL database per test, dropped after it. The
+# key file is $TAXID_KEY on both: beside the database on SQLite (TAXID_KEYFILE stays unset, as a user has it),
+# and named by TAXID_KEYFILE on PostgreSQL, where a URI has no "beside".
 setup() {
-	export TAXID_DB="$BATS_TEST_TMPDIR/t.db"
 	export TAXID_NOW=2026-11-25T08:00:00Z TAXID_TEST_DB=1 TAXID_QUIET_ARGV_SECRETS=1
 	unset TAXID_KEYFILE TAXID_TZ
 	export LANG=C LC_ALL=C
 	cd "$BATS_TEST_TMPDIR" || return 1
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		TAXID_PG_NAME=taxid_t${BATS_SUITE_TEST_NUMBER}_$$
+		# from the migrated template when the harness made one, else empty
+		pg_admin "SELECT format('CREATE DATABASE %I TEMPLATE %I', '$TAXID_PG_NAME',
+			coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))" || return 1
+		export TAXID_DB="postgresql:///$TAXID_PG_NAME?host=$TAXID_TEST_PG"
+		export TAXID_KEYFILE="$BATS_TEST_TMPDIR/t.db.key"
+		export TAXID_KEY=$TAXID_KEYFILE
+	else
+		export TAXID_DB="$BATS_TEST_TMPDIR/t.db"
+		export TAXID_KEY="$TAXID_DB.key"
+	fi
 	if [ -n "${TAXID_SCAN_DIR:-}" ]; then # what this test's tools print, and where its databases are
 		TAXID_SCAN_OUT=$(mktemp -d "$TAXID_SCAN_DIR/t.XXXXXX") && export TAXID_SCAN_OUT || return 1
 		printf '%s\n' "$BATS_TEST_TMPDIR" "${BATS_FILE_TMPDIR:-}" >"$TAXID_SCAN_OUT/dirs"
 	fi
 	if declare -F local_setup >/dev/null; then local_setup; fi
 }
+
+# A test file's own clean-up is local_teardown; the test's PostgreSQL database and its copies go after it.
+teardown() {
+	local status=0
+	if declare -F local_teardown >/dev/null; then local_teardown || status=$?; fi
+	if [ -n "${TAXID_PG_NAME:-}" ]; then
+		pg_admin "SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database
+			WHERE datname = '$TAXID_PG_NAME' OR left(datname, length('$TAXID_PG_NAME') + 1) = '${TAXID_PG_NAME}_'" ||
+			status=1
+	fi
+	return "$status"
+}
+
+# db_engine: the engine this run tests, "sqlite" or "pg".
+db_engine() { if [ -n "${TAXID_TEST_PG:-}" ]; then echo pg; else echo sqlite; fi; }
+
+# skip_on_pg REASON: skip a test about the SQLite file itself (its WAL, file modes, PRAGMAs, a file system that
+# fills up) on PostgreSQL. Every such skip is listed in tests/expected-skips-pg.txt.
+skip_on_pg() { if [ -n "${TAXID_TEST_PG:-}" ]; then skip "$1"; fi; }
+
+# pg_psql ARGS...: psql as the tests use it: no psqlrc, rows unaligned with "|" between columns and NULL as
+# nothing (sqlite3's list mode), stop at the first error.
+pg_psql() { "${TAXID_PG_BIN:+$TAXID_PG_BIN/}psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_admin SQL: run SQL on the test cluster's "postgres" database and each statement it returns (\gexec), so a
+# database can be created or dropped under a computed name.
+pg_admin() {
+	printf '%s \\gexec\n' "$1" | PGOPTIONS='-c client_min_messages=warning' pg_psql -h "$TAXID_TEST_PG" -d postgres >/dev/null
+}
+
+# pg_name: the PostgreSQL database that $TAXID_DB names.
+pg_name() { local n=${TAXID_DB#postgres*:///}; echo "${n%%\?*}"; }
 
 # json_eq EXPECTED ACTUAL: equal as JSON (keys sorted).
 json_eq() {
@@ -38,10 +85,107 @@ json_eq() {
 # jfield FILTER: apply a jq filter to $output (one JSON line) and print the result raw.
 jfield() { jq -r "$1" <<<"$output"; }
 
-# dbq SQL: run SQL on the suite's database and print its rows as sqlite3 does (list mode, "|" between columns).
-# Tests read and edit the database through it, so that the PostgreSQL suite (issue 16, docs/PG-PLAN.md) can run
-# the same lines with psql; what is about the SQLite file itself (.dump, a held write lock) stays sqlite3.
-dbq() { sqlite3 "$TAXID_DB" "$@"; }
+# dbq SQL...: run SQL on the suite's database and print its rows as sqlite3 does (list mode, "|" between columns).
+# Tests read and edit the database through it, so that the PostgreSQL suite (issue 16, docs/PG-PLAN.md) runs the
+# same lines with psql; what is about the SQLite file itself (a held write lock, PRAGMAs) stays sqlite3.
+dbq() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		# the SQLite functions of tests/pg-sqlite.sql, which the tools do not see
+		if [ $# -eq 0 ]; then
+			PGOPTIONS='-c search_path=public,taxid_sqlite' pg_psql -d "$TAXID_DB"
+		else
+			printf '%s;\n' "$@" | PGOPTIONS='-c search_path=public,taxid_sqlite' pg_psql -d "$TAXID_DB"
+		fi
+	else
+		sqlite3 "$TAXID_DB" "$@"
+	fi
+}
+
+# db_checkpoint [MODE]: move SQLite's WAL into the main file (PRAGMA wal_checkpoint, TRUNCATE unless MODE says),
+# so that what a test reads from the files is all there; nothing to do on PostgreSQL.
+db_checkpoint() {
+	[ -n "${TAXID_TEST_PG:-}" ] || dbq "PRAGMA wal_checkpoint${1:-(TRUNCATE)}" >/dev/null
+}
+
+# db_files [SUFFIX...]: the files that hold the database at rest, one per line, for tests that look for data in
+# clear in them: on SQLite the file and its WAL and shared-memory files (or the SUFFIXes given: '' -wal) where
+# they exist; on PostgreSQL a pg_dump of the database, made now (the server's files are not the tests' to read).
+db_files() {
+	local s
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		db_file
+	else
+		[ $# -gt 0 ] || set -- '' -wal -shm
+		for s; do
+			[ ! -e "$TAXID_DB$s" ] || echo "$TAXID_DB$s"
+		done
+	fi
+}
+
+# db_file: the one file that holds the database after db_checkpoint: the SQLite file, or a pg_dump made now.
+db_file() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		db_dump >"$BATS_TEST_TMPDIR/db.dump" || return 1
+		echo "$BATS_TEST_TMPDIR/db.dump"
+	else
+		echo "$TAXID_DB"
+	fi
+}
+
+# db_dump: the whole database as text (sqlite3 .dump, pg_dump), for tests that look for data in clear in it.
+db_dump() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		"${TAXID_PG_BIN:+$TAXID_PG_BIN/}pg_dump" --no-owner -d "$TAXID_DB"
+	else
+		sqlite3 "$TAXID_DB" .dump
+	fi
+}
+
+# db_path NAME: what TAXID_DB or --db names for the copy NAME of db_copy: NAME.db in the test directory on SQLite
+# (its key file NAME.db.key beside it), a database of its own on PostgreSQL (the same key file, TAXID_KEYFILE).
+db_path() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		echo "postgresql:///${TAXID_PG_NAME}_$1?host=$TAXID_TEST_PG"
+	else
+		echo "$BATS_TEST_TMPDIR/$1.db"
+	fi
+}
+
+# db_new NAME: make the database db_path NAME names, empty, for a test that needs a second one (on SQLite the
+# first tool to write makes it). Its key file is the test's to name: NAME.db.key beside it on SQLite.
+db_new() {
+	[ -z "${TAXID_TEST_PG:-}" ] || pg_admin "SELECT format('CREATE DATABASE %I TEMPLATE %I', '${TAXID_PG_NAME}_$1',
+		coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))"
+}
+
+# db_clone FROM TO: replace the database TO with a copy of FROM and its key: PostgreSQL database names, or SQLite
+# files (the key files beside them). No tool may hold FROM open.
+db_clone() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		pg_admin "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', '$2')
+			UNION ALL SELECT format('CREATE DATABASE %I TEMPLATE %I', '$2', '$1')"
+	else
+		cp "$1" "$2" && cp "$1.key" "$2.key"
+	fi
+}
+
+# db_copy NAME: keep a copy of the database $TAXID_DB names, with its key, as NAME (replacing an older one).
+db_copy() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		db_clone "$(pg_name)" "${TAXID_PG_NAME}_$1"
+	else
+		db_clone "$TAXID_DB" "$BATS_TEST_TMPDIR/$1.db"
+	fi
+}
+
+# db_restore NAME: put the copy NAME back in place of the database $TAXID_DB names, with its key.
+db_restore() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		db_clone "${TAXID_PG_NAME}_$1" "$(pg_name)"
+	else
+		db_clone "$BATS_TEST_TMPDIR/$1.db" "$TAXID_DB"
+	fi
+}
 
 # Make an Ed25519 issuer key pair in the test directory: keygen NAME -> NAME.pem, NAME.pub
 keygen() {
