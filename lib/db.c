@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto.h"
 #include "db_engine.h"
@@ -52,6 +53,12 @@ void taxid_db_note_conflict(struct taxid_ctx *ctx)
 int taxid_db_conflict(struct taxid_ctx *ctx)
 {
 	return ctx->db && ctx->db->conflict;
+}
+
+void taxid_db_conflict_pause(int attempt)
+{
+	struct timespec ts = {0, (long)(1000000L * (1 << (attempt < 8 ? attempt : 8)) * (50 + rand() % 100) / 100)};
+	nanosleep(&ts, NULL);
 }
 
 void taxid_db_note_error(struct taxid_ctx *ctx, enum taxid_code c)

@@ -40,6 +40,11 @@ int taxid_db_is_uri(const char *s);
 char *taxid_db_display(const char *uri);
 /* 1 when the current request lost a write conflict to another transaction (PostgreSQL): roll back, run again. */
 int taxid_db_conflict(struct taxid_ctx *ctx);
+/* How many times work that lost a write conflict (PostgreSQL) runs before it fails with db_busy. */
+#define TAXID_DB_CONFLICT_TRIES 20
+/* The pause before attempt+1 of work that lost a write conflict: growing (2 ms to 256 ms), with jitter, so that
+ * two writers that keep meeting part. */
+void taxid_db_conflict_pause(int attempt);
 /* Open ctx->db_path into ctx->db: create (mode 0600) when create is set, else fail with DB_MISSING; check
  * permissions, WAL, busy timeout, foreign keys, migrate forward, refuse a newer schema. The keys are not
  * loaded here: whoever opens loads them next (lib/record.c: keys, mode, audit). */

@@ -120,7 +120,6 @@ static struct {
 static void note_exit(enum taxid_exit e);
 static int run_one(struct taxid_ctx *ctx, json_t *req, long line);
 static enum taxid_exit worst;
-static void conflict_pause(int attempt);
 static void refuse_record(struct taxid_ctx *ctx, enum taxid_code c, long line);
 
 static void wipe_strings(json_t *j)
@@ -175,7 +174,7 @@ static int replay_keep(json_t *req, long line)
  * the caller's); 0, or -1 to stop (said, and the exit status set). */
 static int replay_batch(struct taxid_ctx *ctx)
 {
-	for (int attempt = 1; attempt <= TAXID_CONFLICT_TRIES; attempt++) {
+	for (int attempt = 1; attempt <= TAXID_DB_CONFLICT_TRIES; attempt++) {
 		taxid_db_rollback(ctx);
 		L.in_tx = 0;
 		L.in_batch = 0;
@@ -184,7 +183,7 @@ static int replay_batch(struct taxid_ctx *ctx)
 		ctx->done = R.done;
 		ctx->refused = R.refused;
 		worst = (enum taxid_exit)R.worst;
-		conflict_pause(attempt);
+		taxid_db_conflict_pause(attempt);
 		R.replaying = 1;
 		int stop = 0;
 		for (size_t i = 0; i < R.n && !stop && !L.conflict; i++)
@@ -201,7 +200,7 @@ static int replay_batch(struct taxid_ctx *ctx)
 	}
 	taxid_db_rollback(ctx);
 	fprintf(stderr, "%s: database busy: the last %zu requests lost a write conflict %d times: nothing of them was "
-			"kept; their results are not written\n", ctx->tool->name, R.n, TAXID_CONFLICT_TRIES);
+			"kept; their results are not written\n", ctx->tool->name, R.n, TAXID_DB_CONFLICT_TRIES);
 	L.in_tx = 0;
 	L.in_batch = 0;
 	L.commit_failed = 1;
@@ -303,14 +302,6 @@ static void result_object_done(json_t *o)
 	}
 }
 
-/* The pause before attempt+1 of a request that lost a write conflict: growing, with jitter, so that two
- * writers that keep meeting part. */
-static void conflict_pause(int attempt)
-{
-	struct timespec ts = {0, (long)(1000000L * (1 << (attempt < 8 ? attempt : 8)) * (50 + rand() % 100) / 100)};
-	nanosleep(&ts, NULL);
-}
-
 /* Run one request through the action's handler inside the transaction it needs; returns 0 to go on. */
 static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 {
@@ -410,7 +401,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 			json_decref(ref);
 			return stop;
 		}
-		if (attempt == TAXID_CONFLICT_TRIES) {
+		if (attempt == TAXID_DB_CONFLICT_TRIES) {
 			fprintf(stderr, "%s: database busy: the request lost a write conflict %d times\n", ctx->tool->name, attempt);
 			break;
 		}
@@ -421,7 +412,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		ctx->err_detail = NULL;
 		ctx->keep_on_error = 0;
 		c = TAXID_OK;
-		conflict_pause(attempt);
+		taxid_db_conflict_pause(attempt);
 		if (req != given)
 			request_drop(req);
 		if (!(req = json_deep_copy(pristine))) {
@@ -582,13 +573,27 @@ static void stream_csv(struct taxid_ctx *ctx, json_t *base)
  * chain's hook (issue 15: db knows none of them). */
 static enum taxid_code open_db(struct taxid_ctx *ctx, int create)
 {
-	int unbound = 0;
-	enum taxid_code c = taxid_db_open(ctx, create);
-	if (c || !ctx->db)
-		return c;
-	if ((c = taxid_keys_load(ctx, &unbound)) || (c = taxid_dbmode_load(ctx, unbound)) || (c = taxid_audit_attach(ctx)))
+	/* A new database's first tools each write its key check, mode and audit settings: on PostgreSQL the losers of
+	 * that race open again */
+	for (int attempt = 1;; attempt++) {
+		int unbound = 0;
+		enum taxid_code c = taxid_db_open(ctx, create);
+		if (c || !ctx->db)
+			return c;
+		if (!(c = taxid_keys_load(ctx, &unbound)) && !(c = taxid_dbmode_load(ctx, unbound)) &&
+		    !(c = taxid_audit_attach(ctx)))
+			return TAXID_OK;
+		int conflict = taxid_db_conflict(ctx);
 		taxid_db_close(ctx);
-	return c;
+		if (!conflict)
+			return c;
+		if (attempt == TAXID_DB_CONFLICT_TRIES) {
+			fprintf(stderr, "%s: database busy: opening '%s' lost a write conflict %d times\n", ctx->tool->name,
+				ctx->db_path, attempt);
+			return c;
+		}
+		taxid_db_conflict_pause(attempt);
+	}
 }
 
 enum taxid_code taxid_record_open(struct taxid_ctx *ctx)

@@ -89,8 +89,6 @@ struct taxid_ctx {
 	 * out, after which refusals go to standard error so that standard output stays one CSV file) */
 	int input_csv;
 #define TAXID_MAX_JOBS 64
-/* How many times a request that lost a write conflict (PostgreSQL) runs before it fails with db_busy. */
-#define TAXID_CONFLICT_TRIES 20
 	int jobs; /* --jobs N: worker processes for a read-only NDJSON stream (0: the number of processors) */
 	const char *const *csv_columns;
 	int csv_started;

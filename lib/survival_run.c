@@ -480,14 +480,28 @@ static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, l
 		return TAXID_E_INTERNAL;
 	enum taxid_code c = TAXID_OK;
 	long long seen = r->processed;
+	int conflicts = 0;
 	while (!c) {
 		/* Re-read the cursor inside this transaction: a second process on the same date continues, not repeats. */
 		if ((c = run_get(ctx, r)) || r->done || r->phase >= 2)
 			break;
-		if ((c = run_batch(ctx, r, v, batch, as_of, &seen)))
+		if (!(c = run_batch(ctx, r, v, batch, as_of, &seen)) &&
+		    !((r->log && (c = run_audit(ctx, r, "batch"))) || (c = run_save(ctx, r)) || (c = taxid_db_commit(ctx))))
+			conflicts = 0;
+		else if (taxid_db_conflict(ctx) && ++conflicts < TAXID_DB_CONFLICT_TRIES) {
+			/* PostgreSQL: another worker's commit won (the audit chain's head, say): this batch is rolled back
+			 * whole; run it again from the committed cursor, its notices not yet queued */
+			taxid_db_rollback(ctx);
+			json_decref(r->log);
+			r->log = NULL;
+			queued_clear(r);
+			taxid_db_request_reset(ctx);
+			taxid_db_conflict_pause(conflicts);
+			c = taxid_db_begin(ctx);
+			continue;
+		} else {
 			break;
-		if ((r->log && (c = run_audit(ctx, r, "batch"))) || (c = run_save(ctx, r)) || (c = taxid_db_commit(ctx)))
-			break;
+		}
 		if ((c = taxid_db_begin(ctx)) || (c = notices_emit(ctx, r)))
 			break;
 	}
