@@ -101,6 +101,16 @@ dbq() {
 	fi
 }
 
+# dbq_json SQL: the rows of one SELECT as a JSON array of objects, one member a column (sqlite3 -json; json_agg
+# on PostgreSQL, where a bytea column is a "\\x..." string: select hex() of it).
+dbq_json() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		dbq "SELECT json_agg(r) FROM ($1) AS r"
+	else
+		sqlite3 -json "$TAXID_DB" "$1"
+	fi
+}
+
 # db_checkpoint [MODE]: move SQLite's WAL into the main file (PRAGMA wal_checkpoint, TRUNCATE unless MODE says),
 # so that what a test reads from the files is all there; nothing to do on PostgreSQL.
 db_checkpoint() {
