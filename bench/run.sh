@@ -10,6 +10,9 @@
 #   BENCH_LOGINS  logins per timed batch (default 20); BENCH_STARTS start-ups per timed batch (default 200)
 #   BENCH_LARGE   1: also import and run the survival job at 10,000,000 records (issue 17 item 4; about an hour
 #                 and several GiB of scratch space: not in CI)
+#   BENCH_PG      1: also the PostgreSQL rows (issue 16), in a throwaway cluster of scripts/pg-cluster.sh: import
+#                 (vs psql \copy) and the survival run (vs plain SQL through psql, and with 1, 2 and 4 region
+#                 workers) at each of BENCH_PG_SIZES (default "100000 1000000")
 #   BENCH_TMP, BENCH_RUNS, BENCH_SEED   see bench/common.sh and bench/verify.sh
 # Every row also shows the peak resident memory of each side (GNU time's %M, the largest process), and the
 # scaling series shows taxid's at each size: memory that stays flat as N grows is part of the goal.
@@ -55,6 +58,23 @@ case ${BENCH_LARGE:-} in
 	bench survival 10000000
 	;;
 *) echo "bench: BENCH_LARGE must be 1 or 0, not '$BENCH_LARGE'" >&2; exit 64 ;;
+esac
+case ${BENCH_PG:-} in
+'' | 0) ;;
+1)
+	pgdir=$(mktemp -d "${TMPDIR:-/tmp}/taxid-bench-pg.XXXXXX")
+	rmdir "$pgdir"
+	trap 'rm -f "$rows"; "$here/../scripts/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true' EXIT
+	"$here/../scripts/pg-cluster.sh" start "$pgdir" >/dev/null
+	export TAXID_TEST_PG=$pgdir
+	for s in ${BENCH_PG_SIZES:-100000 1000000}; do
+		bench pg-import "$s"
+		bench pg-survival "$s"
+	done
+	unset TAXID_TEST_PG
+	"$here/../scripts/pg-cluster.sh" stop "$pgdir" >/dev/null
+	;;
+*) echo "bench: BENCH_PG must be 1 or 0, not '$BENCH_PG'" >&2; exit 64 ;;
 esac
 bench login "${BENCH_LOGINS:-20}"
 bench startup "${BENCH_STARTS:-200}"

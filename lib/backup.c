@@ -114,10 +114,21 @@ static enum taxid_code snapshot_copy(struct taxid_ctx *ctx, const char *tmp, str
 	return c;
 }
 
+enum taxid_code taxid_backup_sqlite_only(struct taxid_ctx *ctx, const char *action)
+{
+	fprintf(stderr, "%s: %s works on a SQLite file; a PostgreSQL database ('%s') is backed up and restored with the "
+			"server's own tools (pg_dump and pg_restore, or a base backup with WAL archiving), and its key file "
+			"'%s' is kept apart from them as with a file\n",
+		ctx->tool->name, action, ctx->db_path, getenv("TAXID_KEYFILE") ? getenv("TAXID_KEYFILE") : "");
+	return taxid_fail(ctx, TAXID_E_USAGE, NULL);
+}
+
 enum taxid_code taxid_backup(struct taxid_ctx *ctx, json_t *req, json_t *out)
 {
 	const char *op = NULL, *file = NULL;
 	int force = 0;
+	if (ctx->db_uri)
+		return taxid_backup_sqlite_only(ctx, "backup");
 	enum taxid_code c = read_request(ctx, req, &op, &file, &force);
 	if (c)
 		return c;

@@ -21,6 +21,8 @@ enum taxid_code taxid_doctor(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_backup_open(struct taxid_ctx *ctx);
 /* For an open database: its keys, its mode, the audit chain's hook; closes it on failure. */
 enum taxid_code taxid_backup_open_keys(struct taxid_ctx *ctx);
+/* backup and restore on a PostgreSQL database: said on stderr (the server's tools do it), a usage error. */
+enum taxid_code taxid_backup_sqlite_only(struct taxid_ctx *ctx, const char *action);
 /* A verified chain's head: "ID:HEX" into buf ("" when empty), or as {"id":N,"hash":"HEX"|null}. */
 void taxid_backup_head_text(const struct taxid_audit_check *w, char buf[96]);
 json_t *taxid_backup_head_json(const struct taxid_audit_check *w);

@@ -49,6 +49,13 @@ struct pg_q {
 	size_t blob_n[MAX_PARAMS];
 };
 
+/* The plain INSERTs whose new id taxid_q_insert_id reads (SQLite gives it without RETURNING, which costs it a
+ * temporary b-tree per row): here they return it, instead of a second round trip for lastval(). */
+static int returns_id(int id)
+{
+	return id == TAXID_SQL_PERSON_INSERT || id == TAXID_SQL_DOC_INSERT || id == TAXID_SQL_ACCOUNT_INSERT;
+}
+
 struct taxid_db_conn {
 	PGconn *h;
 	char *secret;                     /* the URI's password, to scrub from libpq's messages */
@@ -178,6 +185,8 @@ static enum taxid_code fail(struct taxid_ctx *ctx, const char *state, const char
 		taxid_db_note_conflict(ctx); /* the record loop runs the request again: nothing to say yet */
 		return c;
 	}
+	if (state && strcmp(state, "25P02") == 0)
+		return c; /* a statement after the transaction's first error, which was said (or is a conflict) */
 	char *m = scrub(taxid_db_conn(ctx), msg);
 	say(ctx, c == TAXID_E_DB_BUSY ? "database busy" : c == TAXID_E_IO_ERROR ? "cannot write" : "database error", m);
 	free(m);
@@ -576,6 +585,14 @@ static struct taxid_q *pg_q(struct taxid_ctx *ctx, enum taxid_stmt id)
 	if (!db->text[id]) {
 		int np = 0;
 		db->text[id] = dollar(pg_text[id] ? pg_text[id] : taxid_sql_text(id), &np);
+		if (db->text[id] && returns_id(id)) {
+			char *t = realloc(db->text[id], strlen(db->text[id]) + sizeof " RETURNING id");
+			if (t)
+				strcat(t, " RETURNING id");
+			else
+				free(db->text[id]);
+			db->text[id] = t;
+		}
 		if (!db->text[id] || np > MAX_PARAMS) {
 			fprintf(stderr, "%s: cannot prepare statement %d\n", ctx->tool->name, (int)id);
 			free(db->text[id]);
@@ -677,6 +694,8 @@ static int run(struct pg_q *g)
 	struct taxid_db_conn *db = taxid_db_conn(ctx);
 	int id = g->id;
 	g->ran = 1;
+	if (!*db->text[id])
+		return 0; /* SQLite's business only: no rows, nothing changed */
 	int same = db->prepared[id] && db->pn[id] == g->nparams &&
 		   memcmp(db->ptypes[id], g->types, sizeof(Oid) * (size_t)g->nparams) == 0;
 	char name[16];

@@ -189,19 +189,25 @@ enum taxid_code taxid_doctor(struct taxid_ctx *ctx, json_t *req, json_t *out)
 		return c;
 	struct findings f = {0, 0, TAXID_OK};
 	char *key = taxid_key_path(ctx);
-	int modes = file_mode(ctx, &f, "file_mode", "database file", ctx->db_path);
+	int pg = ctx->db_uri != NULL; /* a PostgreSQL database: no file of its own here, its storage is the server's */
+	int modes = pg ? 0 : file_mode(ctx, &f, "file_mode", "database file", ctx->db_path);
 	modes |= key ? file_mode(ctx, &f, "key_mode", "key file", key) : -1;
 	free(key);
+	if (pg)
+		finding(ctx, &f, "ok", "engine",
+			"a PostgreSQL database: its files, integrity and WAL are the server's to check (pg_amcheck, its logs)",
+			json_pack("{s:s}", "database", ctx->db_path));
 	if (modes)
 		finding(ctx, &f, "error", "open", "not opened: the other checks need the files' modes fixed first", NULL);
-	else if (file_checks(ctx, &f))
+	else if (!pg && file_checks(ctx, &f))
 		finding(ctx, &f, "warning", "open", "not opened: the other checks need a sound file of this schema", NULL);
 	else if ((c = taxid_backup_open(ctx)))
 		finding(ctx, &f, "error", "open", taxid_error_message(c, ctx->zh),
 			json_pack("{s:s}", "code", taxid_error_code(c)));
 	else {
 		audit_check(ctx, &f, anchor);
-		wal_check(ctx, &f);
+		if (!pg)
+			wal_check(ctx, &f);
 		settings_check(ctx, &f);
 		issuer_check(ctx, &f);
 		outbox_check(ctx, &f);

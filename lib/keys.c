@@ -237,7 +237,9 @@ static enum taxid_code write_keyfile(const struct taxid_ctx *ctx, const char *pa
 	return ok ? TAXID_OK : TAXID_E_IO_ERROR;
 }
 
-/* A new key file (version 1), marked for test databases when test. */
+/* A new key file (version 1), marked for test databases when test. Written whole under a name of its own and
+ * then linked into place, which fails when another tool making the same new database got there first: that
+ * tool's key file, complete, is the one to use (the caller reads it). */
 static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path, int test)
 {
 	unsigned char master[32];
@@ -245,7 +247,12 @@ static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path,
 		return TAXID_E_INTERNAL;
 	char *hex = taxid_hex_encode(master, 32);
 	taxid_wipe(master, sizeof master);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char tmp[4096];
+	int fd = -1;
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) < sizeof tmp) {
+		unlink(tmp); /* a leftover of a killed run with this pid */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
 	if (!hex || fd < 0) {
 		fprintf(stderr, "%s: cannot create key file '%s': %s\n", ctx->tool->name, path, strerror(errno));
 		if (hex)
@@ -263,11 +270,17 @@ static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path,
 	taxid_wipe(line, sizeof line);
 	close(fd);
 	if (!ok) {
-		unlink(path);
+		unlink(tmp);
 		fprintf(stderr, "%s: cannot write key file '%s'\n", ctx->tool->name, path);
 		return TAXID_E_IO_ERROR;
 	}
-	return TAXID_OK;
+	int linked = link(tmp, path) == 0, err = errno;
+	unlink(tmp);
+	if (!linked && err != EEXIST) {
+		fprintf(stderr, "%s: cannot create key file '%s': %s\n", ctx->tool->name, path, strerror(err));
+		return TAXID_E_KEY_UNAVAILABLE;
+	}
+	return linked ? sync_dir_of(path) == 0 ? TAXID_OK : TAXID_E_IO_ERROR : TAXID_OK;
 }
 
 /* The rotation state in meta, read in one statement (one snapshot: a rotation may end meanwhile). */

@@ -1,6 +1,7 @@
 /* The one read-handle-write loop: a stream of JSON objects in, one result line out each, inside the transaction
  * each action needs. The command line is lib/cmdline.c, the reader lib/reader.c, the writer lib/json_out.c. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "audit.h"
 #include "cmdline.h"
+#include "crypto.h"
 #include "csv_in.h"
 #include "db.h"
 #include "dbmode.h"
@@ -98,11 +100,116 @@ struct loop {
 	int in_tx;
 	long in_batch;
 	int commit_failed; /* flush_batch said why and set the exit status: the reader's stop is not an I/O error */
+	int conflict;      /* a request of the batch being run again lost a write conflict (PostgreSQL) */
 };
 
 static struct loop L;
 
+/* PostgreSQL (issue 16): the requests of the open batch, kept until it commits, so that a batch that loses a
+ * write conflict runs again whole — nothing of it was kept and none of its results was written. With what the
+ * counters and the exit status were when it began. Not kept on SQLite, where a batch holds the write lock. */
+static struct {
+	json_t **req;
+	long *line;
+	size_t n, cap;
+	long done, refused;
+	size_t pending_n; /* results written before the batch began (refusals of records that were not JSON) */
+	int worst, replaying;
+} R;
+
 static void note_exit(enum taxid_exit e);
+static int run_one(struct taxid_ctx *ctx, json_t *req, long line);
+static enum taxid_exit worst;
+static void conflict_pause(int attempt);
+static void refuse_record(struct taxid_ctx *ctx, enum taxid_code c, long line);
+
+static void wipe_strings(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	if (json_is_string(j) && json_string_length(j))
+		taxid_wipe((char *)(uintptr_t)json_string_value(j), json_string_length(j));
+	else if (json_is_object(j))
+		json_object_foreach(j, k, v) wipe_strings(v);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, v) wipe_strings(v);
+}
+
+/* Let a copy of a request go, its strings wiped first (a request may carry passwords and codes). */
+static void request_drop(json_t *j)
+{
+	if (j && j->refcount == 1)
+		wipe_strings(j);
+	json_decref(j);
+}
+
+static void replay_forget(void)
+{
+	for (size_t i = 0; i < R.n; i++)
+		request_drop(R.req[i]);
+	R.n = 0;
+}
+
+static int replay_keep(json_t *req, long line)
+{
+	if (R.n == R.cap) {
+		size_t cap = R.cap ? R.cap * 2 : 256;
+		json_t **r = realloc(R.req, cap * sizeof *r);
+		if (r)
+			R.req = r;
+		long *l = r ? realloc(R.line, cap * sizeof *l) : NULL;
+		if (!l)
+			return -1;
+		R.line = l;
+		R.cap = cap;
+	}
+	/* a copy as it came: the handler wipes the secrets of the one it is given */
+	if (!(R.req[R.n] = json_deep_copy(req)))
+		return -1;
+	R.line[R.n++] = line;
+	return 0;
+}
+
+/* Roll the open batch back and run its requests again, until it runs through without a conflict (its commit is
+ * the caller's); 0, or -1 to stop (said, and the exit status set). */
+static int replay_batch(struct taxid_ctx *ctx)
+{
+	for (int attempt = 1; attempt <= TAXID_CONFLICT_TRIES; attempt++) {
+		taxid_db_rollback(ctx);
+		L.in_tx = 0;
+		L.in_batch = 0;
+		L.conflict = 0;
+		pending.n = R.pending_n;
+		ctx->done = R.done;
+		ctx->refused = R.refused;
+		worst = (enum taxid_exit)R.worst;
+		conflict_pause(attempt);
+		R.replaying = 1;
+		int stop = 0;
+		for (size_t i = 0; i < R.n && !stop && !L.conflict; i++)
+			if (json_is_integer(R.req[i])) /* a record refused before it ran: refused again */
+				refuse_record(ctx, (enum taxid_code)json_integer_value(R.req[i]), R.line[i]);
+			else {
+				json_t *req = json_deep_copy(R.req[i]);
+				stop = req ? run_one(ctx, req, R.line[i]) : -1;
+				request_drop(req);
+			}
+		R.replaying = 0;
+		if (!L.conflict)
+			return stop ? -1 : 0;
+	}
+	taxid_db_rollback(ctx);
+	fprintf(stderr, "%s: database busy: the last %zu requests lost a write conflict %d times: nothing of them was "
+			"kept; their results are not written\n", ctx->tool->name, R.n, TAXID_CONFLICT_TRIES);
+	L.in_tx = 0;
+	L.in_batch = 0;
+	L.commit_failed = 1;
+	pending.n = 0;
+	replay_forget();
+	note_exit(TAXID_EXIT_TEMPFAIL);
+	return -1;
+}
 
 /* Commit the open batch and write its results. A commit that fails (busy, disk full, a key rotated meanwhile)
  * keeps nothing of the batch: its results are dropped unwritten, the tool says so once with the reason and
@@ -111,7 +218,15 @@ static void note_exit(enum taxid_exit e);
 static int flush_batch(struct taxid_ctx *ctx)
 {
 	if (L.in_tx) {
-		enum taxid_code c = taxid_db_commit(ctx);
+		enum taxid_code c;
+		while ((c = taxid_db_commit(ctx)) && taxid_db_conflict(ctx) && !R.replaying)
+			if (replay_batch(ctx))
+				return -2;
+		if (c && R.replaying && taxid_db_conflict(ctx)) {
+			L.conflict = 1; /* replay_batch runs it again */
+			return 0;
+		}
+		replay_forget();
 		if (c) {
 			taxid_db_rollback(ctx);
 			fprintf(stderr, "%s: the last %ld requests were not committed (%s: %s): nothing of them was kept; "
@@ -144,6 +259,7 @@ static int before_block(struct taxid_ctx *ctx)
 }
 
 static enum taxid_exit worst = TAXID_EXIT_OK;
+
 
 static void note_exit(enum taxid_exit e)
 {
@@ -214,14 +330,25 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	int own = writes && !batch && (a->flags & TAXID_ACT_OWN_TX);
 	int joined = 0; /* a request joining its batch's open transaction */
 	int began;
+	/* what a request that runs again starts from: the handler wipes the secrets of the one it is given */
+	json_t *const given = req, *pristine = ctx->db_uri && writes && !batch ? json_deep_copy(req) : NULL;
 	/* On PostgreSQL a request's transaction may lose a write conflict to another one (SERIALIZABLE, no
 	 * database-wide lock): it was rolled back whole, so it runs again from the start, a bounded number of times. */
 	for (int attempt = 1;; attempt++) {
 		if (writes && !own) {
 			if (batch) {
 				joined = L.in_tx;
+				if (!L.in_tx && !R.replaying) {
+					replay_forget();
+					R.done = ctx->done;
+					R.refused = ctx->refused;
+					R.worst = (int)worst;
+					R.pending_n = pending.n;
+				}
 				if (!L.in_tx && !(c = taxid_db_begin(ctx)))
 					L.in_tx = 1;
+				if (!c && ctx->db_uri && !R.replaying && replay_keep(req, line))
+					c = TAXID_E_INTERNAL;
 				if (!c)
 					c = taxid_db_savepoint(ctx);
 			} else {
@@ -271,8 +398,18 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 				taxid_db_rollback(ctx);
 			}
 		}
-		if (!(c && !batch && taxid_db_conflict(ctx)))
+		if (!(c && taxid_db_conflict(ctx)) || (!batch && !pristine))
 			break;
+		if (batch) { /* the whole batch runs again (this request included); its result is written from there */
+			int stop = 0;
+			if (R.replaying)
+				L.conflict = 1;
+			else
+				stop = replay_batch(ctx);
+			result_object_done(out);
+			json_decref(ref);
+			return stop;
+		}
 		if (attempt == TAXID_CONFLICT_TRIES) {
 			fprintf(stderr, "%s: database busy: the request lost a write conflict %d times\n", ctx->tool->name, attempt);
 			break;
@@ -285,7 +422,17 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		ctx->keep_on_error = 0;
 		c = TAXID_OK;
 		conflict_pause(attempt);
+		if (req != given)
+			request_drop(req);
+		if (!(req = json_deep_copy(pristine))) {
+			req = given;
+			c = TAXID_E_INTERNAL;
+			break;
+		}
 	}
+	if (req != given)
+		request_drop(req);
+	request_drop(pristine);
 	ctx->done++;
 	if (c)
 		ctx->refused++;
@@ -300,7 +447,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	}
 	result_object_done(out);
 	json_decref(ref);
-	if (batch && L.in_batch >= ctx->batch_size) {
+	if (batch && L.in_batch >= ctx->batch_size && !R.replaying) {
 		int f = flush_batch(ctx);
 		if (f == -2)
 			return -1;
@@ -318,6 +465,11 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 
 static void refuse_record(struct taxid_ctx *ctx, enum taxid_code c, long line)
 {
+	if (L.in_tx && ctx->db_uri && !R.replaying) {
+		json_t *mark = json_integer(c);
+		replay_keep(mark, line);
+		json_decref(mark);
+	}
 	put_result(ctx, c, NULL, NULL, line, (ctx->action->flags & TAXID_ACT_BATCH) != 0);
 	ctx->done++;
 	ctx->refused++;

@@ -263,6 +263,8 @@ enum taxid_code taxid_restore(struct taxid_ctx *ctx, json_t *req, json_t *out)
 	struct restore r;
 	memset(&r, 0, sizeof r);
 	enum taxid_code c = TAXID_OK;
+	if (ctx->db_uri)
+		return taxid_backup_sqlite_only(ctx, "restore");
 	r.op = taxid_operator(ctx, req, &c);
 	if (!r.op)
 		return c;

@@ -42,3 +42,19 @@ local_setup() {
 	run taxid-verify claim --db "postgresqlx://nothing" </dev/null
 	[ ! -e "$BATS_TEST_TMPDIR/postgresqlx:" ]
 }
+
+@test "eight tools that make the same new database at once create its tables once, and all eight succeed" {
+	# on SQLite each migration step is its own BEGIN IMMEDIATE; on PostgreSQL all of them are one transaction under
+	# an advisory lock (taxid-db(5)): either way the version is read again under the lock
+	for i in 1 2 3 4 5 6 7 8; do
+		taxid-verify sms send phone=1380013800$i purpose=login >"out.$i" 2>"err.$i" &
+	done
+	wait
+	for i in 1 2 3 4 5 6 7 8; do
+		[ "$(jq -r .ok "out.$i")" = true ]
+		[ ! -s "err.$i" ]
+	done
+	[ "$(taxid-verify audit | jq -r .rows)" = 8 ]
+	[ "$(dbq "SELECT count(*) FROM lock_policy")" = 4 ]
+	[ "$(dbq "SELECT count(*) FROM meta WHERE key = 'key_check'")" = 1 ]
+}

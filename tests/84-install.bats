@@ -149,6 +149,7 @@ deps_run() {
 	assert_failure 64
 	# README's two commands name the targets
 	grep -qxF '    make deps && make demo' "$TAXID_ROOT/README.md"
-	grep -qxF '    make test-deps && make check' "$TAXID_ROOT/README.md"
+	grep -qxF '    make test-deps && make check && make check-pg' "$TAXID_ROOT/README.md"
 	grep -q '^make test-deps ' "$TAXID_ROOT/.ci/run"
+	grep -q 'make O=.ci-build/plain check-pg' "$TAXID_ROOT/.ci/run"
 }
