@@ -105,6 +105,7 @@ usr/share/man/man1/other.1"
 		libcrypto) grep -q 'libssl-dev' "$deb/control" ;;
 		libargon2) grep -q 'libargon2-dev' "$deb/control" ;;
 		jansson) grep -q 'libjansson-dev' "$deb/control" ;;
+		libpq) grep -q 'libpq-dev' "$deb/control" ;;
 		*) echo "no Build-Depends rule for $lib"; return 1 ;;
 		esac
 	done
