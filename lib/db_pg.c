@@ -687,12 +687,28 @@ static void note(struct pg_q *g, PGresult *r, PGconn *h)
 		g->err = strdup("");
 }
 
+/* 1 when $k appears in the statement text. */
+static int uses_param(const char *text, int k)
+{
+	char tag[16];
+	int n = snprintf(tag, sizeof tag, "$%d", k);
+	for (const char *p = text; (p = strstr(p, tag)); p += n)
+		if (!isdigit((unsigned char)p[n]))
+			return 1;
+	return 0;
+}
+
 /* Run the statement: prepared once per connection (as "sN" with the types of its first run), then executed. */
 static int run(struct pg_q *g)
 {
 	struct taxid_ctx *ctx = g->base.ctx;
 	struct taxid_db_conn *db = taxid_db_conn(ctx);
 	int id = g->id;
+	/* a value bound to a parameter the text does not use (one statement of a family that takes them all) has
+	 * no type PostgreSQL could infer: call it text */
+	for (int i = 0; i < g->nparams; i++)
+		if (!g->types[i] && !uses_param(db->text[id], i + 1))
+			g->types[i] = OID_TEXT;
 	g->ran = 1;
 	if (!*db->text[id])
 		return 0; /* SQLite's business only: no rows, nothing changed */
