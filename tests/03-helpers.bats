@@ -27,6 +27,8 @@ table() {
 	run dbq "SELECT json_extract(detail, '\$.a.b[1]'), json_extract(detail, '\$.a.b[2]'),
 		json_extract(detail, '\$.a.b'), json_extract(detail, '\$.n') FROM helper_check WHERE id = 1"
 	assert_output '1|x|[1,true,"x"]|'
+	run dbq "SELECT json_extract(json_set(detail, '\$.a.c', 7), '\$.a.c') FROM helper_check WHERE id = 1"
+	assert_output 7
 	run dbq "SELECT group_concat(id), group_concat(tool, ' ') FROM (SELECT id, tool FROM helper_check ORDER BY id) AS s"
 	assert_output '1,2|v'
 	run dbq "SELECT length(zeroblob(32)), length(randomblob(32)), CAST(randomblob(8) = randomblob(8) AS INTEGER)"

@@ -243,7 +243,7 @@ swap() {
 	# computed here with Perl from the stored row and the key file
 	master=$(sed -n 's/^taxid-key-v1 //p' "$TAXID_KEY")
 	[ "${#master}" = 64 ]
-	row=$(sqlite3 -json "$TAXID_DB" "SELECT id, at, tool, action, actor, subject, detail, hex(prev) AS p,
+	row=$(dbq_json "SELECT id, at, tool, action, actor, subject, detail, hex(prev) AS p,
 		hex(hash) AS h FROM audit WHERE id = 2")
 	want=$(MASTER=$master perl -MJSON::PP -MDigest::SHA=hmac_sha256,hmac_sha256_hex -e '
 		my $key = hmac_sha256("taxid/v1/audit", pack("H*", $ENV{MASTER}));

@@ -22,12 +22,12 @@ real_verdict() {
 	[ "$(jfield .mode)" = normal ]
 	[ "$(jfield .audit_chain)" = hmac-sha256 ]
 	[ "$(dbq "select value from meta where key = 'db_mode'")" = normal ]
-	TAXID_TEST_DB=1 TAXID_DB=test.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
-	run --separate-stderr env TAXID_DB=test.db taxid-verify db
+	env $(db_env test) TAXID_TEST_DB=1 taxid-verify sms send phone=13800138000 purpose=login >/dev/null
+	run --separate-stderr env $(db_env test) taxid-verify db
 	[ "$(jfield .mode)" = test ]
 	# only "1" asks for a test database
-	TAXID_TEST_DB=yes TAXID_DB=other.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
-	run --separate-stderr env TAXID_DB=other.db taxid-verify db
+	env $(db_env other) TAXID_TEST_DB=yes taxid-verify sms send phone=13800138000 purpose=login >/dev/null
+	run --separate-stderr env $(db_env other) taxid-verify db
 	[ "$(jfield .mode)" = normal ]
 }
 
@@ -125,9 +125,9 @@ real_verdict() {
 	assert_failure 64
 	[ "$(jfield .error.code)" = clock_pinned ]
 	# with write access to the file: mark it "test" and copy the seal of another database
-	TAXID_TEST_DB=1 TAXID_DB=other.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
+	env $(db_env other) TAXID_TEST_DB=1 taxid-verify sms send phone=13800138000 purpose=login >/dev/null
 	local seal
-	seal=$(sqlite3 other.db "select value from meta where key = 'db_mode_seal'")
+	seal=$(TAXID_DB=$(db_path other) dbq "select value from meta where key = 'db_mode_seal'")
 	[ -n "$seal" ]
 	dbq "update meta set value = 'test' where key = 'db_mode';
 		insert into meta(key, value) values ('db_mode_seal', '$seal')"
@@ -146,15 +146,15 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	taxid-verify sms send phone=13800138000 purpose=login >/dev/null
 	# a normal database's key file has no "mode test" line; a test database's has
 	run ! grep -qx 'mode test' "$TAXID_KEY"
-	TAXID_TEST_DB=1 TAXID_DB=own.db taxid-verify sms send phone=13800138000 purpose=login >/dev/null
+	env $(db_env own) TAXID_TEST_DB=1 taxid-verify sms send phone=13800138000 purpose=login >/dev/null
 	grep -qx 'mode test' own.db.key
 	# the office's mistake: a test database made under the production key file is refused, and so is the reverse
-	run --separate-stderr env TAXID_TEST_DB=1 TAXID_DB=shared.db TAXID_KEYFILE="$TAXID_KEY" \
+	run --separate-stderr env $(db_env shared) TAXID_TEST_DB=1 TAXID_KEYFILE="$TAXID_KEY" \
 		taxid-verify sms send phone=13800138000 purpose=login
 	assert_failure 69
 	assert_output ''
 	[[ $stderr == *"was made for normal databases; a new test database needs a key file of its own"* ]]
-	run --separate-stderr env TAXID_DB=shared2.db TAXID_KEYFILE=own.db.key taxid-verify sms send phone=13800138000 purpose=login
+	run --separate-stderr env $(db_env shared2) TAXID_KEYFILE=own.db.key taxid-verify sms send phone=13800138000 purpose=login
 	assert_failure 69
 	[[ $stderr == *"was made for test databases; a new normal database needs a key file of its own"* ]]
 	# the attack that rule closes: a seal valid under the production key (what a test database sharing that key
@@ -168,7 +168,7 @@ hmac_hex() { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -hex | sed 's/^.
 	local om os
 	om=$(sed -n 's/^taxid-key-v1 //p' own.db.key)
 	os=$(printf 'taxid/v1/secret' | hmac_hex "$om")
-	[ "$(printf 'db_mode\0test' | hmac_hex "$os")" = "$(sqlite3 own.db "select value from meta where key = 'db_mode_seal'")" ]
+	[ "$(printf 'db_mode\0test' | hmac_hex "$os")" = "$(TAXID_DB=$(db_path own) dbq "select value from meta where key = 'db_mode_seal'")" ]
 	dbq "update meta set value = 'test' where key = 'db_mode';
 		insert into meta(key, value) values ('db_mode_seal', '$seal')"
 	run --separate-stderr taxid-verify db

@@ -154,7 +154,7 @@ PY
 	assert_success
 	[ "$(jfield .rows)" = 4 ]
 	[ "$(jfield .id)" = 4 ]
-	run sqlite3 -json "$TAXID_DB" "select action, detail from audit where id = 4"
+	run dbq_json "select action, detail from audit where id = 4"
 	[ "$(jq -r '.[0].action' <<<"$output")" = audit_keyed ]
 	json_eq "{\"rows\":3,\"legacy_head\":\"$legacy\",\"legacy_intact\":true}" "$(jq -r '.[0].detail' <<<"$output")"
 	# once: later opens leave it alone

@@ -41,7 +41,7 @@ load helper
 	run --separate-stderr taxid-verify --now 2026-11-25T08:10:00Z sms send phone=13800138000 purpose=login
 	assert_failure 1
 	# one audit row per change: subject the key, actor the operator, old and new values
-	run sqlite3 -json "$TAXID_DB" "select actor, subject, detail from audit where action = 'config_set' order by id"
+	run dbq_json "select actor, subject, detail from audit where action = 'config_set' order by id"
 	[ "$(jq length <<<"$output")" = 3 ]
 	json_eq '{"actor":"op-7","subject":"sms.daily_cap","detail":"{\"key\":\"sms.daily_cap\",\"new\":1,\"old\":null,\"reason\":\"pilot\"}"}' \
 		"$(jq -c '.[0]' <<<"$output")"

@@ -24,8 +24,8 @@ lock_zhang() { for m in 0 1 2 3 4; do wrong $m >/dev/null || true; done; }
 
 # last_audit ACTION: the newest audit row of ACTION as {actor, subject, detail}
 last_audit() {
-	dbq "SELECT json_object('actor', actor, 'subject', subject, 'detail', json(detail)) FROM audit
-		WHERE action = '$1' ORDER BY id DESC LIMIT 1"
+	dbq_json "SELECT actor, subject, detail FROM audit WHERE action = '$1' ORDER BY id DESC LIMIT 1" |
+		jq -c '.[] | .detail |= fromjson'
 }
 
 audit_rows() { dbq 'SELECT count(*) FROM audit'; }

@@ -218,7 +218,7 @@ seed_db() {
 	run taxid-db restore before-lock.db operator=op-9 force:=true
 	assert_success
 	replaced=$(jfield .replaced)
-	row=$(sqlite3 -json "$TAXID_DB" "SELECT actor, detail FROM audit WHERE action = 'db_restore'")
+	row=$(dbq_json "SELECT actor, detail FROM audit WHERE action = 'db_restore'")
 	[ "$(jq -r '.[0].actor' <<<"$row")" = op-9 ]
 	[ "$(jq -r '.[0].detail | fromjson | .target_head' <<<"$row")" = "$head" ]
 	[ "$(jq -r '.[0].detail | fromjson | .force' <<<"$row")" = true ]

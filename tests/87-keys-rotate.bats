@@ -110,7 +110,7 @@ meta() { dbq "SELECT value FROM meta WHERE key = '$1'"; }
 	assert_line --index 0 'keys_rotate_begin op-keys'
 	assert_line 'keys_rotate_batch op-keys'
 	assert_line --index $((${#lines[@]} - 1)) 'keys_rotated op-keys'
-	[ "$(dbq "SELECT detail ->> 'rows' FROM audit WHERE action = 'keys_rotated'")" = "$rows" ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.rows') FROM audit WHERE action = 'keys_rotated'")" = "$rows" ]
 	# logins by phone and by login name still work, and new records take the new key
 	run login_sms 13800138001 "$PW" 13800138001
 	assert_success

@@ -101,6 +101,16 @@ dbq() {
 	fi
 }
 
+# dbq_json SQL: the rows of one SELECT as a JSON array of objects, one member a column (sqlite3 -json; json_agg
+# on PostgreSQL, where a bytea column is a "\\x..." string: select hex() of it).
+dbq_json() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		dbq "SELECT json_agg(r) FROM ($1) AS r"
+	else
+		sqlite3 -json "$TAXID_DB" "$1"
+	fi
+}
+
 # db_checkpoint [MODE]: move SQLite's WAL into the main file (PRAGMA wal_checkpoint, TRUNCATE unless MODE says),
 # so that what a test reads from the files is all there; nothing to do on PostgreSQL.
 db_checkpoint() {
@@ -151,11 +161,22 @@ db_path() {
 	fi
 }
 
-# db_new NAME: make the database db_path NAME names, empty, for a test that needs a second one (on SQLite the
-# first tool to write makes it). Its key file is the test's to name: NAME.db.key beside it on SQLite.
+# db_new NAME: make the database db_path NAME names, empty, unless it is there, for a test that needs a second one
+# (on SQLite the first tool to write makes it). Its key file is the test's to name: NAME.db.key beside it on
+# SQLite, or db_env's.
 db_new() {
 	[ -z "${TAXID_TEST_PG:-}" ] || pg_admin "SELECT format('CREATE DATABASE %I TEMPLATE %I', '${TAXID_PG_NAME}_$1',
-		coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))"
+		coalesce((SELECT datname FROM pg_database WHERE datname = 'taxid_template'), 'template1'))
+		WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${TAXID_PG_NAME}_$1')"
+}
+
+# db_env NAME: the environment that points the tools at a second database NAME with a key file of its own,
+# NAME.db.key in the test directory (beside it on SQLite, named by TAXID_KEYFILE on PostgreSQL), made with
+# db_new; for env: env $(db_env other) taxid-verify ...
+db_env() {
+	db_new "$1" || return 1
+	echo "TAXID_DB=$(db_path "$1")"
+	[ -z "${TAXID_TEST_PG:-}" ] || echo "TAXID_KEYFILE=$BATS_TEST_TMPDIR/$1.db.key"
 }
 
 # db_clone FROM TO: replace the database TO with a copy of FROM and its key: PostgreSQL database names, or SQLite

@@ -40,3 +40,8 @@ CREATE FUNCTION taxid_sqlite.json_extract(jsonb, text) RETURNS text LANGUAGE sql
 CREATE FUNCTION taxid_sqlite.randomblob(integer) RETURNS bytea LANGUAGE sql VOLATILE STRICT
 	AS $$ SELECT decode(string_agg(lpad(to_hex(floor(random() * 256)::integer), 2, '0'), ''), 'hex')
 		FROM generate_series(1, $1) $$;
+
+-- json_set(JSON, PATH, VALUE): the JSON with PATH set (jsonb's text: keys reordered, spaced, unlike SQLite's; a
+-- test that edits a row by hand needs it changed, not in one spelling).
+CREATE FUNCTION taxid_sqlite.json_set(text, text, anyelement) RETURNS text LANGUAGE sql IMMUTABLE
+	AS $$ SELECT jsonb_set($1::jsonb, taxid_sqlite.json_path($2), to_jsonb($3), true)::text $$;
