@@ -6,16 +6,16 @@
 # Says what it does; does nothing when everything is there. Needs root (or sudo) to install.
 set -eu
 
-# The compiler and the libraries (libcsv: CSV input, issue 18 item 6; libpq: a PostgreSQL database, issue 16); jq and openssl for scripts/demo.sh.
+# The compiler and the libraries (libcsv: CSV input, issue 18 item 6; libpq: a PostgreSQL database, issue 16); jq and
+# openssl for scripts/demo.sh; the PostgreSQL server (issue 16: an office's database; make check-pg starts one).
 BUILD="build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev libpq-dev"
-RUN="jq openssl"
+RUN="jq openssl postgresql"
 # bats and its libraries, the helpers tests call (sqlite3, argon2, python3 with python-stdnum, zsh and
 # bash-completion, util-linux's script, systemd-analyze), make lint (mandoc, shellcheck), make fuzz (clang with its
 # runtime), make valgrind, the report's browser test (chromium, python3-pil: tests/54), and make bench's peak
-# memory (GNU time), and make check-pg's throwaway server (postgresql).
+# memory (GNU time).
 TEST="sqlite3 bats bats-support bats-assert bats-file mandoc shellcheck argon2 python3-stdnum bash-completion zsh
-clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil time
-postgresql"
+clang util-linux systemd libclang-rt-14-dev valgrind chromium python3-pil time"
 case "${1:-}" in
 "") PKGS="$BUILD $RUN" ;;
 --test) PKGS="$BUILD $RUN $TEST" ;;

@@ -130,7 +130,7 @@ deps_run() {
 	run deps_run
 	assert_success
 	for p in build-essential pkg-config libsqlite3-dev libssl-dev libargon2-dev libjansson-dev libcsv-dev libpq-dev jq \
-		openssl; do
+		openssl postgresql; do
 		assert_line "$p"
 	done
 	for p in bats bats-assert shellcheck mandoc clang valgrind zsh sqlite3 python3-stdnum; do
