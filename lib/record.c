@@ -103,6 +103,12 @@ static struct loop L;
 
 static void note_exit(enum taxid_exit e);
 
+/* The handler's batch_end, if it set one (see record.h). */
+static enum taxid_code batch_end(struct taxid_ctx *ctx, int commit)
+{
+	return ctx->batch_end ? ctx->batch_end(ctx, commit) : TAXID_OK;
+}
+
 /* Commit the open batch and write its results. A commit that fails (busy, disk full, a key rotated meanwhile)
  * keeps nothing of the batch: its results are dropped unwritten, the tool says so once with the reason and
  * stops with that reason's exit status (not 74, "cannot write results", which is for the output). Returns 0,
@@ -110,9 +116,12 @@ static void note_exit(enum taxid_exit e);
 static int flush_batch(struct taxid_ctx *ctx)
 {
 	if (L.in_tx) {
-		enum taxid_code c = taxid_db_commit(ctx);
+		enum taxid_code c = batch_end(ctx, 1);
+		if (!c)
+			c = taxid_db_commit(ctx);
 		if (c) {
 			taxid_db_rollback(ctx);
+			batch_end(ctx, 0);
 			fprintf(stderr, "%s: the last %ld requests were not committed (%s: %s): nothing of them was kept; "
 					"their results are not written\n",
 				ctx->tool->name, L.in_batch, taxid_error_code(c), taxid_error_message(c, 0));
@@ -467,6 +476,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		if (worst > TAXID_EXIT_REFUSED && L.in_tx) {
 			/* A stopping error: what was not committed is not reported as done. */
 			taxid_db_rollback(ctx);
+			batch_end(ctx, 0);
 			L.in_tx = 0;
 			pending.n = 0;
 		} else if (flush_batch(ctx) == -1) {
@@ -489,6 +499,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	ctx->reveal_subjects = NULL;
 	ctx->csv_columns = NULL;
 	ctx->csv_started = 0;
+	ctx->batch_end = NULL;
 	L.commit_failed = 0;
 	taxid_db_close(ctx);
 	return worst;

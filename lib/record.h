@@ -74,6 +74,10 @@ struct taxid_ctx {
 	int zh;                      /* Chinese messages */
 	long line;                   /* input line of the current request */
 	int batch_size;
+	/* A batch action's last work in a batch, set by its handler: called with commit 1 inside the batch's
+	 * transaction right before it commits (a refusal then keeps nothing of the batch), with commit 0 when the
+	 * batch is dropped; NULL: none. Import audits the persons a batch created in one row (issue 17 item 1). */
+	enum taxid_code (*batch_end)(struct taxid_ctx *ctx, int commit);
 	/* set by handlers on refusal */
 	const char *err_field;
 	json_t *err_detail;

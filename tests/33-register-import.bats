@@ -147,12 +147,17 @@ counts() {
 }
 
 # persons, documents and accounts as import leaves them, but the AES-GCM columns (fresh nonces every time) and
-# the password hashes
+# the password hashes; the audit rows, but that the persons created are named by one row per batch (so batches of
+# other sizes name them in other rows): those as the list of persons and accounts named, in order
 import_rows() {
 	sqlite3 "$1" "SELECT 'p', id, level, nationality, birth_date, sex, region, state FROM person ORDER BY id;
 		SELECT 'd', id, person_id, doc_type, hex(no_index), expires_on, paired_with FROM document ORDER BY id;
 		SELECT 'a', id, person_id, login_name, hex(phone_index), peppered, must_change FROM account ORDER BY id;
-		SELECT 'audit', id, action, subject, detail FROM audit ORDER BY id"
+		SELECT 'audit', action, subject, detail FROM audit WHERE action <> 'import_batch' ORDER BY id;
+		SELECT 'created', j.value FROM audit, json_each(audit.detail, '\$.persons') AS j
+			WHERE audit.action = 'import_batch' ORDER BY audit.id, j.key;
+		SELECT 'account', j.value FROM audit, json_each(audit.detail, '\$.accounts') AS j
+			WHERE audit.action = 'import_batch' ORDER BY audit.id, j.key"
 }
 
 @test "import: one batch, batches of one, or one process per record leave the same persons; a rerun changes nothing" {
@@ -188,6 +193,37 @@ import_rows() {
 		'bad_format=1 name_mismatch=1 unchanged=41' ]
 	[ "$(import_rows big.db)" = "$(cat big.rows)" ]
 	taxid-verify -d big.db audit >/dev/null
+}
+
+@test "import: one audit row per batch names each person and account it created; an update keeps a row of its own" {
+	taxid-register fixture --count 12 --seed 5 --password 'Batch!pw5' >people.ndjson
+	# records 4 and 8 take login names records 1 and 2 hold: refused inside their batches of 5
+	a=$(sed -n 1p people.ndjson | jq -r .login_name) b=$(sed -n 2p people.ndjson | jq -r .login_name)
+	jq -c --arg a "$a" --arg b "$b" 'if .ref == "fx-4" then .login_name = $a elif .ref == "fx-8" then .login_name = $b else . end' \
+		people.ndjson >in.ndjson
+	run taxid-register import --batch-size 5 <in.ndjson
+	assert_failure 1
+	# records 1-3 and 5 make persons 1-4, 6, 7, 9 and 10 make 5-8, 11 and 12 make 9 and 10
+	[ "$(dbq "SELECT group_concat(subject IS NULL AND json_extract(detail, '\$.count') = json_array_length(detail, '\$.persons') AND
+		json_extract(detail, '\$.persons') = json_extract(detail, '\$.accounts'), ' ') FROM audit WHERE action = 'import_batch'")" = '1 1 1' ]
+	[ "$(dbq "SELECT group_concat(json_extract(detail, '\$.persons'), ' ') FROM audit WHERE action = 'import_batch' ORDER BY id")" = \
+		'[1,2,3,4] [5,6,7,8] [9,10]' ]
+	# every person a result line says was created is named by exactly one row, and nothing else is
+	[ "$(jq -r 'select(.status == "created") | .person' <<<"$output" | paste -sd' ')" = \
+		"$(dbq "SELECT group_concat(j.value, ' ') FROM audit, json_each(audit.detail, '\$.persons') AS j WHERE audit.action = 'import_batch'")" ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'import'")" = 0 ]
+	# who created person 7: the query taxid-db(5) gives
+	[ "$(dbq "SELECT a.id || ' ' || a.tool FROM audit a, json_each(a.detail, '\$.persons') p
+		WHERE a.action = 'import_batch' AND p.value = 7")" = '2 taxid-register' ]
+	run taxid-verify audit
+	assert_success
+	[ "$(jfield .chain)/$(jfield .rows)" = intact/3 ]
+	# a rerun creates no one and writes no row; a record that raises a level is audited on its own
+	taxid-register import --batch-size 5 <in.ndjson >/dev/null || [ $? -eq 1 ]
+	[ "$(dbq 'SELECT count(*) FROM audit')" = 3 ]
+	sed -n 3p people.ndjson | jq -c '.face_verified = true' | taxid-register import >/dev/null
+	[ "$(dbq "SELECT subject || ' ' || json_extract(detail, '\$.status') FROM audit WHERE action = 'import'")" = 'person:3 updated' ]
+	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'import_batch'")" = 3 ]
 }
 
 @test "import: a batch waiting for input commits what it holds and answers before the next record comes" {
