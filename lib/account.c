@@ -281,6 +281,15 @@ enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id,
 	}
 	if (c != TAXID_E_NOT_FOUND)
 		return c;
+	return taxid_account_add(ctx, person_id, login_name, phone, password_hash, peppered, must_change,
+				 initial_expires_at, region, consent, account_id);
+}
+
+enum taxid_code taxid_account_add(struct taxid_ctx *ctx, long long person_id, const char *login_name,
+				  const char *phone, const char *password_hash, int peppered, int must_change,
+				  int64_t initial_expires_at, const char *region, json_t *consent, long long *account_id)
+{
+	enum taxid_code c;
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
 	taxid_q_text(q, 1, login_name);
 	if ((c = refuse_taken(ctx, q, 0, TAXID_E_LOGIN_NAME_TAKEN, "login_name")))

@@ -53,6 +53,11 @@ void taxid_password_dummy(struct taxid_ctx *ctx, const char *pw);
 enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id, const char *login_name,
 				     const char *phone, const char *password_hash, int peppered, int must_change,
 				     int64_t initial_expires_at, const char *region, json_t *consent, long long *account_id);
+/* The same for a person the caller knows has no account (it has just read so, under the write lock): no
+ * identity_occupied check (a bulk import's look-up per person). */
+enum taxid_code taxid_account_add(struct taxid_ctx *ctx, long long person_id, const char *login_name,
+				  const char *phone, const char *password_hash, int peppered, int must_change,
+				  int64_t initial_expires_at, const char *region, json_t *consent, long long *account_id);
 /* Replace the password hash (clears must_change), and change phone. */
 enum taxid_code taxid_account_set_password(struct taxid_ctx *ctx, long long account_id, const char *password_hash,
 					   int peppered, int must_change);

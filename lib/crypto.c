@@ -51,6 +51,10 @@ struct hmac_slots {
 		size_t keylen; /* 0: not keyed yet */
 	} s[HMAC_SLOTS];
 	int next; /* the slot the next new key takes */
+	/* The thread's sealing context, kept keyed with gcm_key (see seal_context()). */
+	EVP_CIPHER_CTX *gcm;
+	unsigned char gcm_key[32];
+	int gcm_keyed;
 };
 
 static void hmac_context_free(void *p)
@@ -58,6 +62,7 @@ static void hmac_context_free(void *p)
 	struct hmac_slots *hs = p;
 	for (int i = 0; i < HMAC_SLOTS; i++)
 		EVP_MAC_CTX_free(hs->s[i].ctx);
+	EVP_CIPHER_CTX_free(hs->gcm);
 	OPENSSL_cleanse(hs, sizeof *hs);
 	free(hs);
 }
@@ -270,6 +275,32 @@ static int gcm_nonce(unsigned char out[TAXID_GCM_NONCE_LEN])
 	return 0;
 }
 
+/*
+ * A context to seal with under key and nonce: the thread's own, kept keyed, so that only the nonce is set when
+ * the key is the one it holds (a new context and its AES and GHASH key set-up per seal were half of a seal's
+ * cost once the nonces came from the pool). NULL when none can be had; the caller then tells seal_done.
+ */
+static EVP_CIPHER_CTX *seal_context(const unsigned char key[32], const unsigned char nonce[TAXID_GCM_NONCE_LEN])
+{
+	struct hmac_slots *hs = hmac_slots();
+	if (hs == NULL || gcm_cipher == NULL || (hs->gcm == NULL && (hs->gcm = EVP_CIPHER_CTX_new()) == NULL))
+		return NULL;
+	int keep = hs->gcm_keyed && CRYPTO_memcmp(hs->gcm_key, key, 32) == 0;
+	hs->gcm_keyed = 0; /* until this seal has gone through */
+	if (EVP_CipherInit_ex2(hs->gcm, keep ? NULL : gcm_cipher, keep ? NULL : key, nonce, 1, NULL) != 1)
+		return NULL;
+	memcpy(hs->gcm_key, key, 32);
+	return hs->gcm;
+}
+
+/* After a seal with seal_context's context: a failed one leaves it to be keyed afresh. */
+static void seal_done(int ok)
+{
+	struct hmac_slots *hs = hmac_slots();
+	if (hs != NULL)
+		hs->gcm_keyed = ok;
+}
+
 int taxid_aead_seal(const unsigned char key[32], const void *aad, size_t aadlen, const void *plain, size_t len,
 		    unsigned char *out)
 {
@@ -282,9 +313,10 @@ int taxid_aead_seal(const unsigned char key[32], const void *aad, size_t aadlen,
 	nonce = out;
 	ct = out + TAXID_GCM_NONCE_LEN;
 	tag = ct + len;
+	fetch();
 	if (gcm_nonce(nonce) != 0)
 		goto out;
-	if ((ctx = gcm_context(key, nonce, 1)) == NULL)
+	if ((ctx = seal_context(key, nonce)) == NULL)
 		goto out;
 	if (cipher_update(ctx, NULL, aad, aadlen) != 0 || cipher_update(ctx, ct, plain, len) != 0)
 		goto out;
@@ -294,7 +326,7 @@ int taxid_aead_seal(const unsigned char key[32], const void *aad, size_t aadlen,
 		goto out;
 	rc = 0;
 out:
-	EVP_CIPHER_CTX_free(ctx);
+	seal_done(rc == 0);
 	if (rc != 0) {
 		OPENSSL_cleanse(out, len + TAXID_GCM_OVERHEAD);
 		ERR_clear_error();

@@ -131,8 +131,9 @@ static enum taxid_code send_initial(struct taxid_ctx *ctx, const struct import_a
 	return c;
 }
 
-/* The record's account for person pid. A migrated hash is kept unpeppered (the login layer re-hashes it with the
- * pepper on success); an initial password must be changed at first login and expires. */
+/* The record's account for person pid, who has none (a new person, or one import_known found without one). A
+ * migrated hash is kept unpeppered (the login layer re-hashes it with the pepper on success); an initial password
+ * must be changed at first login and expires. */
 static enum taxid_code import_account(struct taxid_ctx *ctx, long long pid, const struct taxid_claim *cl,
 				      const struct import_account *ia, long long *aid)
 {
@@ -152,8 +153,8 @@ static enum taxid_code import_account(struct taxid_ctx *ctx, long long pid, cons
 	if (!c && !hash)
 		c = TAXID_E_INTERNAL;
 	if (!c)
-		c = taxid_account_create(ctx, pid, ia->login, ia->phone, hash, initial, initial, expires, ia->region, NULL,
-					 aid);
+		c = taxid_account_add(ctx, pid, ia->login, ia->phone, hash, initial, initial, expires, ia->region, NULL,
+				      aid);
 	if (!c && initial && strcmp(ia->initial, "random") == 0)
 		c = send_initial(ctx, ia, pw, expires);
 	taxid_wipe(pw, sizeof pw);
