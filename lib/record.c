@@ -203,6 +203,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	enum taxid_code c = TAXID_OK;
 	int writes = ctx->db && ((a->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH)) || ctx->reveal);
 	int batch = (a->flags & TAXID_ACT_BATCH) != 0;
+	int savepoint = batch && !(a->flags & TAXID_ACT_CHECKS_FIRST);
 	ctx->err_field = NULL;
 	json_decref(ctx->err_detail);
 	ctx->err_detail = NULL;
@@ -218,7 +219,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 			joined = L.in_tx;
 			if (!L.in_tx && !(c = taxid_db_begin(ctx)))
 				L.in_tx = 1;
-			if (!c)
+			if (!c && savepoint)
 				c = taxid_db_savepoint(ctx);
 		} else {
 			c = taxid_db_begin(ctx);
@@ -249,11 +250,11 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	if (began) {
 		int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
 		if (batch) {
-			if (keep) {
+			if (keep && savepoint) {
 				enum taxid_code k = taxid_db_release(ctx);
 				if (k)
 					c = k;
-			} else {
+			} else if (savepoint) {
 				taxid_db_rollback_savepoint(ctx);
 			}
 			L.in_batch++;

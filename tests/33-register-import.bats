@@ -226,6 +226,37 @@ import_rows() {
 	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'import_batch'")" = 3 ]
 }
 
+@test "import: a refused record writes nothing, whichever check refuses it, in a batch of others" {
+	# import runs a batch without a savepoint per record: every refusal comes before the record's first write
+	taxid-register fixture --count 6 --seed 9 --doc-types 201,233 --password 'Refuse!pw9' >people.ndjson
+	# 1-2 go in first; 3 without an account
+	head -n 2 people.ndjson >first.ndjson
+	sed -n 3p people.ndjson | jq -c 'del(.login_name, .password_hash, .phone)' >>first.ndjson
+	taxid-register import <first.ndjson >/dev/null
+	before=$(counts)
+	{
+		# 4 (233) takes person 1's login name, 5 person 1's phone, 6 (233) person 2's passport as its paired one
+		sed -n 4p people.ndjson | jq -c --arg l "$(sed -n 1p people.ndjson | jq -r .login_name)" '.login_name = $l'
+		sed -n 5p people.ndjson | jq -c --arg p "$(sed -n 1p people.ndjson | jq -r .phone)" '.phone = $p'
+		sed -n 6p people.ndjson | jq -c --argjson q "$(sed -n 2p people.ndjson | jq -c .paired)" '.paired = $q'
+		# 3 again, raised to level 4 and with person 1's login name: neither the level nor an account is kept
+		sed -n 3p people.ndjson | jq -c --arg l "$(sed -n 1p people.ndjson | jq -r .login_name)" '.login_name = $l | .face_verified = true'
+	} >refused.ndjson
+	run taxid-register import --batch-size 100 <refused.ndjson
+	assert_failure 1
+	[ "$(jq -r '.error.code' <<<"$output" | paste -sd' ')" = 'login_name_taken phone_taken identity_failed login_name_taken' ]
+	[ "$(counts)" = "$before" ]
+	[ "$(dbq 'SELECT level FROM person WHERE id = 3')" = 3 ]
+	# the same records put right, in one batch with the refused ones: only they are written
+	{ cat refused.ndjson; sed -n '4,6p' people.ndjson; } | taxid-register import --batch-size 100 >again.out || [ $? -eq 1 ]
+	[ "$(jq -r '.status // .error.code' again.out | paste -sd' ')" = \
+		'login_name_taken phone_taken identity_failed login_name_taken created created created' ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 6 ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.persons') FROM audit WHERE action = 'import_batch' ORDER BY id DESC LIMIT 1")" = '[4,5,6]' ]
+	taxid-verify audit >/dev/null
+	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
+}
+
 @test "import: a batch waiting for input commits what it holds and answers before the next record comes" {
 	taxid-register fixture --count 3 --seed 34 --password 'Batch!pw34' >people.ndjson
 	coproc IMP { taxid-register --no-progress import --batch-size 1000; }
