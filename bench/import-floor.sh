@@ -35,9 +35,7 @@ cd "$work"
 export TAXID_NOW=2026-11-25T08:00:00Z
 
 echo "bench: import-floor: generating $n fixture people, their CSV and the staging rows" >&2
-"$bin/taxid-register" fixture --no-progress --count "$n" --seed 1 --password 'Bench!pass1' >people.ndjson
-jq -r '[.doc_type, .doc_no, .name, .nationality, .birth_date, .sex, .region, .login_name, .phone, .password_hash,
-	(if .face_verified then 4 else 3 end)] | @csv' people.ndjson >people.csv
+import_reference "$n"
 rm people.ndjson
 # taxid's schema, empty: an import of nothing creates it
 "$bin/taxid-register" --no-progress -d "$work/empty.db" import </dev/null >/dev/null
@@ -89,21 +87,6 @@ floor_sql() {
 }
 floor_sql i i >floor.sql
 floor_sql no_index phone_index >floor-sorted.sql
-
-cat >import.sql <<'SQL'
-.bail on
-.output /dev/null
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-PRAGMA cache_size = -131072;
-PRAGMA temp_store = MEMORY;
-.output stdout
-CREATE TABLE person (doc_type TEXT NOT NULL, doc_no TEXT NOT NULL, name TEXT NOT NULL, nationality TEXT,
-	birth_date TEXT, sex TEXT, region TEXT, login_name TEXT UNIQUE, phone TEXT UNIQUE, password_hash TEXT,
-	level INTEGER, UNIQUE (doc_type, doc_no));
-.mode csv
-.import people.csv person
-SQL
 
 fresh() { rm -f taxid.db taxid.db-wal taxid.db-shm plain.db plain.db-wal plain.db-shm && cp empty.db taxid.db; }
 floor_random() { sqlite3 taxid.db <floor.sql; }

@@ -28,25 +28,7 @@ cd "$work"
 export TAXID_NOW=2026-11-25T08:00:00Z
 
 echo "bench: import: generating $n fixture people and their CSV" >&2
-"$bin/taxid-register" fixture --no-progress --count "$n" --seed 1 --password 'Bench!pass1' >people.ndjson
-jq -r '[.doc_type, .doc_no, .name, .nationality, .birth_date, .sex, .region, .login_name, .phone, .password_hash,
-	(if .face_verified then 4 else 3 end)] | @csv' people.ndjson >people.csv
-
-# The settings taxid uses for an import (lib/db.c, REG_IMPORT_* in lib/sql.def), so that only the work differs.
-cat >import.sql <<'SQL'
-.bail on
-.output /dev/null
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-PRAGMA cache_size = -131072;
-PRAGMA temp_store = MEMORY;
-.output stdout
-CREATE TABLE person (doc_type TEXT NOT NULL, doc_no TEXT NOT NULL, name TEXT NOT NULL, nationality TEXT,
-	birth_date TEXT, sex TEXT, region TEXT, login_name TEXT UNIQUE, phone TEXT UNIQUE, password_hash TEXT,
-	level INTEGER, UNIQUE (doc_type, doc_no));
-.mode csv
-.import people.csv person
-SQL
+import_reference "$n"
 
 fresh() { rm -f taxid.db taxid.db-wal taxid.db-shm taxid.db.key plain.db plain.db-wal plain.db-shm; }
 taxid_import() { "$bin/taxid-register" --no-progress -d "$work/taxid.db" import <people.ndjson >/dev/null; }

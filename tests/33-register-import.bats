@@ -195,37 +195,6 @@ import_rows() {
 	taxid-verify -d big.db audit >/dev/null
 }
 
-@test "import: one audit row per batch names each person and account it created; an update keeps a row of its own" {
-	taxid-register fixture --count 12 --seed 5 --password 'Batch!pw5' >people.ndjson
-	# records 4 and 8 take login names records 1 and 2 hold: refused inside their batches of 5
-	a=$(sed -n 1p people.ndjson | jq -r .login_name) b=$(sed -n 2p people.ndjson | jq -r .login_name)
-	jq -c --arg a "$a" --arg b "$b" 'if .ref == "fx-4" then .login_name = $a elif .ref == "fx-8" then .login_name = $b else . end' \
-		people.ndjson >in.ndjson
-	run taxid-register import --batch-size 5 <in.ndjson
-	assert_failure 1
-	# records 1-3 and 5 make persons 1-4, 6, 7, 9 and 10 make 5-8, 11 and 12 make 9 and 10
-	[ "$(dbq "SELECT group_concat(subject IS NULL AND json_extract(detail, '\$.count') = json_array_length(detail, '\$.persons') AND
-		json_extract(detail, '\$.persons') = json_extract(detail, '\$.accounts'), ' ') FROM audit WHERE action = 'import_batch'")" = '1 1 1' ]
-	[ "$(dbq "SELECT group_concat(json_extract(detail, '\$.persons'), ' ') FROM audit WHERE action = 'import_batch' ORDER BY id")" = \
-		'[1,2,3,4] [5,6,7,8] [9,10]' ]
-	# every person a result line says was created is named by exactly one row, and nothing else is
-	[ "$(jq -r 'select(.status == "created") | .person' <<<"$output" | paste -sd' ')" = \
-		"$(dbq "SELECT group_concat(j.value, ' ') FROM audit, json_each(audit.detail, '\$.persons') AS j WHERE audit.action = 'import_batch'")" ]
-	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'import'")" = 0 ]
-	# who created person 7: the query taxid-db(5) gives
-	[ "$(dbq "SELECT a.id || ' ' || a.tool FROM audit a, json_each(a.detail, '\$.persons') p
-		WHERE a.action = 'import_batch' AND p.value = 7")" = '2 taxid-register' ]
-	run taxid-verify audit
-	assert_success
-	[ "$(jfield .chain)/$(jfield .rows)" = intact/3 ]
-	# a rerun creates no one and writes no row; a record that raises a level is audited on its own
-	taxid-register import --batch-size 5 <in.ndjson >/dev/null || [ $? -eq 1 ]
-	[ "$(dbq 'SELECT count(*) FROM audit')" = 3 ]
-	sed -n 3p people.ndjson | jq -c '.face_verified = true' | taxid-register import >/dev/null
-	[ "$(dbq "SELECT subject || ' ' || json_extract(detail, '\$.status') FROM audit WHERE action = 'import'")" = 'person:3 updated' ]
-	[ "$(dbq "SELECT count(*) FROM audit WHERE action = 'import_batch'")" = 3 ]
-}
-
 @test "import: a refused record writes nothing, whichever check refuses it, in a batch of others" {
 	# import runs a batch without a savepoint per record: every refusal comes before the record's first write
 	taxid-register fixture --count 6 --seed 9 --doc-types 201,233 --password 'Refuse!pw9' >people.ndjson
