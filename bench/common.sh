@@ -122,6 +122,31 @@ alternate() {
 	done
 }
 
+# import_reference N: in the current directory, people.ndjson (N fixture people, the input of an import) and the
+# reference of bench/import.sh and bench/import-floor.sh: people.csv, the same records as CSV (jq, not timed),
+# and import.sql, sqlite3's .import of it into one table with the same unique keys (document, login name, phone),
+# with the settings taxid uses for an import (lib/db.c, REG_IMPORT_* in lib/sql.def), so that only the work
+# differs.
+import_reference() {
+	"$bin/taxid-register" fixture --no-progress --count "$1" --seed 1 --password 'Bench!pass1' >people.ndjson
+	jq -r '[.doc_type, .doc_no, .name, .nationality, .birth_date, .sex, .region, .login_name, .phone, .password_hash,
+		(if .face_verified then 4 else 3 end)] | @csv' people.ndjson >people.csv
+	cat >import.sql <<-'SQL'
+		.bail on
+		.output /dev/null
+		PRAGMA journal_mode = WAL;
+		PRAGMA synchronous = NORMAL;
+		PRAGMA cache_size = -131072;
+		PRAGMA temp_store = MEMORY;
+		.output stdout
+		CREATE TABLE person (doc_type TEXT NOT NULL, doc_no TEXT NOT NULL, name TEXT NOT NULL, nationality TEXT,
+			birth_date TEXT, sex TEXT, region TEXT, login_name TEXT UNIQUE, phone TEXT UNIQUE, password_hash TEXT,
+			level INTEGER, UNIQUE (doc_type, doc_no));
+		.mode csv
+		.import people.csv person
+	SQL
+}
+
 header() { printf 'benchmark\tn\ttaxid_s\treference\tref_s\ttaxid_kb\tref_kb\n'; }
 
 # row NAME N TAXID_S REFERENCE REF_S: with the peak memory of the last best_pair or alternate

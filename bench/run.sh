@@ -18,7 +18,9 @@
 # scaling series shows taxid's at each size: memory that stays flat as N grows is part of the goal.
 # The benchmarks (each also runs alone and prints tab-separated rows): verify.sh (taxid-verify vs jq -c ., in one
 # process and with every processor),
-# import.sh (taxid-register import vs sqlite3 .import of the same rows as CSV), survival.sh (taxid-survival run
+# import.sh (taxid-register import vs sqlite3 .import of the same rows as CSV), import-floor.sh (SQLite's own
+# work under an import: the same rows, columns and indexes stored by plain set-based SQL, in input order and with
+# each batch sorted by blind index, vs the same sqlite3 .import), survival.sh (taxid-survival run
 # vs the same job in plain SQL in sqlite3), login.sh (the taxid-login password step vs the argon2 CLI at the
 # same parameters), startup.sh (taxid-verify with a trivial request vs sqlite3 :memory: 'select 1').
 # Progress goes to stderr. Exits non-zero when a benchmark failed (the table still shows the others).
@@ -49,6 +51,7 @@ start=$(date +%s)
 for s in $sizes; do
 	bench verify "$s"
 	bench import "$s"
+	bench import-floor "$s"
 	bench survival "$s"
 done
 case ${BENCH_LARGE:-} in

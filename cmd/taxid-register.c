@@ -44,7 +44,7 @@ static const struct taxid_action actions[] = {
 	{"change", taxid_register_change, TAXID_ACT_DB_WRITE,
 	 "doc_type doc_no name face [phone] [sms] [region] [operator]",
 	 "change phone or region after document + face confirmation", NULL},
-	{"import", taxid_register_import, TAXID_ACT_BATCH,
+	{"import", taxid_register_import, TAXID_ACT_BATCH | TAXID_ACT_CHECKS_FIRST,
 	 "doc_type doc_no name [nationality] [login_name] [phone] [password_hash] [initial_password] [face_verified] "
 	 "[region] [expires_on] [paired]",
 	 "bulk migration of persons and accounts (idempotent on the document)", import_opts},

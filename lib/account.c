@@ -281,33 +281,48 @@ enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id,
 	}
 	if (c != TAXID_E_NOT_FOUND)
 		return c;
+	unsigned char idx[32];
+	if ((c = taxid_account_available(ctx, login_name, phone, idx)))
+		return c;
+	return taxid_account_insert(ctx, person_id, login_name, phone, idx, password_hash, peppered, must_change,
+				    initial_expires_at, region, consent, account_id);
+}
+
+enum taxid_code taxid_account_available(struct taxid_ctx *ctx, const char *login_name, const char *phone,
+					unsigned char phone_idx[32])
+{
+	enum taxid_code c;
 	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_LOGIN_TAKEN);
 	taxid_q_text(q, 1, login_name);
-	if ((c = refuse_taken(ctx, q, 0, TAXID_E_LOGIN_NAME_TAKEN, "login_name")))
+	if ((c = refuse_taken(ctx, q, 0, TAXID_E_LOGIN_NAME_TAKEN, "login_name")) || !phone)
 		return c;
-	unsigned char idx[32], old[32];
+	unsigned char old[32];
+	taxid_pii_index(ctx->keys, "phone", phone, phone_idx);
+	int rotating = taxid_pii_index_old(ctx->keys, "phone", phone, old);
+	q = taxid_q(ctx, rotating ? TAXID_SQL_ACCOUNT_PHONE_TAKEN : TAXID_SQL_ACCOUNT_PHONE_TAKEN_ONE);
+	taxid_q_blob(q, 1, phone_idx, 32);
+	if (rotating)
+		taxid_q_blob(q, 3, old, 32);
+	return refuse_taken(ctx, q, 0, TAXID_E_PHONE_TAKEN, "phone");
+}
+
+enum taxid_code taxid_account_insert(struct taxid_ctx *ctx, long long person_id, const char *login_name,
+				     const char *phone, const unsigned char phone_idx[32], const char *password_hash,
+				     int peppered, int must_change, int64_t initial_expires_at, const char *region,
+				     json_t *consent, long long *account_id)
+{
 	unsigned char *enc = NULL;
 	size_t el = 0;
-	if (phone) {
-		taxid_pii_index(ctx->keys, "phone", phone, idx);
-		int rotating = taxid_pii_index_old(ctx->keys, "phone", phone, old);
-		q = taxid_q(ctx, rotating ? TAXID_SQL_ACCOUNT_PHONE_TAKEN : TAXID_SQL_ACCOUNT_PHONE_TAKEN_ONE);
-		taxid_q_blob(q, 1, idx, 32);
-		if (rotating)
-			taxid_q_blob(q, 3, old, 32);
-		if ((c = refuse_taken(ctx, q, 0, TAXID_E_PHONE_TAKEN, "phone")))
-			return c;
-		if (!(enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el)))
-			return TAXID_E_INTERNAL;
-	}
+	if (phone && !(enc = taxid_pii_seal(ctx->keys, "account.phone", phone, &el)))
+		return TAXID_E_INTERNAL;
 	char at[TAXID_TIME_LEN];
 	taxid_time_format(ctx->now, at);
 	char *cj = consent ? json_dumps(consent, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	q = taxid_q(ctx, TAXID_SQL_ACCOUNT_INSERT);
+	struct taxid_q *q = taxid_q(ctx, TAXID_SQL_ACCOUNT_INSERT);
 	taxid_q_int(q, 1, person_id);
 	taxid_q_text(q, 2, login_name);
 	if (phone) {
-		taxid_q_blob(q, 3, idx, 32);
+		taxid_q_blob(q, 3, phone_idx, 32);
 		taxid_q_blob(q, 4, enc, el);
 	}
 	taxid_q_text(q, 5, password_hash);

@@ -53,6 +53,15 @@ void taxid_password_dummy(struct taxid_ctx *ctx, const char *pw);
 enum taxid_code taxid_account_create(struct taxid_ctx *ctx, long long person_id, const char *login_name,
 				     const char *phone, const char *password_hash, int peppered, int must_change,
 				     int64_t initial_expires_at, const char *region, json_t *consent, long long *account_id);
+/* taxid_account_create in two steps, for a person the caller knows has no account (a bulk import checks
+ * every refusal before it writes anything): available refuses login_name_taken or phone_taken and leaves the
+ * phone's blind index in phone_idx (when phone is given); insert writes the account with that index. */
+enum taxid_code taxid_account_available(struct taxid_ctx *ctx, const char *login_name, const char *phone,
+					unsigned char phone_idx[32]);
+enum taxid_code taxid_account_insert(struct taxid_ctx *ctx, long long person_id, const char *login_name,
+				     const char *phone, const unsigned char phone_idx[32], const char *password_hash,
+				     int peppered, int must_change, int64_t initial_expires_at, const char *region,
+				     json_t *consent, long long *account_id);
 /* Replace the password hash (clears must_change), and change phone. */
 enum taxid_code taxid_account_set_password(struct taxid_ctx *ctx, long long account_id, const char *password_hash,
 					   int peppered, int must_change);

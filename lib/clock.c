@@ -100,7 +100,7 @@ int taxid_time_parse(const char *s, int64_t *out)
 	return 0;
 }
 
-void taxid_time_format(int64_t t, char buf[TAXID_TIME_LEN])
+static void time_format(int64_t t, char buf[TAXID_TIME_LEN])
 {
 	int64_t days = t / 86400, rem = t % 86400;
 	if (rem < 0) {
@@ -115,6 +115,26 @@ void taxid_time_format(int64_t t, char buf[TAXID_TIME_LEN])
 	}
 	snprintf(buf, TAXID_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(rem / 3600),
 		 (int)(rem / 60 % 60), (int)(rem % 60));
+}
+
+/* The last instant formatted, per thread: a bulk import formats the same instant (its request's) four times a
+ * person, and snprintf's formatting was 4% of its instructions (issue 17 item 1). */
+static _Thread_local struct {
+	int64_t t;
+	int set;
+	char text[TAXID_TIME_LEN];
+} last_time;
+
+void taxid_time_format(int64_t t, char buf[TAXID_TIME_LEN])
+{
+	if (last_time.set && last_time.t == t) {
+		memcpy(buf, last_time.text, TAXID_TIME_LEN);
+		return;
+	}
+	time_format(t, buf);
+	last_time.t = t;
+	last_time.set = 1;
+	memcpy(last_time.text, buf, TAXID_TIME_LEN);
 }
 
 int taxid_tz_parse(const char *s, int *offset)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <argon2.h>
 #include <openssl/core_names.h>
@@ -50,6 +51,10 @@ struct hmac_slots {
 		size_t keylen; /* 0: not keyed yet */
 	} s[HMAC_SLOTS];
 	int next; /* the slot the next new key takes */
+	/* The thread's sealing context, kept keyed with gcm_key (see seal_context()). */
+	EVP_CIPHER_CTX *gcm;
+	unsigned char gcm_key[32];
+	int gcm_keyed;
 };
 
 static void hmac_context_free(void *p)
@@ -57,6 +62,7 @@ static void hmac_context_free(void *p)
 	struct hmac_slots *hs = p;
 	for (int i = 0; i < HMAC_SLOTS; i++)
 		EVP_MAC_CTX_free(hs->s[i].ctx);
+	EVP_CIPHER_CTX_free(hs->gcm);
 	OPENSSL_cleanse(hs, sizeof *hs);
 	free(hs);
 }
@@ -239,6 +245,62 @@ static EVP_CIPHER_CTX *gcm_context(const unsigned char key[32], const unsigned c
 	return ctx;
 }
 
+/*
+ * GCM nonces, drawn from the CSPRNG a page at a time rather than one RAND_bytes call each: the call's own
+ * overhead (locking, the DRBG's checks) cost more than the whole AES-GCM seal it served, 6% of a bulk import's
+ * instructions (issue 17 item 1). A nonce is public and only has to be unique, which random draws are however
+ * they are grouped. The pool is per thread and belongs to the process that filled it: a child of fork() (the
+ * --jobs workers) would otherwise hand out the same nonces as its parent, so it draws its own.
+ */
+#define NONCE_POOL 256
+static _Thread_local struct {
+	unsigned char bytes[NONCE_POOL * TAXID_GCM_NONCE_LEN];
+	size_t left;
+	pid_t pid;
+} nonces;
+
+static int gcm_nonce(unsigned char out[TAXID_GCM_NONCE_LEN])
+{
+	pid_t pid = getpid();
+	if (nonces.left == 0 || nonces.pid != pid) {
+		if (taxid_random_bytes(nonces.bytes, sizeof nonces.bytes) != 0)
+			return -1;
+		nonces.left = NONCE_POOL;
+		nonces.pid = pid;
+	}
+	nonces.left--;
+	unsigned char *p = nonces.bytes + nonces.left * TAXID_GCM_NONCE_LEN;
+	memcpy(out, p, TAXID_GCM_NONCE_LEN);
+	memset(p, 0, TAXID_GCM_NONCE_LEN); /* used once */
+	return 0;
+}
+
+/*
+ * A context to seal with under key and nonce: the thread's own, kept keyed, so that only the nonce is set when
+ * the key is the one it holds (a new context and its AES and GHASH key set-up per seal were half of a seal's
+ * cost once the nonces came from the pool). NULL when none can be had; the caller then tells seal_done.
+ */
+static EVP_CIPHER_CTX *seal_context(const unsigned char key[32], const unsigned char nonce[TAXID_GCM_NONCE_LEN])
+{
+	struct hmac_slots *hs = hmac_slots();
+	if (hs == NULL || gcm_cipher == NULL || (hs->gcm == NULL && (hs->gcm = EVP_CIPHER_CTX_new()) == NULL))
+		return NULL;
+	int keep = hs->gcm_keyed && CRYPTO_memcmp(hs->gcm_key, key, 32) == 0;
+	hs->gcm_keyed = 0; /* until this seal has gone through */
+	if (EVP_CipherInit_ex2(hs->gcm, keep ? NULL : gcm_cipher, keep ? NULL : key, nonce, 1, NULL) != 1)
+		return NULL;
+	memcpy(hs->gcm_key, key, 32);
+	return hs->gcm;
+}
+
+/* After a seal with seal_context's context: a failed one leaves it to be keyed afresh. */
+static void seal_done(int ok)
+{
+	struct hmac_slots *hs = hmac_slots();
+	if (hs != NULL)
+		hs->gcm_keyed = ok;
+}
+
 int taxid_aead_seal(const unsigned char key[32], const void *aad, size_t aadlen, const void *plain, size_t len,
 		    unsigned char *out)
 {
@@ -251,9 +313,10 @@ int taxid_aead_seal(const unsigned char key[32], const void *aad, size_t aadlen,
 	nonce = out;
 	ct = out + TAXID_GCM_NONCE_LEN;
 	tag = ct + len;
-	if (taxid_random_bytes(nonce, TAXID_GCM_NONCE_LEN) != 0)
+	fetch();
+	if (gcm_nonce(nonce) != 0)
 		goto out;
-	if ((ctx = gcm_context(key, nonce, 1)) == NULL)
+	if ((ctx = seal_context(key, nonce)) == NULL)
 		goto out;
 	if (cipher_update(ctx, NULL, aad, aadlen) != 0 || cipher_update(ctx, ct, plain, len) != 0)
 		goto out;
@@ -263,7 +326,7 @@ int taxid_aead_seal(const unsigned char key[32], const void *aad, size_t aadlen,
 		goto out;
 	rc = 0;
 out:
-	EVP_CIPHER_CTX_free(ctx);
+	seal_done(rc == 0);
 	if (rc != 0) {
 		OPENSSL_cleanse(out, len + TAXID_GCM_OVERHEAD);
 		ERR_clear_error();

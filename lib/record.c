@@ -170,12 +170,19 @@ static int replay_keep(json_t *req, long line)
 	return 0;
 }
 
+/* The handler's batch_end, if it set one (see record.h). */
+static enum taxid_code batch_end(struct taxid_ctx *ctx, int commit)
+{
+	return ctx->batch_end ? ctx->batch_end(ctx, commit) : TAXID_OK;
+}
+
 /* Roll the open batch back and run its requests again, until it runs through without a conflict (its commit is
  * the caller's); 0, or -1 to stop (said, and the exit status set). */
 static int replay_batch(struct taxid_ctx *ctx)
 {
 	for (int attempt = 1; attempt <= TAXID_DB_CONFLICT_TRIES; attempt++) {
 		taxid_db_rollback(ctx);
+		batch_end(ctx, 0);
 		L.in_tx = 0;
 		L.in_batch = 0;
 		L.conflict = 0;
@@ -199,6 +206,7 @@ static int replay_batch(struct taxid_ctx *ctx)
 			return stop ? -1 : 0;
 	}
 	taxid_db_rollback(ctx);
+	batch_end(ctx, 0);
 	fprintf(stderr, "%s: database busy: the last %zu requests lost a write conflict %d times: nothing of them was "
 			"kept; their results are not written\n", ctx->tool->name, R.n, TAXID_DB_CONFLICT_TRIES);
 	L.in_tx = 0;
@@ -218,9 +226,15 @@ static int flush_batch(struct taxid_ctx *ctx)
 {
 	if (L.in_tx) {
 		enum taxid_code c;
-		while ((c = taxid_db_commit(ctx)) && taxid_db_conflict(ctx) && !R.replaying)
+		for (;;) {
+			c = batch_end(ctx, 1);
+			if (!c)
+				c = taxid_db_commit(ctx);
+			if (!(c && taxid_db_conflict(ctx)) || R.replaying)
+				break;
 			if (replay_batch(ctx))
 				return -2;
+		}
 		if (c && R.replaying && taxid_db_conflict(ctx)) {
 			L.conflict = 1; /* replay_batch runs it again */
 			return 0;
@@ -228,6 +242,7 @@ static int flush_batch(struct taxid_ctx *ctx)
 		replay_forget();
 		if (c) {
 			taxid_db_rollback(ctx);
+			batch_end(ctx, 0);
 			fprintf(stderr, "%s: the last %ld requests were not committed (%s: %s): nothing of them was kept; "
 					"their results are not written\n",
 				ctx->tool->name, L.in_batch, taxid_error_code(c), taxid_error_message(c, 0));
@@ -310,6 +325,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 	enum taxid_code c = TAXID_OK;
 	int writes = ctx->db && ((a->flags & (TAXID_ACT_DB_WRITE | TAXID_ACT_BATCH)) || ctx->reveal);
 	int batch = (a->flags & TAXID_ACT_BATCH) != 0;
+	int savepoint = batch && !(a->flags & TAXID_ACT_CHECKS_FIRST);
 	ctx->err_field = NULL;
 	json_decref(ctx->err_detail);
 	ctx->err_detail = NULL;
@@ -340,7 +356,7 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 					L.in_tx = 1;
 				if (!c && ctx->db_uri && !R.replaying && replay_keep(req, line))
 					c = TAXID_E_INTERNAL;
-				if (!c)
+				if (!c && savepoint)
 					c = taxid_db_savepoint(ctx);
 			} else {
 				c = taxid_db_begin(ctx);
@@ -371,11 +387,11 @@ static int run_one(struct taxid_ctx *ctx, json_t *req, long line)
 		if (began) {
 			int keep = c == TAXID_OK || (ctx->keep_on_error && taxid_error_exit(c) == TAXID_EXIT_REFUSED);
 			if (batch) {
-				if (keep) {
+				if (keep && savepoint) {
 					enum taxid_code k = taxid_db_release(ctx);
 					if (k)
 						c = k;
-				} else {
+				} else if (savepoint) {
 					taxid_db_rollback_savepoint(ctx);
 				}
 				L.in_batch++;
@@ -652,6 +668,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 		if (worst > TAXID_EXIT_REFUSED && L.in_tx) {
 			/* A stopping error: what was not committed is not reported as done. */
 			taxid_db_rollback(ctx);
+			batch_end(ctx, 0);
 			L.in_tx = 0;
 			pending.n = 0;
 		} else if (flush_batch(ctx) == -1) {
@@ -674,6 +691,7 @@ int taxid_main(const struct taxid_tool *tool, int argc, char **argv)
 	ctx->reveal_subjects = NULL;
 	ctx->csv_columns = NULL;
 	ctx->csv_started = 0;
+	ctx->batch_end = NULL;
 	L.commit_failed = 0;
 	taxid_db_close(ctx);
 	return worst;

@@ -25,6 +25,8 @@ enum taxid_code taxid_register_collect(struct taxid_ctx *ctx, json_t *req, json_
 enum taxid_code taxid_register_supplement(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_register_change(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_register_import(struct taxid_ctx *ctx, json_t *req, json_t *out);
+/* Before an import batch commits (commit 1): one audit row naming the persons it created; commit 0: it was dropped. */
+enum taxid_code taxid_register_import_end(struct taxid_ctx *ctx, int commit);
 enum taxid_code taxid_register_show(struct taxid_ctx *ctx, json_t *req, json_t *out);
 enum taxid_code taxid_register_mark(struct taxid_ctx *ctx, json_t *req, json_t *out);
 

@@ -299,7 +299,7 @@ swap() {
 	[ "$(broken_at)" = 2 ]
 }
 
-@test "a batch with refused requests keeps the chain whole, and the head written at commit is its last row" {
+@test "a batch with refused requests keeps the chain whole, the head written at commit is its last row, and its row names each person it created" {
 	taxid-register fixture --count 12 --seed 4 --password 'Fixture!pw1' >people.ndjson
 	# records 4 and 8 take login names already used by records 1 and 2: refused inside their batches
 	a=$(sed -n 1p people.ndjson | jq -r .login_name) b=$(sed -n 2p people.ndjson | jq -r .login_name)
@@ -308,6 +308,7 @@ swap() {
 	run taxid-register import --batch-size 5 <in.ndjson
 	assert_failure 1
 	[ "$(jq -s -c 'map(select(.ok | not) | .line)' <<<"$output")" = '[4,8]' ]
+	created=$(jq -r 'select(.status == "created") | .person' <<<"$output" | paste -sd' ')
 	[ "$(dbq 'SELECT count(*) FROM person')" = 10 ]
 	run taxid-verify audit
 	assert_success
@@ -315,7 +316,26 @@ swap() {
 	rows=$(jfield .rows)
 	# the head in meta is the last row: another transaction appends onto it
 	[ "$(dbq "SELECT value FROM meta WHERE key = 'audit_head'" | cut -d: -f1)" = "$rows" ]
+	# one import_batch row per batch, at its commit: records 1-3 and 5 made persons 1-4, 6, 7, 9 and 10 made 5-8,
+	# 11 and 12 made 9 and 10; with their accounts, no subject, no row per person
+	[ "$(dbq "SELECT group_concat(p, ' ') FROM (SELECT json_extract(detail, '\$.persons') AS p FROM audit
+		WHERE action = 'import_batch' ORDER BY id) AS b")" = \
+		'[1,2,3,4] [5,6,7,8] [9,10]' ]
+	[ "$(dbq "SELECT group_concat(CAST(subject IS NULL AND CAST(json_extract(detail, '\$.count') AS INTEGER) =
+		json_array_length(detail, '\$.persons') AND json_extract(detail, '\$.persons') = json_extract(detail, '\$.accounts')
+		AS INTEGER), ' ') FROM audit WHERE action = 'import_batch'")" = '1 1 1' ]
+	[ "$rows" = 3 ]
+	# every person a result line says was created is named once, in order
+	[ "$created" = "$(dbq "SELECT group_concat(j.value, ' ') FROM audit, json_each(audit.detail, '\$.persons') AS j WHERE audit.action = 'import_batch'")" ]
+	# who created person 7: the query taxid-db(5) gives
+	[ "$(dbq "SELECT a.id || ' ' || a.tool FROM audit a, json_each(a.detail, '\$.persons') p
+		WHERE a.action = 'import_batch' AND CAST(p.value AS INTEGER) = 7")" = '2 taxid-register' ]
+	# a rerun creates no one and writes no row; a record that raises a level gets an import row of its own
+	taxid-register import --batch-size 5 <in.ndjson >/dev/null || [ $? -eq 1 ]
+	[ "$(audit_count)" = 3 ]
+	sed -n 3p people.ndjson | jq -c '.face_verified = true' | taxid-register import >/dev/null
+	[ "$(dbq "SELECT subject || ' ' || json_extract(detail, '\$.status') FROM audit WHERE action = 'import'")" = 'person:3 updated' ]
 	taxid-verify sms send phone=13800138000 purpose=register >/dev/null
 	run taxid-verify audit
-	[ "$(jfield .chain)/$(jfield .rows)" = "intact/$((rows + 1))" ]
+	[ "$(jfield .chain)/$(jfield .rows)" = "intact/$((rows + 2))" ]
 }

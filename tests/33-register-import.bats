@@ -148,12 +148,17 @@ counts() {
 }
 
 # persons, documents and accounts as import leaves them, but the AES-GCM columns (fresh nonces every time) and
-# the password hashes
+# the password hashes; the audit rows, but that the persons created are named by one row per batch (so batches of
+# other sizes name them in other rows): those as the list of persons and accounts named, in order
 import_rows() {
 	TAXID_DB=$1 dbq "SELECT 'p', id, level, nationality, birth_date, sex, region, state FROM person ORDER BY id;
 		SELECT 'd', id, person_id, doc_type, hex(no_index), expires_on, paired_with FROM document ORDER BY id;
 		SELECT 'a', id, person_id, login_name, hex(phone_index), peppered, must_change FROM account ORDER BY id;
-		SELECT 'audit', id, action, subject, detail FROM audit ORDER BY id"
+		SELECT 'audit', action, subject, detail FROM audit WHERE action <> 'import_batch' ORDER BY id;
+		SELECT 'created', j.value FROM audit, json_each(audit.detail, '\$.persons') AS j
+			WHERE audit.action = 'import_batch' ORDER BY audit.id, j.key;
+		SELECT 'account', j.value FROM audit, json_each(audit.detail, '\$.accounts') AS j
+			WHERE audit.action = 'import_batch' ORDER BY audit.id, j.key"
 }
 
 @test "import: one batch, batches of one, or one process per record leave the same persons; a rerun changes nothing" {
@@ -193,6 +198,37 @@ import_rows() {
 		'bad_format=1 name_mismatch=1 unchanged=41' ]
 	[ "$(import_rows "$(db_path big)")" = "$(cat big.rows)" ]
 	taxid-verify -d "$(db_path big)" audit >/dev/null
+}
+
+@test "import: a refused record writes nothing, whichever check refuses it, in a batch of others" {
+	# import runs a batch without a savepoint per record: every refusal comes before the record's first write
+	taxid-register fixture --count 6 --seed 9 --doc-types 201,233 --password 'Refuse!pw9' >people.ndjson
+	# 1-2 go in first; 3 without an account
+	head -n 2 people.ndjson >first.ndjson
+	sed -n 3p people.ndjson | jq -c 'del(.login_name, .password_hash, .phone)' >>first.ndjson
+	taxid-register import <first.ndjson >/dev/null
+	before=$(counts)
+	{
+		# 4 (233) takes person 1's login name, 5 person 1's phone, 6 (233) person 2's passport as its paired one
+		sed -n 4p people.ndjson | jq -c --arg l "$(sed -n 1p people.ndjson | jq -r .login_name)" '.login_name = $l'
+		sed -n 5p people.ndjson | jq -c --arg p "$(sed -n 1p people.ndjson | jq -r .phone)" '.phone = $p'
+		sed -n 6p people.ndjson | jq -c --argjson q "$(sed -n 2p people.ndjson | jq -c .paired)" '.paired = $q'
+		# 3 again, raised to level 4 and with person 1's login name: neither the level nor an account is kept
+		sed -n 3p people.ndjson | jq -c --arg l "$(sed -n 1p people.ndjson | jq -r .login_name)" '.login_name = $l | .face_verified = true'
+	} >refused.ndjson
+	run taxid-register import --batch-size 100 <refused.ndjson
+	assert_failure 1
+	[ "$(jq -r '.error.code' <<<"$output" | paste -sd' ')" = 'login_name_taken phone_taken identity_failed login_name_taken' ]
+	[ "$(counts)" = "$before" ]
+	[ "$(dbq 'SELECT level FROM person WHERE id = 3')" = 3 ]
+	# the same records put right, in one batch with the refused ones: only they are written
+	{ cat refused.ndjson; sed -n '4,6p' people.ndjson; } | taxid-register import --batch-size 100 >again.out || [ $? -eq 1 ]
+	[ "$(jq -r '.status // .error.code' again.out | paste -sd' ')" = \
+		'login_name_taken phone_taken identity_failed login_name_taken created created created' ]
+	[ "$(dbq 'SELECT count(*) FROM person')" = 6 ]
+	[ "$(dbq "SELECT json_extract(detail, '\$.persons') FROM audit WHERE action = 'import_batch' ORDER BY id DESC LIMIT 1")" = '[4,5,6]' ]
+	taxid-verify audit >/dev/null
+	[ "$(db_integrity)" = ok ]
 }
 
 @test "import: a batch waiting for input commits what it holds and answers before the next record comes" {

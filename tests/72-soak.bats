@@ -135,7 +135,7 @@ worker() {
 	[ "$granted" -gt 0 ]
 	[ "$(dbq "SELECT count(*) FROM relation WHERE role = 'tax_handler'")" = "$granted" ]
 	[ "$(dbq "SELECT count(*) FROM relation WHERE role = 'tax_handler' AND state = 'revoked'")" = "$revoked" ]
-	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run taxid-verify audit
 	assert_success
 }

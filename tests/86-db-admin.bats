@@ -74,7 +74,7 @@ seed_db() {
 	[ "$(jfield .error.code)" = target_newer ]
 	run taxid-db restore mid.db operator=op-restore force:=true
 	assert_success
-	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run taxid-verify audit --head
 	assert_success
 	[ "$(jfield .chain)" = intact ]
@@ -269,7 +269,8 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	run taxid-db doctor --anchor "1:$(printf '%064d' 0)"
 	assert_failure 1
 	[ "$(finding audit_anchor)" = error ]
-	dbq "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 2"
+	# the import's one row (its batch's)
+	dbq "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 1"
 	run taxid-db doctor
 	assert_failure 1
 	[ "$(finding audit)" = error ]

@@ -111,6 +111,21 @@ dbq_json() {
 	fi
 }
 
+# db_integrity: "ok" when the database is sound: PRAGMA integrity_check on SQLite; on PostgreSQL amcheck over
+# every table of the tools (verify_heapam finds no corrupt tuple) and every b-tree index (bt_index_check raises).
+db_integrity() {
+	if [ -n "${TAXID_TEST_PG:-}" ]; then
+		dbq "SELECT taxid_sqlite.bt_index_check(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE a.amname = 'btree' AND n.nspname = 'public'" >/dev/null &&
+			dbq "SELECT CASE WHEN count(v.blkno) = 0 THEN 'ok' ELSE 'corrupt' END FROM pg_class c
+				JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL taxid_sqlite.verify_heapam(c.oid) v
+				WHERE n.nspname = 'public' AND c.relkind = 'r'"
+	else
+		dbq 'PRAGMA integrity_check'
+	fi
+}
+
 # db_checkpoint [MODE]: move SQLite's WAL into the main file (PRAGMA wal_checkpoint, TRUNCATE unless MODE says),
 # so that what a test reads from the files is all there; nothing to do on PostgreSQL.
 db_checkpoint() {

@@ -45,3 +45,16 @@ CREATE FUNCTION taxid_sqlite.randomblob(integer) RETURNS bytea LANGUAGE sql VOLA
 -- test that edits a row by hand needs it changed, not in one spelling).
 CREATE FUNCTION taxid_sqlite.json_set(text, text, anyelement) RETURNS text LANGUAGE sql IMMUTABLE
 	AS $$ SELECT jsonb_set($1::jsonb, taxid_sqlite.json_path($2), to_jsonb($3), true)::text $$;
+
+-- json_each(JSON[, PATH]) over an array: key its index from 0, value a string's text or a number as written;
+-- json_array_length(JSON, PATH).
+CREATE FUNCTION taxid_sqlite.json_each(text, text) RETURNS TABLE (key bigint, value text) LANGUAGE sql IMMUTABLE STRICT
+	AS $$ SELECT n - 1, v FROM json_array_elements_text(CAST($1 AS json) #> taxid_sqlite.json_path($2))
+		WITH ORDINALITY AS t(v, n) $$;
+CREATE FUNCTION taxid_sqlite.json_each(text) RETURNS TABLE (key bigint, value text) LANGUAGE sql IMMUTABLE STRICT
+	AS $$ SELECT * FROM taxid_sqlite.json_each($1, '$') $$;
+CREATE FUNCTION taxid_sqlite.json_array_length(text, text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT
+	AS $$ SELECT json_array_length(CAST($1 AS json) #> taxid_sqlite.json_path($2)) $$;
+
+-- db_integrity (tests/helper.bash): PRAGMA integrity_check's counterpart, amcheck (shipped with the server).
+CREATE EXTENSION amcheck SCHEMA taxid_sqlite;
