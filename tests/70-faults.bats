@@ -76,6 +76,7 @@ import_dump() {
 }
 
 @test "SIGKILL during taxid-register import: sound, a committed prefix, and the rerun reaches the uninterrupted state" {
+	skip_on_pg "compares a killed-and-rerun database with an uninterrupted one row for row, ids included, and PostgreSQL's sequences do not give back the ids a killed transaction took (51-survival-run's four killed workers run there)"
 	n=600
 	taxid-register fixture --count "$n" --seed 70 --password 'Fault#Pass70' >in.ndjson
 	# an empty database bound to its key, checkpointed, copied for every trial
@@ -168,6 +169,7 @@ batches_whole() {
 }
 
 @test "SIGKILL during taxid-survival run: sound, whole batches, and the rerun reaches the uninterrupted state" {
+	skip_on_pg "compares a killed-and-rerun database with an uninterrupted one row for row, ids included, and PostgreSQL's sequences do not give back the ids a killed transaction took (51-survival-run's four killed workers run there)"
 	n=1000
 	gen "$n" | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = "$n" ]
@@ -212,6 +214,7 @@ login_dump() {
 }
 
 @test "SIGKILL during a stream of logins: sound, a whole number of requests applied, resuming reaches the uninterrupted state" {
+	skip_on_pg "compares a killed-and-rerun database with an uninterrupted one row for row, ids included, and PostgreSQL's sequences do not give back the ids a killed transaction took (51-survival-run's four killed workers run there)"
 	account wang_wu 'Right#Pass1' 13800138000 11010519491231002X
 	account li_si 'Right#Pass2' 13900139000 110105195001010039
 	dbq "INSERT INTO setting(key, value) VALUES ('login.password_only', '1')"
@@ -301,6 +304,7 @@ canon_sql() {
 canon_dump() { sqlite3 "$1" "$CANON_SQL"; }
 
 @test "SIGKILL during a stream of grants: sound, a whole number of requests applied, resuming reaches the uninterrupted state" {
+	skip_on_pg "compares a killed-and-rerun database with an uninterrupted one row for row, ids included, and PostgreSQL's sequences do not give back the ids a killed transaction took (51-survival-run's four killed workers run there)"
 	command -v taxid-bind >/dev/null || skip "taxid-bind is not built"
 	pw='Secr3t!pass'
 	hash=$(phc "$pw")
@@ -585,6 +589,7 @@ base_db() {
 }
 
 @test "every writing tool: an unreadable key file exits 69" {
+	skip_on_pg "an unprivileged user, who cannot reach the test cluster's socket"
 	command -v setpriv >/dev/null || skip "setpriv is needed to drop root's override"
 	base_db
 	chmod 000 "$TAXID_KEY"
@@ -593,10 +598,11 @@ base_db() {
 
 @test "every writing tool: the key file of another database exits 69" {
 	base_db
-	taxid-verify --db other.db sms outbox >/dev/null
+	env $(db_env other) taxid-verify sms outbox >/dev/null
 	cp -p other.db.key "$TAXID_KEY"
 	rm -f other.db*
-	refused "wrong key" 69 "key file '$TAXID_KEY' does not belong to '$TAXID_DB'"
+	# (a URI's query, after "?", is left out of the pattern: it is no regular expression)
+	refused "wrong key" 69 "key file '$TAXID_KEY' does not belong to '${TAXID_DB%%\?*}"
 }
 
 @test "every writing tool: a world- or group-writable database or key file exits 69" {

@@ -42,6 +42,7 @@ seed_db() {
 }
 
 @test "a backup taken while 8 writers import restores whole: integrity, audit chain, every committed row" {
+	skip_on_pg "backup and restore copy SQLite files; on PostgreSQL they refuse and name the server's tools (the last test)"
 	seed_db
 	# import hashes initial passwords inside its batch's write transaction: under ASan eight writers can queue
 	# past the default 10 s busy timeout whether or not a backup runs (a reader never blocks a WAL writer)
@@ -87,6 +88,7 @@ seed_db() {
 }
 
 @test "backup: 0600, the head of taxid-verify audit --head, the key file named and not inside, no overwrite" {
+	skip_on_pg "backup and restore copy SQLite files; on PostgreSQL they refuse and name the server's tools (the last test)"
 	seed_db
 	head=$(taxid-verify audit --head | jq -c '{id, hash}')
 	run taxid-db backup copy.db operator=op-7
@@ -122,6 +124,7 @@ seed_db() {
 }
 
 @test "taxid backup, taxid restore and taxid doctor are taxid db ACTION" {
+	skip_on_pg "backup and restore copy SQLite files; on PostgreSQL they refuse and name the server's tools (the last test)"
 	seed_db
 	run taxid backup b.db operator=op-1
 	assert_success
@@ -137,6 +140,7 @@ seed_db() {
 }
 
 @test "restore right after a backup needs no force; the replaced file is kept 0600 as it was" {
+	skip_on_pg "backup and restore copy SQLite files; on PostgreSQL they refuse and name the server's tools (the last test)"
 	seed_db
 	taxid-db backup b.db operator=op-1 >/dev/null
 	sum=$(dbq 'SELECT count(*) FROM audit')
@@ -160,6 +164,7 @@ seed_db() {
 }
 
 @test "restore refuses a corrupt copy and a copy made with another key file, and leaves the database as it was" {
+	skip_on_pg "backup and restore copy SQLite files; on PostgreSQL they refuse and name the server's tools (the last test)"
 	seed_db
 	taxid-db backup good.db operator=op-1 >/dev/null
 	cp good.db bad.db
@@ -197,6 +202,7 @@ seed_db() {
 }
 
 @test "rolling back a lock counter with an old backup needs an operator and force, and the restored chain says who" {
+	skip_on_pg "backup and restore copy SQLite files; on PostgreSQL they refuse and name the server's tools (the last test)"
 	seed_db
 	taxid-db backup before-lock.db operator=op-1 >/dev/null
 	# a wrong password counts towards the account's lock
@@ -236,17 +242,21 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	seed_db
 	run taxid-db doctor
 	assert_success
-	for c in file_mode key_mode schema integrity audit wal settings issuers outbox; do
+	# on PostgreSQL the database's files, integrity and WAL are the server's: one "engine" finding says so
+	checks="file_mode key_mode schema integrity audit wal settings issuers outbox"
+	[ "$(db_engine)" = sqlite ] || checks="key_mode engine audit settings issuers outbox"
+	for c in $checks; do
 		[ "$(finding "$c")" = ok ] || { echo "$c: $output"; return 1; }
 	done
 	[ "$(jq -rs 'map(select(.severity != "ok")) | length' <<<"$output")" = 0 ]
 	# and it changed nothing
-	before=$(sha256sum "$TAXID_DB")
+	before=$(db_dump | sha256sum)
 	taxid-db doctor >/dev/null
-	[ "$(sha256sum "$TAXID_DB")" = "$before" ]
+	[ "$(db_dump | sha256sum)" = "$before" ]
 }
 
 @test "doctor finds a database or key file open to others" {
+	skip_on_pg "the SQLite file's mode"
 	seed_db
 	chmod 644 "$TAXID_DB"
 	run taxid-db doctor
@@ -270,7 +280,8 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	assert_failure 1
 	[ "$(finding audit_anchor)" = error ]
 	# the import's one row (its batch's)
-	dbq "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 1"
+	if [ "$(db_engine)" = pg ]; then dbq "DROP TRIGGER audit_no_update ON audit"; else dbq "DROP TRIGGER audit_no_update"; fi
+	dbq "UPDATE audit SET actor = 'mallory' WHERE id = 1"
 	run taxid-db doctor
 	assert_failure 1
 	[ "$(finding audit)" = error ]
@@ -299,7 +310,7 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	[ "$(finding issuers)" = ok ]
 	dbq "UPDATE issuer SET added_at = '2025-11-01T00:00:00Z' WHERE name = 'old'"
 	now=$(date -u -d "$TAXID_NOW" +%s)
-	dbq "INSERT INTO outbox(channel, to_enc, body_enc, created_at) VALUES ('sms', x'00', x'00', $((now - 7200)))"
+	dbq "INSERT INTO outbox(channel, to_enc, body_enc, created_at) VALUES ('sms', zeroblob(1), zeroblob(1), $((now - 7200)))"
 	run taxid-db doctor
 	assert_success # warnings only
 	[ "$(finding issuers)" = warning ]
@@ -309,6 +320,7 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 }
 
 @test "doctor: a corrupt file is an integrity error, a missing one an error" {
+	skip_on_pg "a damaged SQLite file"
 	seed_db
 	db_checkpoint
 	page=$(dbq "SELECT rootpage FROM sqlite_master WHERE name = 'person'")
@@ -353,4 +365,21 @@ finding() { jq -rs --arg c "$1" 'map(select(.check == $c))[0].severity' <<<"$out
 	assert_line FILES
 	run zcomp taxid doctor --
 	assert_line --anchor
+}
+
+@test "on PostgreSQL backup and restore refuse and name the server's tools; doctor checks what is taxid's" {
+	[ "$(db_engine)" = pg ] || skip "a PostgreSQL database"
+	seed_db
+	run --separate-stderr taxid-db backup b.db operator=op-1
+	assert_failure 64
+	[[ $stderr == *"pg_dump"* ]]
+	[ ! -e b.db ]
+	run --separate-stderr taxid-db restore b.db operator=op-1
+	assert_failure 64
+	[[ $stderr == *"pg_restore"* ]]
+	run taxid-db doctor
+	assert_success
+	[ "$(finding engine)" = ok ]
+	[ "$(finding audit)" = ok ]
+	refute_output --partial '"check":"file_mode"'
 }
