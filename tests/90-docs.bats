@@ -155,7 +155,11 @@ tool_actions() {
 	while IFS= read -r t; do
 		n=$((n + 1))
 		grep -qxF ".It Li $t" "$MAN/taxid-db.5" || missing+=("$t")
-	done < <(dbq "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	done < <(if [ "$(db_engine)" = pg ]; then
+		dbq "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+	else
+		dbq "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+	fi)
 	[ "$n" -gt 0 ]
 	if [ "${#missing[@]}" -ne 0 ]; then
 		echo "tables not in taxid-db(5): ${missing[*]}"
@@ -210,7 +214,8 @@ EOF
 
 @test "the examples of every page run in an empty directory and succeed" {
 	local page n i dir failed=() total=0
-	unset TAXID_DB
+	# the pages' examples use the default, ./taxid.db and its key beside it, on either suite
+	unset TAXID_DB TAXID_KEYFILE
 	for page in "$MAN"/*.[1-8] "$ZH"/*.[1-8]; do
 		n=$("$TAXID_ROOT/scripts/man-examples.sh" -n "$page")
 		if [ "$n" -eq 0 ]; then
