@@ -147,6 +147,21 @@ import_reference() {
 	SQL
 }
 
+# retirees N: N enrolment requests of retirees of region 110105 (valid resident ID numbers, names, pension accounts),
+# each last certified on 2026-01-01: the seeds bench/survival.sh and bench/pg-survival.sh enrol and then clone.
+retirees() {
+	awk -v n="$1" 'BEGIN {
+	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " "); cc = "10X98765432"
+	for (i = 0; i < n; i++) {
+		body = sprintf("110105%04d%02d%02d%03d", 1940 + int(i / 336) % 20, int(i / 28) % 12 + 1, i % 28 + 1, int(i / 6720))
+		s = 0
+		for (k = 1; k <= 17; k++) s += substr(body, k, 1) * w[k]
+		printf "{\"kind\":\"retiree\",\"doc_type\":\"201\",\"doc_no\":\"%s%s\",\"name\":\"测试%d\",\"pension_account\":\"62220%06d\",", body, substr(cc, s % 11 + 1, 1), i, i
+		printf "\"region\":\"110105\",\"insurance_type\":\"enterprise\",\"benefit_start\":\"2010-01\",\"last_certified\":\"2026-01-01\"}\n"
+	}
+}'
+}
+
 header() { printf 'benchmark\tn\ttaxid_s\treference\tref_s\ttaxid_kb\tref_kb\n'; }
 
 # row NAME N TAXID_S REFERENCE REF_S: with the peak memory of the last best_pair or alternate

@@ -36,16 +36,7 @@ trap "for d in base t s; do dropdb --if-exists ${db}_\$d 2>/dev/null; done; rm -
 # ---- the data ----
 echo "bench: pg-survival: enrolling $seeds pensioners through taxid-survival, cloning to $n" >&2
 createdb "${db}_base"
-awk -v n="$seeds" 'BEGIN {
-	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " "); cc = "10X98765432"
-	for (i = 0; i < n; i++) {
-		body = sprintf("110105%04d%02d%02d%03d", 1940 + int(i / 336) % 20, int(i / 28) % 12 + 1, i % 28 + 1, int(i / 6720))
-		s = 0
-		for (k = 1; k <= 17; k++) s += substr(body, k, 1) * w[k]
-		printf "{\"kind\":\"retiree\",\"doc_type\":\"201\",\"doc_no\":\"%s%s\",\"name\":\"测试%d\",\"pension_account\":\"62220%06d\",", body, substr(cc, s % 11 + 1, 1), i, i
-		printf "\"region\":\"110105\",\"insurance_type\":\"enterprise\",\"benefit_start\":\"2010-01\",\"last_certified\":\"2026-01-01\"}\n"
-	}
-}' | TAXID_DB=$(uri base) "$taxid" --no-progress enroll - 'operator:={"id":"bench","role":"officer"}' >enrolled.ndjson
+retirees "$seeds" | TAXID_DB=$(uri base) "$taxid" --no-progress enroll - 'operator:={"id":"bench","role":"officer"}' >enrolled.ndjson
 [ "$(grep -c '"ok":true' enrolled.ndjson)" -eq "$seeds" ] || { echo "bench: enrolment failed" >&2; exit 70; }
 
 sql base <<SQL
