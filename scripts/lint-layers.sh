@@ -3,7 +3,8 @@
 #  1. layers: with nm over the built objects (BUILD/lib/*.o), every taxid_* symbol an object uses must be defined
 #     by a module of the same or a lower layer of lib/LAYERS; each offending pair is printed.
 #  2. sqlite3 stays in lib/db*: no "sqlite3_" and no <sqlite3.h> in any other lib/*.c, lib/*.h or cmd/*.c, and
-#     the engine's own header lib/db_sqlite.h is included by lib/db*.c only. Run last, on its own.
+#     the engine's own header lib/db_sqlite.h is included by lib/db*.c only.
+#  3. libpq stays in lib/db_pg.c: no <libpq-fe.h>, PQ...() call, PGconn or PGresult anywhere else.
 # usage: scripts/lint-layers.sh [BUILD]   (BUILD: the build directory, default build; make lint passes $(P)build)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 70
@@ -93,5 +94,14 @@ if [ $sq -gt 0 ]; then
 	fail=1
 else
 	echo "lint-layers: sqlite3 only in lib/db*.c"
+fi
+
+# ---- 3. libpq only in lib/db_pg.c (issue 16: the PostgreSQL engine is one file of the storage layer) ----
+pq=$(grep -lE '<libpq-fe\.h>|\bPQ[a-z]+[A-Za-z]*\(|\bPGconn\b|\bPGresult\b' lib/*.c lib/*.h cmd/*.c | grep -vx lib/db_pg.c)
+if [ -n "$pq" ]; then
+	echo "lint-layers: libpq outside lib/db_pg.c: $(tr '\n' ' ' <<<"$pq")"
+	fail=1
+else
+	echo "lint-layers: libpq only in lib/db_pg.c"
 fi
 exit $fail
