@@ -132,15 +132,18 @@ taxid_run() { TAXID_DB=$(uri t) "$taxid" --no-progress run --as-of "$asof" >"$wo
 sql_run() { sql s -f "$work/job.sql" >/dev/null; }
 # workers K: K workers, worker i running the provinces i, i+K, ... one after the other
 workers() {
-	local k=$1 i p
+	local k=$1 i p pids=()
 	for ((i = 0; i < k; i++)); do
 		(
 			for ((p = i; p < 4; p += k)); do
-				TAXID_DB=$(uri t) "$taxid" --no-progress run --as-of "$asof" --region "1$((p + 1))" >>"$work/notices.$i"
+				TAXID_DB=$(uri t) "$taxid" --no-progress run --as-of "$asof" --region "1$((p + 1))" >>"$work/notices.$i" || exit
 			done
 		) &
+		pids+=($!)
 	done
-	wait
+	for i in "${pids[@]}"; do
+		wait "$i" || return
+	done
 }
 workers_run() { rm -f "$work"/notices.[0-9]; workers "$wk"; }
 

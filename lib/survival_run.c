@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "clock.h"
@@ -472,6 +473,20 @@ static enum taxid_code run_batch(struct taxid_ctx *ctx, struct run_state *r, str
 	return c;
 }
 
+/* How long a run's batch keeps losing write conflicts in a row before the run stops with db_busy. */
+#define TAXID_SURV_CONFLICT_SECONDS 600
+
+/* Whether a batch that lost its conflict number n in a row (since *since) is tried again: for up to
+ * TAXID_SURV_CONFLICT_SECONDS of losing in a row. */
+static int still_trying(struct timespec *since, int n)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (n == 1)
+		*since = now;
+	return now.tv_sec - since->tv_sec < TAXID_SURV_CONFLICT_SECONDS;
+}
+
 /* The batches, each committed with its cursor and audit row, its notices printed once committed. */
 static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, long long batch, taxid_day as_of)
 {
@@ -481,6 +496,7 @@ static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, l
 	enum taxid_code c = TAXID_OK;
 	long long seen = r->processed;
 	int conflicts = 0;
+	struct timespec lost_since = {0, 0};
 	while (!c) {
 		/* Re-read the cursor inside this transaction: a second process on the same date continues, not repeats. */
 		if ((c = run_get(ctx, r)) || r->done || r->phase >= 2)
@@ -488,9 +504,11 @@ static enum taxid_code run_batches(struct taxid_ctx *ctx, struct run_state *r, l
 		if (!(c = run_batch(ctx, r, v, batch, as_of, &seen)) &&
 		    !((r->log && (c = run_audit(ctx, r, "batch"))) || (c = run_save(ctx, r)) || (c = taxid_db_commit(ctx))))
 			conflicts = 0;
-		else if (taxid_db_conflict(ctx) && ++conflicts < TAXID_DB_CONFLICT_TRIES) {
+		else if (taxid_db_conflict(ctx) && still_trying(&lost_since, ++conflicts)) {
 			/* PostgreSQL: another worker's commit won (the audit chain's head, say): this batch is rolled back
-			 * whole; run it again from the committed cursor, its notices not yet queued */
+			 * whole; run it again from the committed cursor, its notices not yet queued. Workers that keep
+			 * committing can keep one from winning for as long as they run (their batches all move the one
+			 * audit head), so the bound is a time, not a count: the run goes on after they end. */
 			taxid_db_rollback(ctx);
 			json_decref(r->log);
 			r->log = NULL;

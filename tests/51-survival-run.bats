@@ -28,6 +28,7 @@ dump() {
 }
 
 @test "a run killed with SIGKILL mid-way finishes on the rerun with the same final state as an uninterrupted run" {
+	skip_on_pg "compares a killed-and-rerun database with an uninterrupted one row for row, ids included, and PostgreSQL's sequences do not give back the ids a killed transaction took (the four killed workers below compare without ids)"
 	gen 20000 2025-06 | taxid-survival enroll - 'operator:={"id":"op-test","role":"specialist"}' >enrolled.ndjson
 	[ "$(grep -c '"ok":true' enrolled.ndjson)" = 20000 ]
 	db_checkpoint
