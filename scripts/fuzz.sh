@@ -58,7 +58,7 @@ max_len() {
 	esac
 }
 
-pkgs="sqlite3 libcrypto libargon2 jansson"
+pkgs=$(sed -nE 's/^PKGS +:= +//p' Makefile) # the libraries of the build (lib/db_pg.c needs libpq's headers)
 # shellcheck disable=SC2086 # word splitting of pkg-config output is intended
 read -r -a pkg_cflags <<<"$(pkg-config --cflags $pkgs)"
 # shellcheck disable=SC2086
