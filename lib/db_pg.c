@@ -15,7 +15,6 @@
 #include "sql.h"
 
 /* Type OIDs of the parameters and columns this engine looks at (catalog/pg_type_d.h, stable since 7.x). */
-#define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_INT2 21
@@ -491,14 +490,21 @@ static enum taxid_code pg_open(struct taxid_ctx *ctx, int create, struct taxid_d
 	return TAXID_OK;
 }
 
+static void drop_blobs(struct pg_q *g)
+{
+	for (int i = 0; i < MAX_PARAMS; i++) {
+		PQfreemem(g->blob[i]);
+		g->blob[i] = NULL;
+	}
+}
+
 static void q_clear(struct pg_q *q)
 {
 	for (int i = 0; i < MAX_PARAMS; i++) {
 		free(q->vals[i]);
 		q->vals[i] = NULL;
-		PQfreemem(q->blob[i]);
-		q->blob[i] = NULL;
 	}
+	drop_blobs(q);
 	PQclear(q->res);
 	q->res = NULL;
 	free(q->err);
@@ -745,14 +751,6 @@ static int run(struct pg_q *g)
 	PQclear(g->res);
 	g->res = NULL;
 	return -1;
-}
-
-static void drop_blobs(struct pg_q *g)
-{
-	for (int i = 0; i < MAX_PARAMS; i++) {
-		PQfreemem(g->blob[i]);
-		g->blob[i] = NULL;
-	}
 }
 
 static int pg_step(struct taxid_q *q)

@@ -249,6 +249,7 @@ static enum taxid_code create_key(const struct taxid_ctx *ctx, const char *path,
 	taxid_wipe(master, sizeof master);
 	char tmp[4096];
 	int fd = -1;
+	errno = ENAMETOOLONG;
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) < sizeof tmp) {
 		unlink(tmp); /* a leftover of a killed run with this pid */
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
